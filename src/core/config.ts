@@ -1,0 +1,203 @@
+/**
+ * The one config schema: every knob's type, range and default lives here, and so does the URL
+ * encoding. The page, the worker, the CLI and the tests all read configs through this module.
+ */
+import { z } from 'zod';
+
+/** Bump when a URL key changes meaning; decodeConfig migrates older versions. */
+export const CONFIG_VERSION = 1;
+
+export const MODEL_NAMES = ['mlp1', 'lenet', 'mlp'] as const;
+export const OPTIMIZERS = ['adam', 'sgd'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+export const TRAIN_SET_SIZE = 60_000;
+export const TEST_SET_SIZE = 10_000;
+export const MAX_HIDDEN_LAYERS = 8;
+export const MAX_HIDDEN_WIDTH = 8192;
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** Field schemas with defaults. Order here is the order of keys in the URL. */
+export const fieldSchemas = {
+  model: z.enum(MODEL_NAMES).default('mlp1'),
+  hidden: z.array(int(1, MAX_HIDDEN_WIDTH)).min(1).max(MAX_HIDDEN_LAYERS).default([256, 128]),
+  trainSize: int(10, TRAIN_SET_SIZE).default(10_000),
+  testSize: int(10, TEST_SET_SIZE).default(TEST_SET_SIZE),
+  epochs: int(1, 100).default(3),
+  batch: int(1, 4096).default(32),
+  lr: z.number().min(1e-6).max(10).default(0.002),
+  optimizer: z.enum(OPTIMIZERS).default('adam'),
+  /** Momentum of the SGD optimizer (unused by Adam). */
+  momentum: z.number().min(0).max(0.999).default(0.9),
+  dataSeed: int(0, 2 ** 31 - 1).default(1),
+  initSeed: int(0, 2 ** 31 - 1).default(1),
+  backend: z.enum(BACKEND_CHOICES).default('auto'),
+};
+
+export const configSchema = z.object(fieldSchemas);
+export type Config = z.infer<typeof configSchema>;
+export type ConfigKey = keyof Config;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export const CONFIG_KEYS = Object.keys(fieldSchemas) as ConfigKey[];
+
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}
+
+/** Human descriptions, used in the README table and as knob tooltips. */
+export const FIELD_HELP: Record<ConfigKey, string> = {
+  model: 'mlp1 (784-100-10), lenet (seed 003 2-conv) or mlp (custom hidden widths)',
+  hidden: 'comma-separated hidden widths for model=mlp, e.g. 4096,4096,4096',
+  trainSize: `training images used, a seeded subset of the ${TRAIN_SET_SIZE.toLocaleString('en-US')}`,
+  testSize: `test images evaluated, the first N of the ${TEST_SET_SIZE.toLocaleString('en-US')}`,
+  epochs: 'passes over the training subset',
+  batch: 'mini-batch size',
+  lr: 'learning rate',
+  optimizer: 'adam or sgd (SGD with momentum)',
+  momentum: 'momentum of SGD (ignored by Adam)',
+  dataSeed: 'seed of the training subset and the shuffling order',
+  initSeed: 'seed of the initial weights (keep it to restart from the same weights)',
+  backend: 'auto (WebGPU, then WebGL, WASM, CPU) or a fixed TF.js backend',
+};
+
+// ---------------------------------------------------------------- URL encoding
+
+/** Parses a URL string into the raw value a field's schema validates. */
+function fromUrlString(key: ConfigKey, text: string): unknown {
+  const schema = fieldSchemas[key];
+  if (key === 'hidden') {
+    return text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
+  }
+  const inner = schema.unwrap();
+  if (inner instanceof z.ZodNumber) return text.trim() === '' ? NaN : Number(text);
+  return text;
+}
+
+function toUrlString(key: ConfigKey, value: Config[ConfigKey]): string {
+  if (key === 'hidden') return (value as number[]).join(',');
+  // String(number) is the shortest text that parses back to the same double.
+  return String(value);
+}
+
+/** Keys written into the URL for a config: `hidden` only matters for model=mlp. */
+function urlKeysFor(config: Config): ConfigKey[] {
+  return CONFIG_KEYS.filter((key) => key !== 'hidden' || config.model === 'mlp');
+}
+
+export function encodeConfig(config: Config): string {
+  const params = new URLSearchParams();
+  params.set('v', String(CONFIG_VERSION));
+  for (const key of urlKeysFor(config)) params.set(key, toUrlString(key, config[key]));
+  // Commas are legal in a query string; keep `hidden=4096,4096` readable.
+  return params.toString().replace(/%2C/gi, ',');
+}
+
+export interface ConfigNotice {
+  /** 'error' when a value was replaced by its default; 'info' for harmless things. */
+  level: 'error' | 'info';
+  key?: string;
+  message: string;
+}
+
+export interface DecodedConfig {
+  config: Config;
+  notices: ConfigNotice[];
+}
+
+function describeIssue(key: ConfigKey, raw: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  const def = toUrlString(key, fieldSchemas[key].parse(undefined) as Config[ConfigKey]);
+  let why = issue?.message ?? 'invalid value';
+  if (issue?.code === 'invalid_value' && 'values' in issue) why = `must be one of ${issue.values.join(', ')}`;
+  else if (issue?.code === 'invalid_type' || issue?.code === 'too_small' || issue?.code === 'too_big') {
+    const range = rangeOf(key);
+    if (range) why = key === 'hidden' ? `each width must be ${range}, 1 to ${MAX_HIDDEN_LAYERS} layers` : `must be ${range}`;
+  } else if (issue?.code === 'invalid_format' || issue?.code === 'custom') why = issue.message;
+  return `${key}=${JSON.stringify(raw)} is not valid (${why}); using the default ${def}.`;
+}
+
+/** "an integer from 10 to 60000" style range text for numeric fields. */
+export function rangeOf(key: ConfigKey): string | null {
+  let schema: z.ZodType = fieldSchemas[key].unwrap() as z.ZodType;
+  if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+  if (!(schema instanceof z.ZodNumber)) return null;
+  const { minValue, maxValue, isInt } = schema;
+  const kind = isInt ? 'an integer' : 'a number';
+  const min = minValue === null || minValue === undefined ? null : minValue;
+  const max = maxValue === null || maxValue === undefined ? null : maxValue;
+  if (min !== null && max !== null) return `${kind} from ${min} to ${max}`;
+  return kind;
+}
+
+/**
+ * Reads a query string. Never throws: every bad value is replaced by its default and named in a
+ * notice, unknown keys are ignored with a notice, and a newer version key is reported.
+ */
+export function decodeConfig(search: string): DecodedConfig {
+  const params = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
+  const notices: ConfigNotice[] = [];
+  const raw: Partial<Record<ConfigKey, unknown>> = {};
+  const unknown: string[] = [];
+
+  const version = params.get('v');
+  if (version !== null && version !== String(CONFIG_VERSION)) {
+    const n = Number(version);
+    notices.push({
+      level: 'error',
+      key: 'v',
+      message: Number.isInteger(n) && n > CONFIG_VERSION
+        ? `This link was made by a newer version of the playground (v=${version}); settings it knows are used, the rest fall back to defaults.`
+        : `v=${JSON.stringify(version)} is not a known config version; reading the link as v=${CONFIG_VERSION}.`,
+    });
+  }
+
+  for (const [key, value] of params) {
+    if (key === 'v') continue;
+    if (!(CONFIG_KEYS as string[]).includes(key)) {
+      unknown.push(key);
+      continue;
+    }
+    const field = key as ConfigKey;
+    const parsed = fieldSchemas[field].safeParse(fromUrlString(field, value));
+    if (parsed.success) raw[field] = parsed.data;
+    else notices.push({ level: 'error', key, message: describeIssue(field, value, parsed.error) });
+  }
+  if (unknown.length > 0) {
+    notices.push({ level: 'info', message: `Ignored unknown URL key${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.` });
+  }
+  const config = configSchema.parse(raw);
+  return { config, notices: [...notices, ...crossFieldNotices(config)] };
+}
+
+/** Checks that relate two fields; they only inform, values stay as given. */
+function crossFieldNotices(config: Config): ConfigNotice[] {
+  const notices: ConfigNotice[] = [];
+  if (config.batch > config.trainSize) {
+    notices.push({ level: 'info', key: 'batch', message: `batch=${config.batch} is larger than trainSize=${config.trainSize}: each epoch is one batch of ${config.trainSize}.` });
+  }
+  return notices;
+}
+
+/**
+ * Validates one knob value coming from the page. Returns the new config or a message; the old
+ * config is kept on error so nothing the user made is lost.
+ */
+export function updateConfig<K extends ConfigKey>(
+  config: Config,
+  key: K,
+  value: unknown,
+): { ok: true; config: Config } | { ok: false; message: string } {
+  const parsed = fieldSchemas[key].safeParse(value);
+  if (!parsed.success) {
+    const text = Array.isArray(value) ? value.join(',') : String(value);
+    return { ok: false, message: describeIssue(key, text, parsed.error).replace(/; using the default .*$/, '.') };
+  }
+  return { ok: true, config: { ...config, [key]: parsed.data } };
+}
+
+/** Parses a comma list typed by the user ("4096, 4096") into the value updateConfig validates. */
+export function parseHiddenText(text: string): unknown {
+  return fromUrlString('hidden', text);
+}

@@ -1,0 +1,9 @@
+/** Public API of the core: pure TypeScript, no DOM, shared by the page, the worker, the CLI and tests. */
+export * from './config';
+export * from './data';
+export * from './idx';
+export * from './models';
+export * from './network';
+export * from './rng';
+export * from './train';
+export * from './planning';

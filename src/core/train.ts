@@ -1,0 +1,238 @@
+/**
+ * The training loop: seeded subset and shuffling, a custom step (so the forward pass can be
+ * quantized later), metrics read back with one await per batch, pause/stop between batches.
+ * tfjs-core has no gradients of its own: the environment registers them (src/core/tfNode.ts in
+ * Node, src/worker/backends.ts in the browser).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { head, subset, type ImageSet } from './data';
+import { INPUT_SIZE, NUM_CLASSES } from './models';
+import { forward, trainableVariables, type ForwardOptions, type Network } from './network';
+import { deriveSeed, mulberry32, permutation } from './rng';
+
+export interface TrainOptions {
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: 'adam' | 'sgd';
+  momentum: number;
+  dataSeed: number;
+}
+
+export interface BatchMetrics {
+  epoch: number;
+  /** 1-based global step. */
+  step: number;
+  batchInEpoch: number;
+  batchesPerEpoch: number;
+  loss: number;
+  accuracy: number;
+  samplesDone: number;
+  samplesTotal: number;
+  elapsedMs: number;
+  samplesPerSec: number;
+  etaMs: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  elapsedMs: number;
+}
+
+export interface TrainControl {
+  shouldStop(): boolean;
+  /** Resolves at once when not paused. */
+  waitWhilePaused(): Promise<void>;
+}
+
+export interface TrainHooks {
+  onBatch?(m: BatchMetrics): void;
+  onEpoch?(m: EpochMetrics): void;
+  control?: TrainControl;
+  /** Lets queued messages (pause, stop) in between batches; defaults to a zero timeout. */
+  yieldToEvents?(): Promise<void>;
+  forwardOptions?: ForwardOptions;
+}
+
+export interface TrainResult {
+  status: 'done' | 'stopped';
+  epochsCompleted: number;
+  steps: number;
+  /** Accuracy in [0, 1] on the test subset after the last epoch; null when stopped before one. */
+  testAccuracy: number | null;
+  testLoss: number | null;
+  epochs: EpochMetrics[];
+  elapsedMs: number;
+  /** Training samples per second, excluding evaluation. */
+  samplesPerSec: number;
+}
+
+/** The training subset a config trains on: trainSize images in an order fixed by dataSeed. */
+export function selectTrainingSubset(train: ImageSet, trainSize: number, dataSeed: number): ImageSet {
+  if (trainSize >= train.count) return train;
+  const order = permutation(train.count, mulberry32(deriveSeed(dataSeed, 0x5ab5e7)));
+  return subset(train, order.subarray(0, trainSize));
+}
+
+export function selectTestSubset(test: ImageSet, testSize: number): ImageSet {
+  return head(test, testSize);
+}
+
+/** Pixels 0..255 -> floats in [0, 1] for rows `indices[start..end)`. */
+export function batchInputs(set: ImageSet, indices: ArrayLike<number> | null, start: number, end: number) {
+  const n = end - start;
+  const pixels = new Float32Array(n * INPUT_SIZE);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = indices ? indices[start + i] : start + i;
+    const src = set.images.subarray(row * INPUT_SIZE, (row + 1) * INPUT_SIZE);
+    const dst = i * INPUT_SIZE;
+    for (let j = 0; j < INPUT_SIZE; j++) pixels[dst + j] = src[j] / 255;
+    labels[i] = set.labels[row];
+  }
+  return { pixels, labels, n };
+}
+
+function makeOptimizer(options: TrainOptions): tf.Optimizer {
+  return options.optimizer === 'adam' ? tf.train.adam(options.lr) : tf.train.momentum(options.lr, options.momentum);
+}
+
+const defaultYield = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Loss and accuracy on a set, in batches; reads back once per batch. */
+export async function evaluate(
+  net: Network,
+  set: ImageSet,
+  batchSize = 500,
+  forwardOptions?: ForwardOptions,
+): Promise<{ accuracy: number; loss: number }> {
+  let correct = 0;
+  let lossSum = 0;
+  for (let start = 0; start < set.count; start += batchSize) {
+    const end = Math.min(set.count, start + batchSize);
+    const { pixels, labels, n } = batchInputs(set, null, start, end);
+    const stats = tf.tidy(() => {
+      const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
+      const y = tf.tensor1d(labels, 'int32');
+      const logits = forward(net, x, forwardOptions);
+      const lossTotal = tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits), n);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
+      return tf.stack([hits, lossTotal]);
+    });
+    const [hits, loss] = await stats.data();
+    stats.dispose();
+    correct += hits;
+    lossSum += loss;
+  }
+  return { accuracy: set.count === 0 ? 0 : correct / set.count, loss: set.count === 0 ? 0 : lossSum / set.count };
+}
+
+export async function train(
+  net: Network,
+  data: { train: ImageSet; test: ImageSet },
+  options: TrainOptions,
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  const { train: trainSet, test: testSet } = data;
+  const batch = Math.max(1, Math.min(options.batch, trainSet.count));
+  const batchesPerEpoch = Math.ceil(trainSet.count / batch);
+  const samplesTotal = trainSet.count * options.epochs;
+  const optimizer = makeOptimizer(options);
+  const variables = trainableVariables(net);
+  const yieldToEvents = hooks.yieldToEvents ?? defaultYield;
+  const started = performance.now();
+  let trainingMs = 0;
+  let samplesDone = 0;
+  let step = 0;
+  const epochs: EpochMetrics[] = [];
+  let stopped = false;
+
+  try {
+    for (let epoch = 1; epoch <= options.epochs && !stopped; epoch++) {
+      const order = permutation(trainSet.count, mulberry32(deriveSeed(options.dataSeed, epoch)));
+      let epochLoss = 0;
+      let epochCorrect = 0;
+      let epochSeen = 0;
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        await hooks.control?.waitWhilePaused();
+        if (hooks.control?.shouldStop()) {
+          stopped = true;
+          break;
+        }
+        const stepStart = performance.now();
+        const start = b * batch;
+        const end = Math.min(trainSet.count, start + batch);
+        const { pixels, labels, n } = batchInputs(trainSet, order, start, end);
+        const stats = tf.tidy(() => {
+          const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
+          const y = tf.tensor1d(labels, 'int32');
+          let hits: tf.Scalar | null = null;
+          const loss = optimizer.minimize(
+            () => {
+              const logits = forward(net, x, hooks.forwardOptions);
+              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
+              return tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits) as tf.Scalar;
+            },
+            true,
+            variables,
+          ) as tf.Scalar;
+          const both = tf.stack([loss, hits!]);
+          (hits as tf.Scalar | null)?.dispose();
+          return both;
+        });
+        const [loss, hits] = await stats.data();
+        stats.dispose();
+        trainingMs += performance.now() - stepStart;
+        step++;
+        samplesDone += n;
+        epochLoss += loss * n;
+        epochCorrect += hits;
+        epochSeen += n;
+        const samplesPerSec = samplesDone / (trainingMs / 1000);
+        hooks.onBatch?.({
+          epoch,
+          step,
+          batchInEpoch: b + 1,
+          batchesPerEpoch,
+          loss,
+          accuracy: hits / n,
+          samplesDone,
+          samplesTotal,
+          elapsedMs: performance.now() - started,
+          samplesPerSec,
+          etaMs: ((samplesTotal - samplesDone) / samplesPerSec) * 1000,
+        });
+        await yieldToEvents();
+      }
+      if (stopped) break;
+      const test = await evaluate(net, testSet, 500, hooks.forwardOptions);
+      const metrics: EpochMetrics = {
+        epoch,
+        trainLoss: epochLoss / epochSeen,
+        trainAccuracy: epochCorrect / epochSeen,
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+        elapsedMs: performance.now() - started,
+      };
+      epochs.push(metrics);
+      hooks.onEpoch?.(metrics);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const last = epochs[epochs.length - 1];
+  return {
+    status: stopped ? 'stopped' : 'done',
+    epochsCompleted: epochs.length,
+    steps: step,
+    testAccuracy: stopped || !last ? null : last.testAccuracy,
+    testLoss: stopped || !last ? null : last.testLoss,
+    epochs,
+    elapsedMs: performance.now() - started,
+    samplesPerSec: trainingMs > 0 ? samplesDone / (trainingMs / 1000) : 0,
+  };
+}

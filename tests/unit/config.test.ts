@@ -1,0 +1,105 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  BACKEND_CHOICES,
+  CONFIG_VERSION,
+  decodeConfig,
+  defaultConfig,
+  encodeConfig,
+  MODEL_NAMES,
+  OPTIMIZERS,
+  updateConfig,
+  type Config,
+} from '../../src/core';
+
+const configArb: fc.Arbitrary<Config> = fc.record({
+  model: fc.constantFrom(...MODEL_NAMES),
+  hidden: fc.array(fc.integer({ min: 1, max: 8192 }), { minLength: 1, maxLength: 8 }),
+  trainSize: fc.integer({ min: 10, max: 60_000 }),
+  testSize: fc.integer({ min: 10, max: 10_000 }),
+  epochs: fc.integer({ min: 1, max: 100 }),
+  batch: fc.integer({ min: 1, max: 4096 }),
+  lr: fc.double({ min: 1e-6, max: 10, noNaN: true }),
+  optimizer: fc.constantFrom(...OPTIMIZERS),
+  momentum: fc.double({ min: 0, max: 0.999, noNaN: true }),
+  dataSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  initSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  backend: fc.constantFrom(...BACKEND_CHOICES),
+});
+
+describe('config URL encoding', () => {
+  it('round-trips every valid config exactly (hidden only for model=mlp)', () => {
+    fc.assert(
+      fc.property(configArb, (config) => {
+        const { config: back, notices } = decodeConfig(encodeConfig(config));
+        const expected = config.model === 'mlp' ? config : { ...config, hidden: defaultConfig().hidden };
+        expect(notices.filter((n) => n.level === 'error')).toEqual([]);
+        expect(back).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes the version key first and keeps comma lists readable', () => {
+    const text = encodeConfig({ ...defaultConfig(), model: 'mlp', hidden: [4096, 4096, 4096] });
+    expect(text.startsWith(`v=${CONFIG_VERSION}&`)).toBe(true);
+    expect(text).toContain('hidden=4096,4096,4096');
+  });
+
+  it('reads the documented keys', () => {
+    const { config, notices } = decodeConfig('?model=mlp1&trainSize=2000&testSize=1000&epochs=1');
+    expect(notices).toEqual([]);
+    expect(config).toMatchObject({ model: 'mlp1', trainSize: 2000, testSize: 1000, epochs: 1, batch: 32 });
+  });
+
+  it('replaces each bad value by its default and names it', () => {
+    const { config, notices } = decodeConfig('model=resnet&epochs=-2&lr=abc&batch=1.5&hidden=100,,3&backend=tpu&trainSize=70000');
+    expect(config).toEqual({ ...defaultConfig() });
+    const byKey = Object.fromEntries(notices.map((n) => [n.key, n.message]));
+    expect(byKey.model).toBe('model="resnet" is not valid (must be one of mlp1, lenet, mlp); using the default mlp1.');
+    expect(byKey.epochs).toBe('epochs="-2" is not valid (must be an integer from 1 to 100); using the default 3.');
+    expect(byKey.lr).toMatch(/^lr="abc" is not valid \(must be a number from 0.000001 to 10\)/);
+    expect(byKey.batch).toMatch(/^batch="1.5"/);
+    expect(byKey.hidden).toMatch(/^hidden="100,,3" is not valid/);
+    expect(byKey.backend).toMatch(/must be one of auto, webgpu, webgl, wasm, cpu/);
+    expect(byKey.trainSize).toMatch(/from 10 to 60000/);
+    expect(notices.every((n) => n.level === 'error')).toBe(true);
+  });
+
+  it('keeps good values next to bad ones', () => {
+    const { config, notices } = decodeConfig('model=lenet&epochs=zero');
+    expect(config.model).toBe('lenet');
+    expect(config.epochs).toBe(3);
+    expect(notices).toHaveLength(1);
+  });
+
+  it('ignores unknown keys with an info notice, and reports a newer version', () => {
+    const { notices } = decodeConfig('foo=1&bar=2&v=99');
+    expect(notices.map((n) => n.message)).toEqual([
+      'This link was made by a newer version of the playground (v=99); settings it knows are used, the rest fall back to defaults.',
+      'Ignored unknown URL keys: foo, bar.',
+    ]);
+  });
+
+  it('never throws on arbitrary query strings', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (k, v) => {
+        const params = new URLSearchParams();
+        params.set(k, v);
+        params.set('epochs', v);
+        const { config } = decodeConfig(params.toString());
+        expect(config.epochs).toBeGreaterThanOrEqual(1);
+      }),
+    );
+  });
+});
+
+describe('updateConfig', () => {
+  it('accepts a valid knob and refuses an out-of-range one without losing the config', () => {
+    const base = { ...defaultConfig(), epochs: 7 };
+    const ok = updateConfig(base, 'batch', 128);
+    expect(ok).toEqual({ ok: true, config: { ...base, batch: 128 } });
+    const bad = updateConfig(base, 'batch', 5000);
+    expect(bad).toEqual({ ok: false, message: 'batch="5000" is not valid (must be an integer from 1 to 4096).' });
+  });
+});
