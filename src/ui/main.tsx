@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { resetWorker, useStore, workerMemory } from './store';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
@@ -8,3 +9,6 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
+
+// A small hook for tests and the curious: the worker's tensor count, and freeing the kept model.
+Object.assign(window, { __playground: { workerMemory, resetWorker, store: useStore } });

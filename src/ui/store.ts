@@ -94,8 +94,7 @@ export const useStore = create<AppState>((set, get) => {
         }),
       );
       if (trainer !== handle) return handle;
-      set({ data, phase: get().result ? get().phase : 'ready' });
-      if (get().phase === 'starting' || get().phase === 'loading') set({ phase: 'ready' });
+      set({ data, phase: 'ready' });
     } catch (error) {
       if (trainer === handle) set({ phase: 'error', error: error instanceof Error ? error.message : String(error) });
     }
@@ -210,4 +209,9 @@ export const selectParameterCount = (s: AppState) => parameterCount(s.config);
 /** For tests and devtools: the worker's tensor count. */
 export async function workerMemory(): Promise<{ numTensors: number } | null> {
   return trainer ? trainer.api.memory() : null;
+}
+
+/** Frees the worker's kept network; returns the tensor count afterwards. */
+export async function resetWorker(): Promise<{ numTensors: number } | null> {
+  return trainer ? trainer.api.reset() : null;
 }

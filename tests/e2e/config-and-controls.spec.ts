@@ -1,0 +1,141 @@
+import { expect, test, type Page } from '@playwright/test';
+
+async function waitReady(page: Page) {
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
+}
+
+async function setKnob(page: Page, name: string, value: string) {
+  const input = page.getByTestId(`knob-${name}`);
+  await input.fill(value);
+  await input.press('Enter');
+}
+
+test('Copy link reproduces the exact config in a new page, and knobs update the URL in place', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/');
+  const historyLength = await page.evaluate(() => history.length);
+  await page.getByTestId('knob-model').selectOption('mlp');
+  await setKnob(page, 'hidden', '64, 32');
+  await setKnob(page, 'epochs', '4');
+  await setKnob(page, 'lr', '0.0125');
+  await page.getByTestId('knob-optimizer').selectOption('sgd');
+  await setKnob(page, 'momentum', '0.8');
+  await setKnob(page, 'initSeed', '42');
+  await expect(page).toHaveURL(/hidden=64,32/);
+  expect(page.url()).toContain('epochs=4');
+  expect(page.url()).toContain('lr=0.0125');
+  expect(page.url()).toContain('v=1');
+  // replaceState: no new history entries.
+  expect(await page.evaluate(() => history.length)).toBe(historyLength);
+  await expect(page.getByTestId('param-count')).toHaveText(String(784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10));
+
+  await page.getByTestId('copy-link').click();
+  await expect(page.getByTestId('copy-link')).toHaveText('Link copied');
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  expect(link).toBe(page.url());
+
+  const other = await context.newPage();
+  await other.goto(link);
+  await expect(other.getByTestId('knob-model')).toHaveValue('mlp');
+  await expect(other.getByTestId('knob-hidden')).toHaveValue('64,32');
+  await expect(other.getByTestId('knob-epochs')).toHaveValue('4');
+  await expect(other.getByTestId('knob-lr')).toHaveValue('0.0125');
+  await expect(other.getByTestId('knob-optimizer')).toHaveValue('sgd');
+  await expect(other.getByTestId('knob-momentum')).toHaveValue('0.8');
+  await expect(other.getByTestId('knob-initSeed')).toHaveValue('42');
+  await expect(other.getByTestId('notice')).toHaveCount(0);
+  expect(other.url()).toBe(link);
+});
+
+test('bad URL values show messages naming them and the page still works', async ({ page }) => {
+  await page.goto('/?model=resnet&epochs=-1&lr=abc&batch=16&foo=bar&trainSize=300&testSize=200');
+  const notices = page.getByTestId('notice');
+  await expect(notices).toHaveCount(4);
+  await expect(notices.nth(0)).toContainText('model="resnet" is not valid (must be one of mlp1, lenet, mlp); using the default mlp1.');
+  await expect(page.getByText('epochs="-1" is not valid')).toBeVisible();
+  await expect(page.getByText('lr="abc" is not valid')).toBeVisible();
+  await expect(page.getByText('Ignored unknown URL key: foo.')).toBeVisible();
+  await expect(page.getByTestId('knob-model')).toHaveValue('mlp1');
+  await expect(page.getByTestId('knob-epochs')).toHaveValue('3');
+  await expect(page.getByTestId('knob-batch')).toHaveValue('16');
+  await expect(page.getByTestId('param-count')).toHaveText('79510');
+  // A bad knob value typed by hand is refused with a message; the config keeps the old value.
+  await setKnob(page, 'epochs', '1000');
+  await expect(page.getByTestId('knob-error')).toHaveText('epochs="1000" is not valid (must be an integer from 1 to 100).');
+  await expect(page).not.toHaveURL(/epochs=1000/);
+  await setKnob(page, 'epochs', '1');
+  await expect(page.getByTestId('knob-error')).toHaveCount(0);
+  await waitReady(page);
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 120_000 });
+  expect(Number(await page.getByTestId('test-accuracy').textContent())).toBeGreaterThan(20);
+});
+
+test('the page stays responsive while the worker trains; pause, resume and stop work; no tensors leak', async ({ page }) => {
+  await page.goto('/?model=mlp1&trainSize=30000&testSize=500&epochs=2&batch=64');
+  await waitReady(page);
+  const baseline = await page.evaluate(async () => (await (window as any).__playground.workerMemory()).numTensors);
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('progress-text')).toContainText('samples/s', { timeout: 60_000 });
+
+  // Longest gap between 10 ms timers on the main thread over 3 s of training.
+  const maxGap = await page.evaluate(async () => {
+    let max = 0;
+    let last = performance.now();
+    const end = last + 3000;
+    while (performance.now() < end) {
+      await new Promise((r) => setTimeout(r, 10));
+      const now = performance.now();
+      max = Math.max(max, now - last);
+      last = now;
+    }
+    return max;
+  });
+  expect(maxGap).toBeLessThan(250);
+  await expect(page.getByTestId('status')).toHaveText('training');
+
+  await page.getByTestId('pause-button').click();
+  await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 10_000 });
+  const pausedAt = await page.getByTestId('progress-text').textContent();
+  await page.waitForTimeout(1500);
+  expect(await page.getByTestId('progress-text').textContent()).toBe(pausedAt);
+  await page.getByTestId('resume-button').click();
+  await expect(page.getByTestId('status')).toHaveText('training');
+  await expect(page.getByTestId('progress-text')).not.toHaveText(pausedAt!, { timeout: 20_000 });
+  await page.getByTestId('stop-button').click();
+  await expect(page.getByTestId('status')).toHaveText('stopped', { timeout: 20_000 });
+  await expect(page.getByTestId('train-button')).toBeEnabled();
+
+  // A second, short run after the stop, then free the kept model: back to the baseline.
+  await setKnob(page, 'trainSize', '256');
+  await setKnob(page, 'epochs', '1');
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  const after = await page.evaluate(async () => (await (window as any).__playground.resetWorker()).numTensors);
+  expect(after).toBe(baseline);
+});
+
+test('a manual backend choice is honoured and shown', async ({ page }) => {
+  await page.goto('/?backend=wasm&trainSize=500&testSize=200&epochs=1');
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
+  await waitReady(page);
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await expect(page.getByTestId('result-details')).toContainText('on wasm');
+  // Switching the backend in the page restarts the worker on the new backend.
+  await page.getByTestId('knob-backend').selectOption('cpu');
+  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await expect(page).toHaveURL(/backend=cpu/);
+});
+
+test('a model too big for the backend is flagged before training, with the reason', async ({ page }) => {
+  await page.goto('/?model=mlp&hidden=4096,4096,4096&trainSize=60000');
+  await expect(page.getByTestId('param-count')).toHaveText('36818954');
+  await waitReady(page);
+  const warning = page.getByTestId('training-warning');
+  await expect(warning).toContainText('36,818,954 parameters');
+  await expect(warning).toContainText('GFLOP/s measured on WebGPU');
+  await expect(page.getByTestId('train-button')).toBeDisabled();
+  await page.getByTestId('train-anyway').click();
+  await expect(page.getByTestId('train-button')).toBeEnabled();
+});
