@@ -7,3 +7,8 @@ export * from './network';
 export * from './rng';
 export * from './train';
 export * from './planning';
+export * from './quant/schemes';
+export * from './quant/ste';
+export * from './pareto';
+export * from './cost/energyTable';
+export * from './cost/estimate';
