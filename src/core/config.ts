@@ -3,6 +3,7 @@
  * encoding. The page, the worker, the CLI and the tests all read configs through this module.
  */
 import { z } from 'zod';
+import { minifloatBiasRange, type ActivationScheme, type WeightScheme } from './quant/schemes';
 
 /** Bump when a URL key changes meaning; decodeConfig migrates older versions. */
 export const CONFIG_VERSION = 1;
@@ -17,6 +18,47 @@ export const MAX_HIDDEN_LAYERS = 8;
 export const MAX_HIDDEN_WIDTH = 8192;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+// ---------------------------------------------------------------- quantization schemes
+
+export const weightSchemeSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('float32') }),
+    z.strictObject({ kind: z.literal('fixed'), bits: int(2, 16) }),
+    z.strictObject({
+      kind: z.literal('minifloat'),
+      exponentBits: int(2, 8),
+      mantissaBits: int(0, 23),
+      bias: z.number().int().optional(),
+      subnormals: z.boolean().optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('lightnn'),
+      k: int(1, 4),
+      rounding: z.enum(['nearest', 'stochastic']).optional(),
+      allowZero: z.boolean().optional(),
+    }),
+    z.strictObject({ kind: z.literal('binary'), scale: z.enum(['none', 'l1']), hysteresis: z.number().min(0).max(1).optional() }),
+  ])
+  .superRefine((scheme, ctx) => {
+    if (scheme.kind === 'minifloat' && scheme.bias !== undefined) {
+      const { min, max } = minifloatBiasRange(scheme.exponentBits);
+      if (scheme.bias < min || scheme.bias > max) {
+        ctx.addIssue({ code: 'custom', message: `bias must be an integer from ${min} to ${max} for ${scheme.exponentBits} exponent bits` });
+      }
+    }
+  }) as unknown as z.ZodType<WeightScheme>;
+
+export const activationSchemeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('relu'), bits: int(1, 16).optional(), clip: z.number().positive().max(1e6).optional() }),
+  z.strictObject({ kind: z.literal('sign') }),
+]) as unknown as z.ZodType<ActivationScheme>;
+
+/** A weight scheme for one weight layer, by index (0 = first; -1 = last), overriding `weights`. */
+export const layerOverrideSchema = z.strictObject({ layer: z.number().int().min(-16).max(15), scheme: weightSchemeSchema });
+export type LayerOverride = z.infer<typeof layerOverrideSchema>;
+
+export const TRAINING_MODES = ['float', 'qat'] as const;
 
 /** Field schemas with defaults. Order here is the order of keys in the URL. */
 export const fieldSchemas = {
@@ -33,6 +75,16 @@ export const fieldSchemas = {
   dataSeed: int(0, 2 ** 31 - 1).default(1),
   initSeed: int(0, 2 ** 31 - 1).default(1),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
+  /** Weight scheme of every weight layer (unless overridden in `layers`). */
+  weights: weightSchemeSchema.default({ kind: 'float32' }),
+  /** Activation of the hidden layers. */
+  activations: activationSchemeSchema.default({ kind: 'relu' }),
+  /** Input resolution: pixels rounded to 2^bits - 1 levels (8 = MNIST as stored). */
+  inputBits: int(1, 8).default(8),
+  /** Per-layer weight schemes, e.g. the first and last layers kept wider. */
+  layers: z.array(layerOverrideSchema).max(16).default([]),
+  /** 'float' trains in float32 and quantizes after training (PTQ); 'qat' trains through the quantizers. */
+  training: z.enum(TRAINING_MODES).default('float'),
 };
 
 export const configSchema = z.object(fieldSchemas);
@@ -60,38 +112,88 @@ export const FIELD_HELP: Record<ConfigKey, string> = {
   dataSeed: 'seed of the training subset and the shuffling order',
   initSeed: 'seed of the initial weights (keep it to restart from the same weights)',
   backend: 'auto (WebGPU, then WebGL, WASM, CPU) or a fixed TF.js backend',
+  weights: 'weight scheme: float32, fixed:bits=4, minifloat:exponentBits=4,mantissaBits=3, lightnn:k=2, binary:scale=none',
+  activations: 'hidden activations: relu, relu:bits=8 (fixed point), sign (binarized)',
+  inputBits: 'input resolution: pixels rounded to 2^bits - 1 levels',
+  layers: 'per-layer weight schemes, e.g. 0=fixed:bits=8;-1=fixed:bits=8 (first and last layer 8-bit)',
+  training: 'float (train float32, quantize after: PTQ) or qat (quantization-aware training)',
 };
 
 // ---------------------------------------------------------------- URL encoding
 
+/**
+ * Schemes in the URL: `kind` then `:key=value,key=value`, e.g. `lightnn:k=2,rounding=stochastic`.
+ * Readable, and generic, so a new scheme parameter needs no new URL code.
+ */
+export function encodeScheme(scheme: object): string {
+  const { kind, ...params } = scheme as { kind: string } & Record<string, unknown>;
+  const parts = Object.entries(params)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length === 0 ? kind : `${kind}:${parts.join(',')}`;
+}
+
+export function decodeScheme(text: string): unknown {
+  const colon = text.indexOf(':');
+  const kind = (colon < 0 ? text : text.slice(0, colon)).trim();
+  const out: Record<string, unknown> = { kind };
+  if (colon >= 0) {
+    for (const part of text.slice(colon + 1).split(',')) {
+      const eq = part.indexOf('=');
+      if (eq < 0) return { kind, malformed: part };
+      const key = part.slice(0, eq).trim();
+      const raw = part.slice(eq + 1).trim();
+      out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    }
+  }
+  return out;
+}
+
+function encodeLayers(layers: LayerOverride[]): string {
+  return layers.map((o) => `${o.layer}=${encodeScheme(o.scheme)}`).join(';');
+}
+
+function decodeLayers(text: string): unknown {
+  if (text.trim() === '') return [];
+  return text.split(';').map((part) => {
+    const eq = part.indexOf('=');
+    return { layer: eq < 0 ? NaN : Number(part.slice(0, eq)), scheme: decodeScheme(part.slice(eq + 1)) };
+  });
+}
+
 /** Parses a URL string into the raw value a field's schema validates. */
 function fromUrlString(key: ConfigKey, text: string): unknown {
   const schema = fieldSchemas[key];
+  if (key === 'weights' || key === 'activations') return decodeScheme(text);
+  if (key === 'layers') return decodeLayers(text);
   if (key === 'hidden') {
     return text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
   }
-  const inner = schema.unwrap();
+  const inner = (schema as z.ZodDefault<z.ZodType>).unwrap();
   if (inner instanceof z.ZodNumber) return text.trim() === '' ? NaN : Number(text);
   return text;
 }
 
 function toUrlString(key: ConfigKey, value: Config[ConfigKey]): string {
   if (key === 'hidden') return (value as number[]).join(',');
+  if (key === 'weights' || key === 'activations') return encodeScheme(value as object);
+  if (key === 'layers') return encodeLayers(value as LayerOverride[]);
   // String(number) is the shortest text that parses back to the same double.
   return String(value);
 }
 
-/** Keys written into the URL for a config: `hidden` only matters for model=mlp. */
+/** Keys written into the URL for a config: `hidden` only matters for model=mlp; no empty `layers`. */
 function urlKeysFor(config: Config): ConfigKey[] {
-  return CONFIG_KEYS.filter((key) => key !== 'hidden' || config.model === 'mlp');
+  return CONFIG_KEYS.filter((key) => (key !== 'hidden' || config.model === 'mlp') && (key !== 'layers' || config.layers.length > 0));
 }
 
 export function encodeConfig(config: Config): string {
   const params = new URLSearchParams();
   params.set('v', String(CONFIG_VERSION));
   for (const key of urlKeysFor(config)) params.set(key, toUrlString(key, config[key]));
-  // Commas are legal in a query string; keep `hidden=4096,4096` readable.
-  return params.toString().replace(/%2C/gi, ',');
+  // These are legal inside a query value (a value ends at '&'); keep `hidden=4096,4096` and
+  // `weights=lightnn:k=2` readable.
+  return params.toString().replace(/%2C/gi, ',').replace(/%3A/gi, ':').replace(/%3D/gi, '=').replace(/%3B/gi, ';');
 }
 
 export interface ConfigNotice {
@@ -108,8 +210,14 @@ export interface DecodedConfig {
 
 function describeIssue(key: ConfigKey, raw: string, error: z.ZodError): string {
   const issue = error.issues[0];
-  const def = toUrlString(key, fieldSchemas[key].parse(undefined) as Config[ConfigKey]);
+  const def = toUrlString(key, (fieldSchemas[key] as z.ZodType).parse(undefined) as Config[ConfigKey]) || '(none)';
   let why = issue?.message ?? 'invalid value';
+  if (key === 'weights' || key === 'activations' || key === 'layers') {
+    // Nested values: name the parameter, e.g. "bits: Too small: expected number to be >=2".
+    const path = (issue?.path ?? []).filter((p) => typeof p === 'string' && p !== 'scheme').join('.');
+    const text = issue?.code === 'invalid_union' ? `unknown kind; expected ${key === 'activations' ? 'relu or sign' : 'float32, fixed, minifloat, lightnn or binary'}` : why;
+    return `${key}=${JSON.stringify(raw)} is not valid (${path ? `${path}: ` : ''}${text}); using the default ${def}.`;
+  }
   if (issue?.code === 'invalid_value' && 'values' in issue) why = `must be one of ${issue.values.join(', ')}`;
   else if (issue?.code === 'invalid_type' || issue?.code === 'too_small' || issue?.code === 'too_big') {
     const range = rangeOf(key);
@@ -120,7 +228,7 @@ function describeIssue(key: ConfigKey, raw: string, error: z.ZodError): string {
 
 /** "an integer from 10 to 60000" style range text for numeric fields. */
 export function rangeOf(key: ConfigKey): string | null {
-  let schema: z.ZodType = fieldSchemas[key].unwrap() as z.ZodType;
+  let schema: z.ZodType = (fieldSchemas[key] as z.ZodDefault<z.ZodType>).unwrap() as z.ZodType;
   if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
   if (!(schema instanceof z.ZodNumber)) return null;
   const { minValue, maxValue, isInt } = schema;
@@ -160,7 +268,7 @@ export function decodeConfig(search: string): DecodedConfig {
       continue;
     }
     const field = key as ConfigKey;
-    const parsed = fieldSchemas[field].safeParse(fromUrlString(field, value));
+    const parsed = (fieldSchemas[field] as z.ZodType).safeParse(fromUrlString(field, value));
     if (parsed.success) raw[field] = parsed.data;
     else notices.push({ level: 'error', key, message: describeIssue(field, value, parsed.error) });
   }
@@ -189,12 +297,12 @@ export function updateConfig<K extends ConfigKey>(
   key: K,
   value: unknown,
 ): { ok: true; config: Config } | { ok: false; message: string } {
-  const parsed = fieldSchemas[key].safeParse(value);
+  const parsed = (fieldSchemas[key] as z.ZodType).safeParse(value);
   if (!parsed.success) {
     const text = Array.isArray(value) ? value.join(',') : String(value);
     return { ok: false, message: describeIssue(key, text, parsed.error).replace(/; using the default .*$/, '.') };
   }
-  return { ok: true, config: { ...config, [key]: parsed.data } };
+  return { ok: true, config: { ...config, [key]: parsed.data as Config[K] } };
 }
 
 /** Parses a comma list typed by the user ("4096, 4096") into the value updateConfig validates. */

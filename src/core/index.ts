@@ -12,3 +12,6 @@ export * from './quant/ste';
 export * from './pareto';
 export * from './cost/energyTable';
 export * from './cost/estimate';
+export * from './experiment';
+export * from './quant/quantizedNetwork';
+export * from './presets';

@@ -55,7 +55,14 @@ export interface TrainHooks {
   control?: TrainControl;
   /** Lets queued messages (pause, stop) in between batches; defaults to a zero timeout. */
   yieldToEvents?(): Promise<void>;
+  /** Forward pass used for the training steps (e.g. quantized with straight-through gradients). */
   forwardOptions?: ForwardOptions;
+  /** Forward pass used to evaluate the test set after each epoch; defaults to forwardOptions. */
+  evalForwardOptions?: ForwardOptions;
+  /** Runs after every optimizer step (e.g. clipping latent weights). */
+  afterStep?(): void;
+  /** Runs before each epoch (e.g. recalibrating activation clips). */
+  beforeEpoch?(epoch: number): Promise<void>;
 }
 
 export interface TrainResult {
@@ -153,6 +160,7 @@ export async function train(
 
   try {
     for (let epoch = 1; epoch <= options.epochs && !stopped; epoch++) {
+      await hooks.beforeEpoch?.(epoch);
       const order = permutation(trainSet.count, mulberry32(deriveSeed(options.dataSeed, epoch)));
       let epochLoss = 0;
       let epochCorrect = 0;
@@ -184,6 +192,7 @@ export async function train(
           (hits as tf.Scalar | null)?.dispose();
           return both;
         });
+        hooks.afterStep?.();
         const [loss, hits] = await stats.data();
         stats.dispose();
         trainingMs += performance.now() - stepStart;
@@ -209,7 +218,7 @@ export async function train(
         await yieldToEvents();
       }
       if (stopped) break;
-      const test = await evaluate(net, testSet, 500, hooks.forwardOptions);
+      const test = await evaluate(net, testSet, 500, hooks.evalForwardOptions ?? hooks.forwardOptions);
       const metrics: EpochMetrics = {
         epoch,
         trainLoss: epochLoss / epochSeen,

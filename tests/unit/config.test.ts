@@ -12,6 +12,28 @@ import {
   type Config,
 } from '../../src/core';
 
+const weightSchemeArb = fc.oneof(
+  fc.constant({ kind: 'float32' as const }),
+  fc.record({ kind: fc.constant('fixed' as const), bits: fc.integer({ min: 2, max: 16 }) }),
+  fc.record(
+    { kind: fc.constant('minifloat' as const), exponentBits: fc.integer({ min: 2, max: 8 }), mantissaBits: fc.integer({ min: 0, max: 23 }), subnormals: fc.boolean() },
+    { requiredKeys: ['kind', 'exponentBits', 'mantissaBits'] },
+  ),
+  fc.record(
+    { kind: fc.constant('lightnn' as const), k: fc.integer({ min: 1, max: 4 }), rounding: fc.constantFrom('nearest' as const, 'stochastic' as const), allowZero: fc.boolean() },
+    { requiredKeys: ['kind', 'k'] },
+  ),
+  fc.record(
+    { kind: fc.constant('binary' as const), scale: fc.constantFrom('none' as const, 'l1' as const), hysteresis: fc.double({ min: 0, max: 1, noNaN: true }) },
+    { requiredKeys: ['kind', 'scale'] },
+  ),
+);
+const activationArb = fc.oneof(
+  fc.constant({ kind: 'relu' as const }),
+  fc.record({ kind: fc.constant('relu' as const), bits: fc.integer({ min: 1, max: 16 }) }),
+  fc.constant({ kind: 'sign' as const }),
+);
+
 const configArb: fc.Arbitrary<Config> = fc.record({
   model: fc.constantFrom(...MODEL_NAMES),
   hidden: fc.array(fc.integer({ min: 1, max: 8192 }), { minLength: 1, maxLength: 8 }),
@@ -25,6 +47,11 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   dataSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
   initSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
   backend: fc.constantFrom(...BACKEND_CHOICES),
+  weights: weightSchemeArb,
+  activations: activationArb,
+  inputBits: fc.integer({ min: 1, max: 8 }),
+  layers: fc.array(fc.record({ layer: fc.integer({ min: -16, max: 15 }), scheme: weightSchemeArb }), { maxLength: 3 }),
+  training: fc.constantFrom('float' as const, 'qat' as const),
 });
 
 describe('config URL encoding', () => {
@@ -91,6 +118,34 @@ describe('config URL encoding', () => {
         expect(config.epochs).toBeGreaterThanOrEqual(1);
       }),
     );
+  });
+});
+
+describe('quantization keys in the URL', () => {
+  it('reads readable scheme strings', () => {
+    const { config, notices } = decodeConfig(
+      'weights=lightnn:k=2,rounding=stochastic&activations=relu:bits=8&inputBits=2&layers=0=fixed:bits=8;-1=fixed:bits=8&training=qat',
+    );
+    expect(notices).toEqual([]);
+    expect(config.weights).toEqual({ kind: 'lightnn', k: 2, rounding: 'stochastic' });
+    expect(config.activations).toEqual({ kind: 'relu', bits: 8 });
+    expect(config.inputBits).toBe(2);
+    expect(config.layers).toEqual([
+      { layer: 0, scheme: { kind: 'fixed', bits: 8 } },
+      { layer: -1, scheme: { kind: 'fixed', bits: 8 } },
+    ]);
+    expect(config.training).toBe('qat');
+    expect(encodeConfig(config)).toContain('weights=lightnn:k=2,rounding=stochastic&activations=relu:bits=8&inputBits=2&layers=0=fixed:bits=8;-1=fixed:bits=8&training=qat');
+  });
+
+  it('refuses bad schemes with a message and keeps the default', () => {
+    const { config, notices } = decodeConfig('weights=fixed:bits=1&activations=tanh&inputBits=9');
+    expect(config.weights).toEqual({ kind: 'float32' });
+    expect(config.activations).toEqual({ kind: 'relu' });
+    expect(notices.map((n) => n.key)).toEqual(['weights', 'activations', 'inputBits']);
+    expect(notices[0].message).toMatch(/^weights="fixed:bits=1" is not valid .*; using the default float32\.$/);
+    expect(decodeConfig('weights=lightnn:k=2,colour=red').notices[0].message).toMatch(/weights="lightnn:k=2,colour=red" is not valid/);
+    expect(decodeConfig('weights=minifloat:exponentBits=4,mantissaBits=3,bias=500').notices[0].message).toMatch(/bias must be an integer from/);
   });
 });
 

@@ -1,0 +1,282 @@
+/**
+ * Runs the quantized dense kernels with plain WebGPU on a GPUDevice the caller owns (in the
+ * browser: TF.js's WebGPU backend device or navigator.gpu; in Node tests: the `webgpu` package).
+ * Buffers stay on the GPU between layers; only the logits are read back.
+ */
+import {
+  checkNoOverflow,
+  formatName,
+  inputWordsPerRow,
+  outputWordsPerRow,
+  validateChain,
+  validateLayer,
+  type QuantDenseLayer,
+} from './reference';
+import {
+  chooseWorkgroupShape,
+  denseDispatch,
+  denseShaderWgsl,
+  outputNeedsClear,
+  type DenseShaderOptions,
+  type OutputsPerThread,
+} from './wgsl';
+
+/**
+ * GPUBufferUsage / GPUMapMode values from the WebGPU spec, so this module does not need those
+ * globals (Node has them only after `Object.assign(globalThis, globals)`).
+ */
+const BufferUsage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
+const MAP_MODE_READ = 0x1;
+
+export interface DenseKernelOptions {
+  /** 4 (default) computes four units per thread (about 2x faster on SwiftShader); 1 is the simple form. */
+  outputsPerThread?: OutputsPerThread;
+  /** Threads per workgroup, a power of two (default 64), capped by the device's limits. */
+  invocationsPerWorkgroup?: number;
+  /** Lower cap on workgroups per dispatch dimension than the device's (tests use it to exercise z). */
+  maxWorkgroupsPerDimension?: number;
+}
+
+export interface DenseKernel {
+  readonly layer: QuantDenseLayer;
+  readonly wgsl: string;
+  readonly shader: DenseShaderOptions;
+  /** u32 words per batch row of the input (activations or sign-bit words). */
+  readonly inputWordsPerRow: number;
+  /** u32/i32 words per batch row of the output. */
+  readonly outputWordsPerRow: number;
+  outputBytes(batch: number): number;
+  /** A buffer the right size for `batch` rows of output (STORAGE | COPY_SRC | COPY_DST). */
+  createOutputBuffer(batch: number): GPUBuffer;
+  /** Records the layer into `encoder`: input [batch][inputWordsPerRow] -> output. */
+  encode(encoder: GPUCommandEncoder, input: GPUBuffer, batch: number, output: GPUBuffer): void;
+  /** Submits one run and returns its new output buffer (the caller destroys it). */
+  run(input: GPUBuffer, batch: number): GPUBuffer;
+  /** Frees the weight and bias buffers. */
+  destroy(): void;
+}
+
+function byteSize(words: number): number {
+  return Math.max(4, words * 4);
+}
+
+/** A STORAGE buffer holding `data` (COPY_SRC and COPY_DST too, so it can be read back or rewritten). */
+export function uploadWords(device: GPUDevice, data: Uint32Array | Int32Array, label?: string): GPUBuffer {
+  const buffer = device.createBuffer({
+    label,
+    size: byteSize(data.length),
+    usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  return buffer;
+}
+
+/** Copies `byteLength` bytes of a COPY_SRC buffer back to the CPU. */
+export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({ size: byteLength, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, byteLength);
+  device.queue.submit([encoder.finish()]);
+  try {
+    await staging.mapAsync(MAP_MODE_READ);
+    return staging.getMappedRange().slice(0);
+  } finally {
+    staging.destroy();
+  }
+}
+
+async function compilationMessages(module: GPUShaderModule): Promise<string> {
+  const info = await module.getCompilationInfo();
+  return info.messages.map((m) => `${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+}
+
+/**
+ * Compiles the kernel for one layer and uploads its weights. Shader and dispatch errors do not
+ * throw in WebGPU (they go to `uncapturederror` and leave stale output), so pipeline creation and
+ * a first one-row dispatch run inside a validation error scope and any error is thrown here.
+ */
+export async function createDenseKernel(
+  device: GPUDevice,
+  layer: QuantDenseLayer,
+  options: DenseKernelOptions = {},
+): Promise<DenseKernel> {
+  validateLayer(layer);
+  checkNoOverflow(layer);
+  const outputsPerThread = options.outputsPerThread ?? 4;
+  const shader: DenseShaderOptions = {
+    outputsPerThread,
+    workgroup: chooseWorkgroupShape(layer.units, outputsPerThread, options.invocationsPerWorkgroup ?? 64, device.limits),
+  };
+  const wgsl = denseShaderWgsl(layer, shader);
+  const inWords = inputWordsPerRow(layer);
+  const outWords = outputWordsPerRow(layer);
+  const maxBinding = device.limits.maxStorageBufferBindingSize;
+  if (layer.weights.byteLength > maxBinding) {
+    throw new Error(
+      `layer "${layer.name}": ${formatName(layer.format)} weights take ${layer.weights.byteLength} bytes, ` +
+        `over this device's storage binding limit of ${maxBinding}`,
+    );
+  }
+  const label = `dense ${layer.name}`;
+  const maxPerDimension = Math.min(
+    device.limits.maxComputeWorkgroupsPerDimension,
+    options.maxWorkgroupsPerDimension ?? Infinity,
+  );
+
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ label, code: wgsl });
+  const pipeline = device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const weights = uploadWords(device, layer.weights, `${label} weights`);
+  const bias = uploadWords(device, layer.bias, `${label} bias`);
+
+  const outputBytes = (batch: number): number => batch * outWords * 4;
+
+  const createOutputBuffer = (batch: number): GPUBuffer =>
+    device.createBuffer({
+      label: `${label} output`,
+      size: outputBytes(batch),
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+    });
+
+  const encode = (encoder: GPUCommandEncoder, input: GPUBuffer, batch: number, output: GPUBuffer): void => {
+    const [x, y, z] = denseDispatch(layer, batch, shader, maxPerDimension);
+    const inBytes = batch * inWords * 4;
+    const outBytes = outputBytes(batch);
+    if (input.size < inBytes) {
+      throw new Error(`layer "${layer.name}": input buffer has ${input.size} bytes, batch ${batch} needs ${inBytes}`);
+    }
+    if (output.size < outBytes) {
+      throw new Error(`layer "${layer.name}": output buffer has ${output.size} bytes, batch ${batch} needs ${outBytes}`);
+    }
+    if (outputNeedsClear(layer)) encoder.clearBuffer(output, 0, outBytes);
+    const bindGroup = device.createBindGroup({
+      label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: weights } },
+        { binding: 1, resource: { buffer: bias } },
+        { binding: 2, resource: { buffer: input, offset: 0, size: inBytes } },
+        // Exactly `batch` rows: the shader reads the batch size from this binding's length.
+        { binding: 3, resource: { buffer: output, offset: 0, size: outBytes } },
+      ],
+    });
+    const pass = encoder.beginComputePass({ label });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    pass.end();
+  };
+
+  const run = (input: GPUBuffer, batch: number): GPUBuffer => {
+    const output = createOutputBuffer(batch);
+    const encoder = device.createCommandEncoder({ label });
+    encode(encoder, input, batch, output);
+    device.queue.submit([encoder.finish()]);
+    return output;
+  };
+
+  // First dispatch: one zero row, still inside the error scope.
+  const probeInput = uploadWords(device, new Uint32Array(inWords));
+  const probeOutput = run(probeInput, 1);
+  const error = await device.popErrorScope();
+  probeInput.destroy();
+  probeOutput.destroy();
+  if (error) {
+    weights.destroy();
+    bias.destroy();
+    const messages = await compilationMessages(module);
+    throw new Error(`WebGPU rejected the dense kernel for layer "${layer.name}": ${error.message}\n${messages}`);
+  }
+
+  return {
+    layer,
+    wgsl,
+    shader,
+    inputWordsPerRow: inWords,
+    outputWordsPerRow: outWords,
+    outputBytes,
+    createOutputBuffer,
+    encode,
+    run,
+    destroy() {
+      weights.destroy();
+      bias.destroy();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface MlpRunner {
+  readonly layers: readonly QuantDenseLayer[];
+  readonly kernels: readonly DenseKernel[];
+  /** Uploads [batch][input words] and returns logits [batch][units of the last layer]. */
+  run(input: Uint32Array, batch: number): Promise<Int32Array>;
+  /** Same, from an input already on the GPU. */
+  runBuffer(input: GPUBuffer, batch: number): Promise<Int32Array>;
+  destroy(): void;
+}
+
+/**
+ * A chain of dense layers run in one command buffer: intermediate activations never leave the
+ * GPU, and only the last layer's logits are copied back.
+ */
+export async function createMlpRunner(
+  device: GPUDevice,
+  layers: readonly QuantDenseLayer[],
+  options: DenseKernelOptions = {},
+): Promise<MlpRunner> {
+  validateChain(layers);
+  const kernels: DenseKernel[] = [];
+  try {
+    for (const layer of layers) kernels.push(await createDenseKernel(device, layer, options));
+  } catch (error) {
+    for (const kernel of kernels) kernel.destroy();
+    throw error;
+  }
+  const last = kernels[kernels.length - 1];
+
+  const runBuffer = async (input: GPUBuffer, batch: number): Promise<Int32Array> => {
+    const encoder = device.createCommandEncoder({ label: 'mlp' });
+    const intermediates: GPUBuffer[] = [];
+    let current = input;
+    for (const kernel of kernels) {
+      const output = kernel.createOutputBuffer(batch);
+      intermediates.push(output);
+      kernel.encode(encoder, current, batch, output);
+      current = output;
+    }
+    const bytes = last.outputBytes(batch);
+    const staging = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    encoder.copyBufferToBuffer(current, 0, staging, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    try {
+      await staging.mapAsync(MAP_MODE_READ);
+      return new Int32Array(staging.getMappedRange().slice(0));
+    } finally {
+      staging.destroy();
+      for (const buffer of intermediates) buffer.destroy();
+    }
+  };
+
+  return {
+    layers,
+    kernels,
+    runBuffer,
+    async run(input: Uint32Array, batch: number): Promise<Int32Array> {
+      const expected = batch * kernels[0].inputWordsPerRow;
+      if (input.length !== expected) {
+        throw new Error(`MLP input: expected ${expected} words for batch ${batch}, got ${input.length}`);
+      }
+      const buffer = uploadWords(device, input, 'mlp input');
+      try {
+        return await runBuffer(buffer, batch);
+      } finally {
+        buffer.destroy();
+      }
+    },
+    destroy() {
+      for (const kernel of kernels) kernel.destroy();
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Turns a config's quantization keys into the forward pass of a network: quantized kernels
+ * (with straight-through gradients when training), quantized or binarized activations, and the
+ * input resolution. Biases stay float32: the seeds quantize weights and activations only.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerOverride } from '../config';
+import { INPUT_SIZE } from '../models';
+import { forward, type ForwardOptions, type Network } from '../network';
+import {
+  DEFAULT_ACTIVATION_CLIP,
+  type ActivationScheme,
+  type WeightScheme,
+} from './schemes';
+import { quantizeActivationTensor, quantizeActivationWithSTE, quantizeTensor, quantizeWithSTE, signWithSTE } from './ste';
+
+export interface QuantConfig {
+  weights: WeightScheme;
+  activations: ActivationScheme;
+  inputBits: number;
+  layers: LayerOverride[];
+}
+
+export const FLOAT_QUANT: QuantConfig = { weights: { kind: 'float32' }, activations: { kind: 'relu' }, inputBits: 8, layers: [] };
+
+/** The scheme of weight layer `index` of `count`: the last matching override wins (-1 = last layer). */
+export function schemeForLayer(q: QuantConfig, index: number, count: number): WeightScheme {
+  let scheme = q.weights;
+  for (const o of q.layers) {
+    const target = o.layer < 0 ? count + o.layer : o.layer;
+    if (target === index) scheme = o.scheme;
+  }
+  return scheme;
+}
+
+export function isFloatConfig(q: QuantConfig): boolean {
+  return (
+    q.inputBits >= 8 &&
+    q.activations.kind === 'relu' &&
+    q.activations.bits === undefined &&
+    q.weights.kind === 'float32' &&
+    q.layers.every((o) => o.scheme.kind === 'float32')
+  );
+}
+
+/** Evaluation uses one fixed quantized model: stochastic rounding becomes nearest there. */
+function evaluationScheme(scheme: WeightScheme): WeightScheme {
+  return scheme.kind === 'lightnn' && scheme.rounding === 'stochastic' ? { ...scheme, rounding: 'nearest' } : scheme;
+}
+
+function quantizeInputTensor(x: tf.Tensor2D, bits: number): tf.Tensor2D {
+  const levels = 2 ** bits - 1;
+  // tf.round rounds half to even, as quantizeInput does.
+  return tf.div(tf.round(tf.mul(tf.clipByValue(x, 0, 1), levels)), levels) as tf.Tensor2D;
+}
+
+/**
+ * ±1 weights (BinaryConnect, BinaryNet) scale each layer's sum by a fixed power of two near
+ * 1/sqrt(fan-in): a shift in hardware, standing in for the batch normalization of the BinaryConnect
+ * and BinaryNet papers. Without it a 784-input layer's sums are ~30x too large to train.
+ */
+export function binaryLayerGain(fanIn: number): number {
+  return 2 ** -Math.round(Math.log2(Math.sqrt(fanIn)));
+}
+
+function fanInOf(net: Network, index: number): number {
+  const layer = net.params[index].layer;
+  return layer.kind === 'dense' ? layer.inputs : layer.kernel * layer.kernel * layer.inChannels;
+}
+
+export interface QuantizedForwardOptions {
+  mode: 'train' | 'eval';
+  /** Needed for stochastic rounding while training. */
+  rng?: () => number;
+  /** Per hidden layer clip of fixed-point ReLU activations (from calibrateActivationClips). */
+  activationClips?: number[];
+}
+
+export function quantizedForward(net: Network, q: QuantConfig, options: QuantizedForwardOptions): ForwardOptions {
+  const count = net.params.length;
+  const schemes = net.params.map((_, i) => schemeForLayer(q, i, count));
+  const training = options.mode === 'train';
+  const result: ForwardOptions = {};
+  if (schemes.some((s) => s.kind !== 'float32')) {
+    const gains = schemes.map((s, i) => (s.kind === 'binary' && s.scale === 'none' ? binaryLayerGain(fanInOf(net, i)) : 1));
+    result.transformKernel = (kernel, i) => {
+      const scheme = schemes[i];
+      if (scheme.kind === 'float32') return kernel;
+      const q = training ? quantizeWithSTE(kernel, scheme, options.rng) : quantizeTensor(kernel, evaluationScheme(scheme));
+      return gains[i] === 1 ? q : tf.mul(q, gains[i]);
+    };
+  }
+  const act = q.activations;
+  if (act.kind === 'sign') {
+    result.activation = (z) => signWithSTE(z);
+  } else if (act.bits !== undefined) {
+    const bits = act.bits;
+    result.activation = (z, i) => {
+      const clip = act.clip ?? options.activationClips?.[i] ?? DEFAULT_ACTIVATION_CLIP;
+      const a = tf.relu(z);
+      return training ? quantizeActivationWithSTE(a, bits, clip) : quantizeActivationTensor(a, bits, clip);
+    };
+  }
+  if (q.inputBits < 8) result.transformInput = (x) => quantizeInputTensor(x, q.inputBits);
+  return result;
+}
+
+/**
+ * BinaryConnect keeps latent weights in [-1, 1] (beyond it the sign cannot change back quickly
+ * and the STE gradient is zero anyway). Call after every optimizer step.
+ */
+export function clipLatentWeights(net: Network, q: QuantConfig): void {
+  const count = net.params.length;
+  net.params.forEach((p, i) => {
+    const scheme = schemeForLayer(q, i, count);
+    if (scheme.kind === 'binary' && scheme.scale === 'none') {
+      tf.tidy(() => p.kernel.assign(tf.clipByValue(p.kernel, -1, 1)));
+    }
+  });
+}
+
+/**
+ * Clip values for fixed-point ReLU activations: per hidden layer, the 99.9th percentile of its
+ * float ReLU outputs on a calibration batch, so a few outliers do not waste the levels.
+ */
+export async function calibrateActivationClips(net: Network, pixels: Float32Array, q: QuantConfig, percentile = 0.999): Promise<number[]> {
+  const n = pixels.length / INPUT_SIZE;
+  const outputs: tf.Tensor[] = [];
+  const base = quantizedForward(net, { ...q, activations: { kind: 'relu' } }, { mode: 'eval' });
+  tf.tidy(() => {
+    const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
+    forward(net, x, {
+      ...base,
+      activation: (z) => {
+        const a = tf.relu(z);
+        outputs.push(tf.keep(tf.reshape(a, [-1])));
+        return a;
+      },
+    });
+  });
+  const clips: number[] = [];
+  for (const t of outputs) {
+    const values = (await t.data()) as Float32Array;
+    t.dispose();
+    const sorted = Float32Array.from(values).sort();
+    const at = sorted[Math.min(sorted.length - 1, Math.floor(percentile * (sorted.length - 1)))];
+    clips.push(at > 0 ? at : DEFAULT_ACTIVATION_CLIP);
+  }
+  // Index clips by weight layer: the output layer has no activation.
+  return clips;
+}
