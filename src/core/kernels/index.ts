@@ -1,0 +1,5 @@
+/** Quantized dense kernels: CPU reference (semantics), WGSL generators, WebGPU runner. */
+export * from './reference';
+export * from './wgsl';
+export * from './runner';
+export * from './random';
