@@ -2,6 +2,10 @@ import { BACKEND_CHOICES, MODEL_NAMES } from '../core/config';
 import { formatDuration } from '../core/planning';
 import { TrainingCharts } from './Charts';
 import { HiddenKnob, NumberKnob, SelectKnob } from './Knobs';
+import { PtqAccuracy, RunQuantizedAccuracy } from './quant/QuantizedAccuracy';
+import { QuantizationPanel } from './quant/QuantizationPanel';
+import { TrainedWeightsPanel } from './quant/TrainedWeightsPanel';
+import { isFloatQuant } from './quantConfig';
 import { selectParameterCount, useStore, type Phase } from './store';
 
 const MODEL_LABELS: Record<(typeof MODEL_NAMES)[number], string> = {
@@ -167,13 +171,24 @@ function Result() {
   const epochs = useStore((s) => s.epochs);
   const last = epochs[epochs.length - 1];
   const accuracy = result?.testAccuracy ?? null;
+  const config = useStore((s) => s.config);
+  // A QAT run is tested through its quantizers; anything else is tested with float32 weights.
+  const runConfig = result?.config ?? config;
+  const qat = runConfig.training === 'qat' && !isFloatQuant(runConfig);
   return (
     <section className="panel result">
       <h2>Test accuracy</h2>
-      <p className="big">
-        <span data-testid="test-accuracy">{accuracy !== null ? (accuracy * 100).toFixed(2) : last ? (last.testAccuracy * 100).toFixed(2) : '—'}</span>
-        {(accuracy !== null || last) && <span className="unit">%</span>}
-      </p>
+      <div className="stats">
+        <div className="stat">
+          <h3>{qat ? 'QAT model, quantized' : 'float32 weights'}</h3>
+          <p className="big">
+            <span data-testid="test-accuracy">{accuracy !== null ? (accuracy * 100).toFixed(2) : last ? (last.testAccuracy * 100).toFixed(2) : '—'}</span>
+            {(accuracy !== null || last) && <span className="unit">%</span>}
+          </p>
+        </div>
+        <RunQuantizedAccuracy />
+        <PtqAccuracy />
+      </div>
       {result && (
         <p className="muted" data-testid="result-details">
           {result.status === 'done' ? 'Finished' : 'Stopped'} after {result.epochsCompleted} epoch{result.epochsCompleted === 1 ? '' : 's'} on{' '}
@@ -251,11 +266,13 @@ export function App() {
       <main>
         <div className="column">
           <ModelPanel />
+          <QuantizationPanel />
           <TrainingPanel />
         </div>
         <div className="column wide">
           <Controls />
           <Result />
+          <TrainedWeightsPanel />
           <section className="panel">
             <h2>Training curves</h2>
             <TrainingCharts />

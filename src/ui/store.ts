@@ -4,17 +4,21 @@
  */
 import { create } from 'zustand';
 // The page imports only TF.js-free parts of the core; tensors live in the worker.
-import { decodeConfig, encodeConfig, updateConfig, type Config, type ConfigKey, type ConfigNotice } from '../core/config';
+import { decodeConfig, encodeConfig, encodeScheme, updateConfig, type Config, type ConfigKey, type ConfigNotice, type LayerOverride } from '../core/config';
 import { parameterCount } from '../core/models';
 import { planTraining, trainingWarning, type PlanWarning } from '../core/planning';
 import type { BatchMetrics, EpochMetrics } from '../core/train';
-import type { BackendInfo, DataInfo, RunSummary, TrainEvent } from '../worker/protocol';
+import type { BackendInfo, DataInfo, LayerSummary, PtqResult, RunSummary, TrainEvent, WeightStats } from '../worker/protocol';
+import type { WeightScheme } from '../core/quant/schemes';
+import { quantKey, quantOfConfig } from './quantConfig';
 import { Comlink, startTrainer, type TrainerHandle } from './trainerClient';
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
 /** Batch curves keep at most this many points; older ones are thinned so long runs stay fast to draw. */
 const MAX_CURVE_POINTS = 600;
+/** Quantization knobs settle for this long before the kept model is re-evaluated. */
+const PTQ_DEBOUNCE_MS = 150;
 
 export interface CurvePoint {
   step: number;
@@ -41,8 +45,18 @@ export interface AppState {
   warning: PlanWarning | null;
   warningAcknowledged: boolean;
   linkCopied: boolean;
+  /** True while the worker holds the last run's trained network (for PTQ and the weight charts). */
+  modelKept: boolean;
+  /** Changes with every run, so answers about an older model are dropped. */
+  modelVersion: number;
+  /** PTQ results of the kept model, by quantKey of the setting evaluated. */
+  ptqResults: Record<string, PtqResult>;
+  ptqRunning: boolean;
+  ptqError: string | null;
 
   setKnob<K extends ConfigKey>(key: K, value: unknown): void;
+  /** Several knobs at once (e.g. a preset's weights and activations); all or none are taken. */
+  setKnobs(values: Partial<Record<ConfigKey, unknown>>): void;
   applyConfig(config: Config): void;
   dismissNotice(index: number): void;
   acknowledgeWarning(): void;
@@ -51,6 +65,9 @@ export interface AppState {
   resume(): void;
   stop(): void;
   copyLink(): Promise<void>;
+  /** The kept model's weight layers; null when there is none. */
+  fetchLayerSummaries(exponentBits: number | null): Promise<LayerSummary[] | null>;
+  fetchWeightStats(layerIndex: number, scheme: WeightScheme): Promise<WeightStats | null>;
 }
 
 let trainer: TrainerHandle | null = null;
@@ -64,6 +81,25 @@ function syncUrl(config: Config) {
 function thin(points: CurvePoint[]): CurvePoint[] {
   if (points.length <= MAX_CURVE_POINTS) return points;
   return points.filter((_, i) => i % 2 === 0 || i === points.length - 1);
+}
+
+/** The text a knob value had, for messages: schemes as in the URL rather than "[object Object]". */
+function knobText(key: ConfigKey, value: unknown): string | null {
+  if ((key === 'weights' || key === 'activations') && value && typeof value === 'object') return encodeScheme(value);
+  if (key === 'layers' && Array.isArray(value)) {
+    return (value as LayerOverride[]).map((o) => `${o.layer}=${o.scheme && typeof o.scheme === 'object' ? encodeScheme(o.scheme) : String(o.scheme)}`).join(';');
+  }
+  return null;
+}
+
+function validate(config: Config, key: ConfigKey, value: unknown): { ok: true; config: Config } | { ok: false; message: string } {
+  const update = updateConfig(config, key, value);
+  if (update.ok) return update;
+  const text = knobText(key, value);
+  if (text === null) return update;
+  // updateConfig writes String(value); name the scheme the way the URL does.
+  const written = Array.isArray(value) ? value.join(',') : String(value);
+  return { ok: false, message: update.message.replace(`${key}=${JSON.stringify(written)}`, `${key}=${JSON.stringify(text)}`) };
 }
 
 function computeWarning(config: Config, backend: BackendInfo | null): PlanWarning | null {
@@ -82,6 +118,7 @@ export const useStore = create<AppState>((set, get) => {
     const handle = startTrainer();
     trainer = handle;
     trainerBackendChoice = config.backend;
+    forgetModel();
     set({ phase: 'starting', backend: null, data: null, error: null, loadProgress: null });
     try {
       const backend = await handle.api.init(config.backend);
@@ -99,6 +136,54 @@ export const useStore = create<AppState>((set, get) => {
       if (trainer === handle) set({ phase: 'error', error: error instanceof Error ? error.message : String(error) });
     }
     return handle;
+  }
+
+  // ---- Live PTQ: one evaluation at a time; when it ends, the setting showing then is evaluated.
+  let ptqTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The evaluation under way; a terminated worker never answers, so forgetting the model clears it. */
+  let ptqInFlight: symbol | null = null;
+
+  function forgetModel() {
+    ptqInFlight = null;
+    set({ modelKept: false, modelVersion: get().modelVersion + 1, ptqResults: {}, ptqRunning: false, ptqError: null });
+  }
+
+  function ptqWanted(): boolean {
+    const { modelKept, phase, result, config, ptqResults } = get();
+    if (!modelKept || phase !== 'done' || !result) return false;
+    const key = quantKey(config);
+    // The run already evaluated its own setting (PTQ for float training, the QAT model itself).
+    return !(key in ptqResults) && key !== quantKey(result.config);
+  }
+
+  function schedulePtq(delay = PTQ_DEBOUNCE_MS) {
+    if (ptqTimer) clearTimeout(ptqTimer);
+    ptqTimer = setTimeout(() => {
+      ptqTimer = null;
+      void runPtq();
+    }, delay);
+  }
+
+  async function runPtq() {
+    if (ptqInFlight || !ptqWanted() || !trainer) return;
+    const handle = trainer;
+    const { config, modelVersion } = get();
+    const key = quantKey(config);
+    const token = Symbol('ptq');
+    ptqInFlight = token;
+    set({ ptqRunning: true, ptqError: null });
+    try {
+      const ptq = await handle.api.evaluatePtq(quantOfConfig(config));
+      if (trainer === handle && get().modelVersion === modelVersion) set({ ptqResults: { ...get().ptqResults, [key]: ptq } });
+    } catch (error) {
+      if (trainer === handle && get().modelVersion === modelVersion) set({ ptqError: error instanceof Error ? error.message : String(error) });
+    } finally {
+      if (ptqInFlight === token) {
+        ptqInFlight = null;
+        set({ ptqRunning: false });
+        if (ptqWanted() && !get().ptqError) schedulePtq(0);
+      }
+    }
   }
 
   // Start the worker as soon as the store exists so the backend and data are ready early.
@@ -120,21 +205,39 @@ export const useStore = create<AppState>((set, get) => {
     warning: null,
     warningAcknowledged: false,
     linkCopied: false,
+    modelKept: false,
+    modelVersion: 0,
+    ptqResults: {},
+    ptqRunning: false,
+    ptqError: null,
 
     setKnob(key, value) {
-      const update = updateConfig(get().config, key, value);
-      if (!update.ok) {
-        set({ knobError: update.message });
-        return;
+      get().setKnobs({ [key]: value });
+    },
+
+    setKnobs(values) {
+      let config = get().config;
+      for (const [key, value] of Object.entries(values)) {
+        const update = validate(config, key as ConfigKey, value);
+        if (!update.ok) {
+          set({ knobError: update.message });
+          return;
+        }
+        config = update.config;
       }
-      get().applyConfig(update.config);
+      get().applyConfig(config);
     },
 
     applyConfig(config) {
-      const backendChanged = config.backend !== get().config.backend;
+      const previous = get().config;
+      const backendChanged = config.backend !== previous.backend;
       set({ config, knobError: null, warning: computeWarning(config, get().backend), warningAcknowledged: false, linkCopied: false });
       syncUrl(config);
       if (backendChanged && get().phase !== 'training' && get().phase !== 'paused') void ensureTrainer();
+      else if (quantKey(config) !== quantKey(previous)) {
+        set({ ptqError: null });
+        schedulePtq();
+      }
     },
 
     dismissNotice(index) {
@@ -152,6 +255,7 @@ export const useStore = create<AppState>((set, get) => {
       const handle = await ensureTrainer();
       if (get().phase === 'error') return;
       const config = get().config;
+      forgetModel();
       set({ phase: 'training', progress: null, curve: [], epochs: [], result: null, error: null });
       const onEvent = Comlink.proxy((event: TrainEvent) => {
         if (trainer !== handle) return;
@@ -169,7 +273,10 @@ export const useStore = create<AppState>((set, get) => {
       });
       try {
         const result = await handle.api.train(config, onEvent);
-        if (trainer === handle) set({ result, phase: result.status === 'done' ? 'done' : 'stopped' });
+        if (trainer === handle) {
+          set({ result, phase: result.status === 'done' ? 'done' : 'stopped', modelKept: true, ptqResults: {} });
+          schedulePtq(0);
+        }
       } catch (error) {
         if (trainer === handle) set({ phase: 'error', error: error instanceof Error ? error.message : String(error) });
       }
@@ -201,6 +308,18 @@ export const useStore = create<AppState>((set, get) => {
       }
       set({ linkCopied: true });
     },
+
+    async fetchLayerSummaries(exponentBits) {
+      const handle = trainer;
+      if (!handle || !get().modelKept) return null;
+      return handle.api.layerSummaries(exponentBits);
+    },
+
+    async fetchWeightStats(layerIndex, scheme) {
+      const handle = trainer;
+      if (!handle || !get().modelKept) return null;
+      return handle.api.weightStats(layerIndex, scheme);
+    },
   };
 });
 
@@ -213,5 +332,7 @@ export async function workerMemory(): Promise<{ numTensors: number } | null> {
 
 /** Frees the worker's kept network; returns the tensor count afterwards. */
 export async function resetWorker(): Promise<{ numTensors: number } | null> {
-  return trainer ? trainer.api.reset() : null;
+  if (!trainer) return null;
+  useStore.setState((s) => ({ modelKept: false, modelVersion: s.modelVersion + 1, ptqResults: {} }));
+  return trainer.api.reset();
 }

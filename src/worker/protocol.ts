@@ -1,9 +1,12 @@
 /** Types shared by the page and the training worker. */
 import type { Config } from '../core/config';
+import type { ExponentRange, WeightScheme } from '../core/quant/schemes';
+import type { QuantConfig } from '../core/quant/quantizedNetwork';
 import type { BatchMetrics, EpochMetrics, TrainResult } from '../core/train';
 import type { BackendInfo } from './backends';
+import type { HistogramBin, WeightStats } from './weightStats';
 
-export type { BackendInfo };
+export type { BackendInfo, HistogramBin, QuantConfig, WeightStats };
 
 export interface DataInfo {
   trainCount: number;
@@ -20,6 +23,11 @@ export type TrainEvent =
 
 export interface RunSummary extends TrainResult {
   config: Config;
+  /**
+   * Test accuracy of the config's quantized model: PTQ of the float weights for training 'float',
+   * the QAT model itself for 'qat' (then equal to testAccuracy); null when stopped early.
+   */
+  quantizedAccuracy: number | null;
   backend: string;
   /** numTensors before the run and after it (the network is kept for evaluation). */
   tensorsBefore: number;
@@ -35,5 +43,31 @@ export interface TrainerApi {
   stop(): void;
   memory(): { numTensors: number; numBytes: number };
   /** Frees the kept network; numTensors returns to the baseline before any run. */
-  reset(): { numTensors: number };
+  reset(): Promise<{ numTensors: number }>;
+  /**
+   * Post-training quantization of the kept network (no retraining) on the run's test subset;
+   * activation clips are calibrated on the run's training subset.
+   */
+  evaluatePtq(quant: QuantConfig): Promise<PtqResult>;
+  /** The kept network's weight layers, with our minimum exponent width (seed 001) for each. */
+  layerSummaries(exponentBits: number | null): Promise<LayerSummary[]>;
+  /** Histogram of one layer's trained float weights, and the scheme's legal values over it. */
+  weightStats(layerIndex: number, scheme: WeightScheme): Promise<WeightStats>;
+}
+
+export interface PtqResult {
+  accuracy: number;
+  loss: number;
+  ms: number;
+}
+
+export interface LayerSummary {
+  index: number;
+  name: string;
+  shape: number[];
+  weightCount: number;
+  maxAbs: number;
+  exponent: ExponentRange;
+  /** autoBias for the requested exponent width (or for exponent.eMinBits when none was given). */
+  autoBias: number;
 }

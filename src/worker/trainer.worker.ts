@@ -4,15 +4,21 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
-import { fetchMnist, type MnistData } from '../core/data';
-import { createNetwork, disposeNetwork, type Network } from '../core/network';
-import { selectTestSubset, selectTrainingSubset, train, type BatchMetrics } from '../core/train';
+import { fetchMnist, type ImageSet, type MnistData } from '../core/data';
+import { disposeNetwork, type Network } from '../core/network';
+import type { BatchMetrics } from '../core/train';
 import type { Config } from '../core/config';
+import { evaluatePtq, runConfig } from '../core/experiment';
+import { autoBias, minExponentBits } from '../core/quant/schemes';
 import { selectBackend } from './backends';
-import type { DataInfo, RunSummary, TrainerApi, TrainEvent } from './protocol';
+import type { DataInfo, LayerSummary, RunSummary, TrainerApi, TrainEvent } from './protocol';
+import { maxAbsOf, weightStats as computeWeightStats } from './weightStats';
 
 let data: MnistData | null = null;
-let network: Network | null = null;
+/** The last run's network and subsets, kept for PTQ and the weight charts until the next run. */
+let kept: { network: Network; trainSet: ImageSet; testSet: ImageSet } | null = null;
+/** Float copies of the kept kernels, read once with `await data()` (never dataSync). */
+let kernelCache = new Map<number, Float32Array>();
 let paused = false;
 let stopRequested = false;
 let resumeWaiters: (() => void)[] = [];
@@ -31,6 +37,38 @@ const yieldToEvents = () =>
 
 const FLUSH_MS = 150;
 
+// Runs, evaluations and resets take turns: an evaluation awaits between batches, and a new run
+// must not dispose the network under it.
+let queue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(job: () => Promise<T>): Promise<T> {
+  const run = queue.then(job, job);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function dropKept() {
+  if (kept) disposeNetwork(kept.network);
+  kept = null;
+  kernelCache = new Map();
+}
+
+function requireKept() {
+  if (!kept) throw new Error('No trained model: train one first.');
+  return kept;
+}
+
+async function kernelValues(index: number): Promise<Float32Array> {
+  const { network } = requireKept();
+  const params = network.params[index];
+  if (!params) throw new Error(`No weight layer ${index}: the model has ${network.params.length}.`);
+  let values = kernelCache.get(index);
+  if (!values) {
+    values = (await params.kernel.data()) as Float32Array;
+    kernelCache.set(index, values);
+  }
+  return values;
+}
+
 const api: TrainerApi = {
   async init(choice) {
     const info = await selectBackend(choice);
@@ -48,31 +86,23 @@ const api: TrainerApi = {
     return { trainCount: data.train.count, testCount: data.test.count, loadMs: performance.now() - start, compressedBytes };
   },
 
-  async train(config: Config, onEvent: (event: TrainEvent) => void): Promise<RunSummary> {
-    if (!data) throw new Error('MNIST is not loaded yet.');
-    if (network) {
-      disposeNetwork(network);
-      network = null;
-    }
-    const tensorsBefore = tf.memory().numTensors;
-    paused = false;
-    stopRequested = false;
-    const trainSet = selectTrainingSubset(data.train, config.trainSize, config.dataSeed);
-    const testSet = selectTestSubset(data.test, config.testSize);
-    network = createNetwork(config, config.initSeed);
+  train(config: Config, onEvent: (event: TrainEvent) => void): Promise<RunSummary> {
+    return exclusive(async () => {
+      if (!data) throw new Error('MNIST is not loaded yet.');
+      dropKept();
+      const tensorsBefore = tf.memory().numTensors;
+      paused = false;
+      stopRequested = false;
 
-    let pending: BatchMetrics[] = [];
-    let lastFlush = 0;
-    const flush = () => {
-      if (pending.length > 0) onEvent({ type: 'batches', points: pending });
-      pending = [];
-      lastFlush = performance.now();
-    };
-    const result = await train(
-      network,
-      { train: trainSet, test: testSet },
-      config,
-      {
+      let pending: BatchMetrics[] = [];
+      let lastFlush = 0;
+      const flush = () => {
+        if (pending.length > 0) onEvent({ type: 'batches', points: pending });
+        pending = [];
+        lastFlush = performance.now();
+      };
+      // runConfig picks float training or QAT from the config, and evaluates the quantized model.
+      const outcome = await runConfig(config, data, {
         onBatch: (m) => {
           pending.push(m);
           if (performance.now() - lastFlush > FLUSH_MS) flush();
@@ -91,10 +121,18 @@ const api: TrainerApi = {
           },
         },
         yieldToEvents,
-      },
-    );
-    flush();
-    return { ...result, config, backend: backendName, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+      });
+      kept = { network: outcome.network, trainSet: outcome.trainSet, testSet: outcome.testSet };
+      flush();
+      return {
+        ...outcome.result,
+        quantizedAccuracy: outcome.quantizedAccuracy,
+        config,
+        backend: backendName,
+        tensorsBefore,
+        tensorsAfter: tf.memory().numTensors,
+      };
+    });
   },
 
   pause() {
@@ -116,9 +154,47 @@ const api: TrainerApi = {
     return { numTensors: m.numTensors, numBytes: m.numBytes };
   },
   reset() {
-    if (network) disposeNetwork(network);
-    network = null;
-    return { numTensors: tf.memory().numTensors };
+    return exclusive(async () => {
+      dropKept();
+      return { numTensors: tf.memory().numTensors };
+    });
+  },
+
+  evaluatePtq(quant) {
+    return exclusive(async () => {
+      const { network, trainSet, testSet } = requireKept();
+      const start = performance.now();
+      const { accuracy, loss } = await evaluatePtq(network, quant, testSet, trainSet);
+      return { accuracy, loss, ms: performance.now() - start };
+    });
+  },
+
+  layerSummaries(exponentBits) {
+    return exclusive(async () => {
+      const { network } = requireKept();
+      const summaries: LayerSummary[] = [];
+      for (let index = 0; index < network.params.length; index++) {
+        const values = await kernelValues(index);
+        const exponent = minExponentBits(values);
+        summaries.push({
+          index,
+          name: network.params[index].layer.name,
+          shape: network.params[index].kernel.shape,
+          weightCount: values.length,
+          maxAbs: maxAbsOf(values),
+          exponent,
+          autoBias: exponentBits === null ? exponent.autoBias : autoBias(values, exponentBits),
+        });
+      }
+      return summaries;
+    });
+  },
+
+  weightStats(layerIndex, scheme) {
+    return exclusive(async () => {
+      const values = await kernelValues(layerIndex);
+      return computeWeightStats(layerIndex, requireKept().network.params[layerIndex].layer.name, values, scheme);
+    });
   },
 };
 

@@ -1,0 +1,60 @@
+/** Our minimum exponent width per layer (formula inspired by seed 001), and auto bias. */
+import type { LayerSummary } from '../../worker/protocol';
+import { withAutoBias } from '../quantConfig';
+import { useStore } from '../store';
+
+export function ExponentTable({ layers, exponentBits }: { layers: LayerSummary[]; exponentBits: number | null }) {
+  const locked = useStore((s) => s.phase === 'training' || s.phase === 'paused');
+  const applyAutoBias = () => {
+    const { config, setKnob } = useStore.getState();
+    setKnob('layers', withAutoBias(config, layers.map((l) => l.autoBias)));
+  };
+  const modelMin = Math.max(...layers.map((l) => l.exponent.eMinBits));
+  return (
+    <div className="exponents">
+      <h3>Minimum exponent width for minifloat weights</h3>
+      <p className="muted small">
+        Our formula, inspired by seed 001: e<sub>max</sub> = ⌊log2 max|w|⌋, e<sub>min</sub> = ⌊log2 of the 1st percentile of the
+        non-zero |w|⌋, E<sub>min</sub> = ⌈log2(e<sub>max</sub> − e<sub>min</sub> + 3)⌉; auto bias = 2<sup>E</sup> − 2 − e<sub>max</sub>.
+      </p>
+      <table data-testid="exponent-table">
+        <thead>
+          <tr>
+            <th>layer</th>
+            <th>max |w|</th>
+            <th>
+              e<sub>max</sub>
+            </th>
+            <th>
+              e<sub>min</sub>
+            </th>
+            <th>
+              E<sub>min</sub>
+            </th>
+            <th>auto bias {exponentBits === null ? '(E = Emin)' : `(E = ${exponentBits})`}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {layers.map((l) => (
+            <tr key={l.index}>
+              <td>{l.name}</td>
+              <td>{l.maxAbs.toPrecision(3)}</td>
+              <td>{l.exponent.eMax}</td>
+              <td>{l.exponent.eMin}</td>
+              <td className="strong">{l.exponent.eMinBits}</td>
+              <td>{l.autoBias}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        Model: E<sub>min</sub> = <strong data-testid="model-min-exponent-bits">{modelMin}</strong> exponent bits
+        {exponentBits !== null && (
+          <button className="small-button" data-testid="apply-auto-bias" disabled={locked} onClick={applyAutoBias}>
+            Use auto bias per layer
+          </button>
+        )}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+import { expect, test, type Page } from '@playwright/test';
+
+async function waitReady(page: Page) {
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
+}
+
+async function typeKnob(page: Page, testId: string, value: string) {
+  const input = page.getByTestId(testId);
+  await input.fill(value);
+  await input.press('Enter');
+}
+
+const workerTensors = (page: Page) => page.evaluate(async () => (await (window as any).__playground.workerMemory()).numTensors as number);
+const resetWorker = (page: Page) => page.evaluate(async () => (await (window as any).__playground.resetWorker()).numTensors as number);
+
+async function percent(page: Page, testId: string): Promise<number> {
+  return Number(await page.getByTestId(testId).textContent());
+}
+
+test('after a float run, changing the weight format re-evaluates the kept model (PTQ) without retraining', async ({ page }) => {
+  await page.goto('/?model=mlp1&trainSize=2000&testSize=1000&epochs=1&backend=wasm');
+  await waitReady(page);
+  const baseline = await workerTensors(page);
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  const floatText = await page.getByTestId('test-accuracy').textContent();
+  const floatAccuracy = Number(floatText);
+  expect(floatAccuracy).toBeGreaterThan(70);
+
+  await page.getByTestId('knob-weights').selectOption('fixed');
+  await typeKnob(page, 'knob-weights-bits', '2');
+  await expect(page.getByTestId('ptq-setting')).toContainText('fixed 2-bit', { timeout: 20_000 });
+  const twoBit = await percent(page, 'ptq-accuracy');
+  expect(twoBit).toBeLessThan(floatAccuracy);
+  await expect(page).toHaveURL(/weights=fixed:bits=2/);
+  // The chart follows the scheme: 2^2 - 1 levels.
+  await expect(page.getByTestId('legal-value-count')).toHaveText('3');
+
+  await typeKnob(page, 'knob-weights-bits', '8');
+  await expect(page.getByTestId('ptq-setting')).toContainText('fixed 8-bit', { timeout: 20_000 });
+  const eightBit = await percent(page, 'ptq-accuracy');
+  expect(Math.abs(eightBit - floatAccuracy)).toBeLessThanOrEqual(1);
+  expect(page.url()).toContain('weights=fixed:bits=8');
+  await expect(page.getByTestId('legal-value-count')).toHaveText('255');
+
+  // No retraining: the run and its float accuracy are untouched.
+  await expect(page.getByTestId('status')).toHaveText('done');
+  await expect(page.getByTestId('test-accuracy')).toHaveText(floatText!);
+  await expect(page.getByTestId('weight-histogram')).toBeVisible();
+  // PTQ evaluations and weight reads leave no tensors behind.
+  expect(await resetWorker(page)).toBe(baseline);
+});
+
+test('LightNN-1 preset with quantization-aware training reaches a good quantized accuracy', async ({ page }) => {
+  await page.goto('/?model=mlp1&trainSize=3000&testSize=1000&epochs=1&backend=wasm');
+  await waitReady(page);
+  const baseline = await workerTensors(page);
+  await page.getByTestId('knob-preset').selectOption('lightnn-1');
+  await page.getByTestId('knob-training').selectOption('qat');
+  await expect(page).toHaveURL(/weights=lightnn:k=1&activations=relu&.*training=qat/);
+  await expect(page.getByTestId('bits-per-weight')).toHaveText('4');
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  expect(await percent(page, 'quantized-accuracy')).toBeGreaterThan(70);
+  // ±2^0 .. ±2^-7
+  await expect(page.getByTestId('legal-value-count')).toHaveText('16');
+  await expect(page.getByTestId('knob-preset')).toHaveValue('lightnn-1');
+  expect(await resetWorker(page)).toBe(baseline);
+});
+
+test('a bad weight scheme in the URL is named in a notice and the page still works', async ({ page }) => {
+  await page.goto('/?weights=fixed:bits=1&trainSize=500&testSize=200&epochs=1&backend=wasm');
+  const notice = page.getByTestId('notice');
+  await expect(notice).toHaveCount(1);
+  await expect(notice).toContainText('weights="fixed:bits=1" is not valid (bits:');
+  await expect(notice).toContainText('using the default float32');
+  await expect(page.getByTestId('knob-weights')).toHaveValue('float32');
+  // A bad value typed into a scheme knob is refused the same way.
+  await page.getByTestId('knob-weights').selectOption('fixed');
+  await typeKnob(page, 'knob-weights-bits', '1');
+  await expect(page.getByTestId('knob-error')).toContainText('weights="fixed:bits=1" is not valid');
+  await expect(page).toHaveURL(/weights=fixed:bits=8/);
+  await typeKnob(page, 'knob-weights-bits', '4');
+  await expect(page.getByTestId('knob-error')).toHaveCount(0);
+  await waitReady(page);
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  expect(await percent(page, 'quantized-accuracy')).toBeGreaterThan(20);
+});
