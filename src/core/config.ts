@@ -299,7 +299,12 @@ export function updateConfig<K extends ConfigKey>(
 ): { ok: true; config: Config } | { ok: false; message: string } {
   const parsed = (fieldSchemas[key] as z.ZodType).safeParse(value);
   if (!parsed.success) {
-    const text = Array.isArray(value) ? value.join(',') : String(value);
+    let text: string;
+    try {
+      text = value !== null && typeof value === 'object' ? toUrlString(key, value as Config[ConfigKey]) : String(value);
+    } catch {
+      text = String(value);
+    }
     return { ok: false, message: describeIssue(key, text, parsed.error).replace(/; using the default .*$/, '.') };
   }
   return { ok: true, config: { ...config, [key]: parsed.data as Config[K] } };

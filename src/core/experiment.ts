@@ -5,7 +5,8 @@
  */
 import type { Config } from './config';
 import type { ImageSet, MnistData } from './data';
-import { createNetwork, type Network } from './network';
+import { createNetwork, disposeNetwork, type Network } from './network';
+import { quantOf } from './quant/quantConfig';
 import {
   calibrateActivationClips,
   clipLatentWeights,
@@ -19,9 +20,6 @@ import { batchInputs, evaluate, selectTestSubset, selectTrainingSubset, train, t
 /** Training images used to calibrate activation clips. */
 export const CALIBRATION_SIZE = 512;
 
-export function quantOf(config: Pick<Config, 'weights' | 'activations' | 'inputBits' | 'layers'>): QuantConfig {
-  return { weights: config.weights, activations: config.activations, inputBits: config.inputBits, layers: config.layers };
-}
 
 export function calibrationPixels(trainSet: ImageSet): Float32Array {
   return batchInputs(trainSet, null, 0, Math.min(CALIBRATION_SIZE, trainSet.count)).pixels;
@@ -63,10 +61,17 @@ export async function runConfig(config: Config, data: MnistData, hooks: Omit<Tra
       },
     };
   }
-  const result = await train(network, { train: trainSet, test: testSet }, config, fullHooks);
+  let result: TrainResult;
   let quantizedAccuracy: number | null = null;
-  if (result.status === 'done') {
-    quantizedAccuracy = config.training === 'qat' || !quantized ? result.testAccuracy : (await evaluatePtq(network, q, testSet, trainSet)).accuracy;
+  try {
+    result = await train(network, { train: trainSet, test: testSet }, config, fullHooks);
+    if (result.status === 'done') {
+      quantizedAccuracy = config.training === 'qat' || !quantized ? result.testAccuracy : (await evaluatePtq(network, q, testSet, trainSet)).accuracy;
+    }
+  } catch (error) {
+    // A backend that lacks a kernel (lenet on wasm) throws mid-step: free the network before reporting.
+    disposeNetwork(network);
+    throw error;
   }
   return { result, network, trainSet, testSet, quantizedAccuracy };
 }

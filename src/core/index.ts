@@ -15,3 +15,4 @@ export * from './cost/estimate';
 export * from './experiment';
 export * from './quant/quantizedNetwork';
 export * from './presets';
+export * from './quant/quantConfig';

@@ -22,6 +22,8 @@ export interface TrainingPlan {
   activationBytes: number;
   /** Largest single tensor (one layer's kernel), bytes. */
   largestTensorBytes: number;
+  /** Has convolution layers (their gradients are missing on some backends). */
+  hasConv: boolean;
 }
 
 export function planTraining(input: TrainingPlanInput): TrainingPlan {
@@ -45,6 +47,7 @@ export function planTraining(input: TrainingPlanInput): TrainingPlan {
     stateBytes: parameters * 4 * copies,
     activationBytes: activationsPerSample * input.batch * 4 * 3,
     largestTensorBytes: largest,
+    hasConv: layers.some((l) => l.kind === 'conv2d'),
   };
 }
 
@@ -54,6 +57,8 @@ export interface BackendCapacity {
   gflops: number;
   /** Largest buffer the backend can allocate, bytes; Infinity when unknown. */
   maxBufferBytes: number;
+  /** False where TF.js lacks convolution gradients (its WASM backend has no Conv2DBackpropFilter). */
+  convGradients?: boolean;
 }
 
 /** Training reaches roughly this fraction of a plain matMul's throughput (measured here: 0.25-0.5). */
@@ -64,6 +69,8 @@ const WARN_BYTES = 2 * 1024 ** 3;
 export interface PlanWarning {
   estimatedSeconds: number;
   message: string;
+  /** True when the run cannot work at all on this backend (no "train anyway"). */
+  blocking: boolean;
 }
 
 export function formatDuration(seconds: number): string {
@@ -79,6 +86,13 @@ function mb(bytes: number): string {
 
 /** Null when the run looks reasonable on this backend; otherwise a message naming the reason. */
 export function trainingWarning(plan: TrainingPlan, backend: BackendCapacity): PlanWarning | null {
+  if (plan.hasConv && backend.convGradients === false) {
+    return {
+      estimatedSeconds: Infinity,
+      blocking: true,
+      message: `${backend.name} cannot train convolutions: TF.js has no convolution gradient (Conv2DBackpropFilter) there. Choose WebGPU, WebGL or CPU under Backend.`,
+    };
+  }
   const estimatedSeconds = plan.trainingFlops / (backend.gflops * 1e9 * TRAINING_EFFICIENCY);
   const reasons: string[] = [];
   if (estimatedSeconds > WARN_SECONDS) {
@@ -94,6 +108,7 @@ export function trainingWarning(plan: TrainingPlan, backend: BackendCapacity): P
   if (reasons.length === 0) return null;
   return {
     estimatedSeconds,
+    blocking: false,
     message: `This model has ${plan.parameters.toLocaleString('en-US')} parameters: expect ${reasons.join(' and ')}. Reduce trainSize, epochs or the hidden widths, or pick a faster backend.`,
   };
 }

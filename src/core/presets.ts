@@ -2,6 +2,7 @@
  * Seed 003's seven models (Ding, Liu, Blanton, Marculescu, LightNN, ASP-DAC 2018), with the test
  * errors its table reports for MNIST, so every reproduction can print the paper value beside ours.
  */
+import { canonicalScheme } from './quant/quantConfig';
 import type { ActivationScheme, WeightScheme } from './quant/schemes';
 
 export interface SchemePreset {
@@ -25,6 +26,6 @@ export const SEED003_PRESETS: readonly SchemePreset[] = [
 
 /** The preset whose weights and activations equal these, if any (for labelling the current config). */
 export function matchPreset(weights: WeightScheme, activations: ActivationScheme): SchemePreset | null {
-  const same = (a: object, b: object) => JSON.stringify(a) === JSON.stringify(b);
+  const same = (a: object, b: object) => canonicalScheme(a) === canonicalScheme(b);
   return SEED003_PRESETS.find((p) => same(p.weights, weights) && same(p.activations, activations)) ?? null;
 }

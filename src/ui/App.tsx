@@ -120,7 +120,7 @@ function Controls() {
       {warning && !running && (
         <div className="warning" data-testid="training-warning">
           <p>{warning.message}</p>
-          {!acknowledged && (
+          {!acknowledged && !warning.blocking && (
             <button onClick={acknowledgeWarning} data-testid="train-anyway">
               Train anyway
             </button>

@@ -1,33 +1,24 @@
 /**
- * The quantization part of a config, as the page needs it: per-layer schemes, storage, presets and
- * the convenience overrides. TF.js-free (the core's quantOf and schemeForLayer live in modules
- * that import TF.js, which the page must not load), so the two small rules are restated here.
+ * The quantization part of a config, as the page needs it: storage, presets and the convenience
+ * overrides. The rules themselves come from the core's TF.js-free quant/quantConfig.ts.
  */
 import type { Config, LayerOverride } from '../core/config';
 import { architecture, biasCount, isWeightLayer, weightCount, type WeightLayer } from '../core/models';
 import { bitsPerWeight, defaultMinifloatBias, describeScheme, type ActivationScheme, type WeightScheme } from '../core/quant/schemes';
-import type { QuantConfig } from '../worker/protocol';
+import { isFloatConfig, quantOf, schemeForLayer, type QuantConfig } from '../core/quant/quantConfig';
 
 export type SchemeKind = WeightScheme['kind'];
 export type QuantKeys = Pick<Config, 'weights' | 'activations' | 'inputBits' | 'layers'>;
 
-/** Same as the core's quantOf (experiment.ts). */
+export { schemeForLayer };
+
 export function quantOfConfig(config: QuantKeys): QuantConfig {
-  return { weights: config.weights, activations: config.activations, inputBits: config.inputBits, layers: config.layers };
+  return quantOf(config);
 }
 
 /** Identifies a quantization setting; configs come out of the zod schema, so key order is stable. */
 export function quantKey(config: QuantKeys): string {
   return JSON.stringify(quantOfConfig(config));
-}
-
-/** Same rule as the core's schemeForLayer: the last matching override wins, -1 is the last layer. */
-export function schemeForLayer(config: QuantKeys, index: number, count: number): WeightScheme {
-  let scheme = config.weights;
-  for (const o of config.layers) {
-    if ((o.layer < 0 ? count + o.layer : o.layer) === index) scheme = o.scheme;
-  }
-  return scheme;
 }
 
 export function weightLayersOf(config: Pick<Config, 'model' | 'hidden'>): WeightLayer[] {
@@ -135,15 +126,9 @@ export function withAutoBias(config: Config, autoBiases: number[]): LayerOverrid
 
 export const pct = (accuracy: number) => (accuracy * 100).toFixed(2);
 
-/** Same rule as the core's isFloatConfig: nothing quantized at all. */
+/** Nothing quantized at all. */
 export function isFloatQuant(config: QuantKeys): boolean {
-  return (
-    config.inputBits >= 8 &&
-    config.activations.kind === 'relu' &&
-    config.activations.bits === undefined &&
-    config.weights.kind === 'float32' &&
-    config.layers.every((o) => o.scheme.kind === 'float32')
-  );
+  return isFloatConfig(quantOf(config));
 }
 
 /** "LightNN-1, sign activations, 2-bit inputs": the quantization setting in a few words. */

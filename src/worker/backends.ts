@@ -138,7 +138,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
         emulated: adapter.emulated,
         fallbackReasons,
         advice,
-        capacity: { name: `${NAMES[name]}${adapter.label ? ` (${adapter.label})` : ''}`, gflops, maxBufferBytes: adapter.maxBuffer },
+        capacity: { name: `${NAMES[name]}${adapter.label ? ` (${adapter.label})` : ''}`, gflops, maxBufferBytes: adapter.maxBuffer, convGradients: name !== 'wasm' },
       };
     } catch (error) {
       fallbackReasons.push(`${NAMES[name]}: ${message(error)}`);

@@ -40,6 +40,15 @@ describe('training warnings', () => {
     const small = { ...big, model: 'mlp1' as const };
     expect(trainingWarning(planTraining(small), { name: 'cpu', gflops: 2, maxBufferBytes: Infinity })).toBeNull();
   });
+  it('blocks lenet on a backend without convolution gradients, but not mlp1', () => {
+    const lenet = { ...big, model: 'lenet' as const };
+    const wasm = { name: 'WASM (SIMD)', gflops: 50, maxBufferBytes: Infinity, convGradients: false };
+    const w = trainingWarning(planTraining(lenet), wasm);
+    expect(w?.blocking).toBe(true);
+    expect(w?.message).toMatch(/^WASM \(SIMD\) cannot train convolutions/);
+    expect(trainingWarning(planTraining({ ...big, model: 'mlp1' }), wasm)).toBeNull();
+  });
+
   it('names a weight matrix above the buffer limit', () => {
     const w = trainingWarning(planTraining({ ...big, trainSize: 10, epochs: 1 }), { name: 'webgl', gflops: 1e6, maxBufferBytes: 16 * 1024 ** 2 });
     expect(w!.message).toMatch(/64 MB weight matrix, above webgl's 16 MB buffer limit/);

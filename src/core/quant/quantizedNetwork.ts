@@ -4,44 +4,11 @@
  * input resolution. Biases stay float32: the seeds quantize weights and activations only.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerOverride } from '../config';
 import { INPUT_SIZE } from '../models';
 import { forward, type ForwardOptions, type Network } from '../network';
-import {
-  DEFAULT_ACTIVATION_CLIP,
-  type ActivationScheme,
-  type WeightScheme,
-} from './schemes';
+import { DEFAULT_ACTIVATION_CLIP, type WeightScheme } from './schemes';
+import { isFloatConfig, schemeForLayer, type QuantConfig } from './quantConfig';
 import { quantizeActivationTensor, quantizeActivationWithSTE, quantizeTensor, quantizeWithSTE, signWithSTE } from './ste';
-
-export interface QuantConfig {
-  weights: WeightScheme;
-  activations: ActivationScheme;
-  inputBits: number;
-  layers: LayerOverride[];
-}
-
-export const FLOAT_QUANT: QuantConfig = { weights: { kind: 'float32' }, activations: { kind: 'relu' }, inputBits: 8, layers: [] };
-
-/** The scheme of weight layer `index` of `count`: the last matching override wins (-1 = last layer). */
-export function schemeForLayer(q: QuantConfig, index: number, count: number): WeightScheme {
-  let scheme = q.weights;
-  for (const o of q.layers) {
-    const target = o.layer < 0 ? count + o.layer : o.layer;
-    if (target === index) scheme = o.scheme;
-  }
-  return scheme;
-}
-
-export function isFloatConfig(q: QuantConfig): boolean {
-  return (
-    q.inputBits >= 8 &&
-    q.activations.kind === 'relu' &&
-    q.activations.bits === undefined &&
-    q.weights.kind === 'float32' &&
-    q.layers.every((o) => o.scheme.kind === 'float32')
-  );
-}
 
 /** Evaluation uses one fixed quantized model: stochastic rounding becomes nearest there. */
 function evaluationScheme(scheme: WeightScheme): WeightScheme {
@@ -75,6 +42,8 @@ export interface QuantizedForwardOptions {
   /** Per hidden layer clip of fixed-point ReLU activations (from calibrateActivationClips). */
   activationClips?: number[];
 }
+
+export { isFloatConfig, schemeForLayer, type QuantConfig };
 
 export function quantizedForward(net: Network, q: QuantConfig, options: QuantizedForwardOptions): ForwardOptions {
   const count = net.params.length;
