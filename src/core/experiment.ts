@@ -10,6 +10,8 @@ import { quantOf } from './quant/quantConfig';
 import {
   calibrateActivationClips,
   clipLatentWeights,
+  createHysteresisState,
+  type HysteresisState,
   isFloatConfig,
   quantizedForward,
   type QuantConfig,
@@ -41,16 +43,19 @@ export async function runConfig(config: Config, data: MnistData, hooks: Omit<Tra
   const q = quantOf(config);
   const quantized = !isFloatConfig(q);
   let fullHooks: TrainHooks = hooks;
+  let hysteresis: HysteresisState | null = null;
   if (config.training === 'qat' && quantized) {
+    hysteresis = createHysteresisState(network, q);
     const clips: number[] = [];
     const calibration = calibrationPixels(trainSet);
     const rng = mulberry32(deriveSeed(config.initSeed, 0x57e));
     fullHooks = {
       ...hooks,
-      forwardOptions: quantizedForward(network, q, { mode: 'train', rng, activationClips: clips }),
-      evalForwardOptions: quantizedForward(network, q, { mode: 'eval', activationClips: clips }),
+      forwardOptions: quantizedForward(network, q, { mode: 'train', rng, activationClips: clips, hysteresis }),
+      evalForwardOptions: quantizedForward(network, q, { mode: 'eval', activationClips: clips, hysteresis }),
       afterStep: () => {
         clipLatentWeights(network, q);
+        hysteresis?.update();
         hooks.afterStep?.();
       },
       beforeEpoch: async (epoch) => {
@@ -72,6 +77,8 @@ export async function runConfig(config: Config, data: MnistData, hooks: Omit<Tra
     // A backend that lacks a kernel (lenet on wasm) throws mid-step: free the network before reporting.
     disposeNetwork(network);
     throw error;
+  } finally {
+    hysteresis?.dispose();
   }
   return { result, network, trainSet, testSet, quantizedAccuracy };
 }

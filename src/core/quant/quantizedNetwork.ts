@@ -35,12 +35,69 @@ function fanInOf(net: Network, index: number): number {
   return layer.kind === 'dense' ? layer.inputs : layer.kernel * layer.kernel * layer.inChannels;
 }
 
+/**
+ * Seed 002's hysteresis for binary weights while training: each layer keeps the signs it uses, and
+ * a latent weight flips its sign only when it crosses the opposite threshold (w < -h turns +1 into
+ * -1, w > h turns -1 into +1), which damps flip-flopping around zero. Evaluation after training
+ * uses the plain signs of the latent weights.
+ */
+export interface HysteresisState {
+  /** Per weight layer: the signs in use (±1), or null where the layer has no hysteresis. */
+  signs: (tf.Variable | null)[];
+  /** Applies the threshold rule to the latent weights; call after every optimizer step. */
+  update(): void;
+  dispose(): void;
+}
+
+export function createHysteresisState(net: Network, q: QuantConfig): HysteresisState | null {
+  const count = net.params.length;
+  const thresholds = net.params.map((_, i) => {
+    const s = schemeForLayer(q, i, count);
+    return s.kind === 'binary' && (s.hysteresis ?? 0) > 0 ? s.hysteresis! : null;
+  });
+  if (thresholds.every((h) => h === null)) return null;
+  const signs = net.params.map((p, i) =>
+    thresholds[i] === null ? null : tf.tidy(() => tf.variable(tf.where(tf.greaterEqual(p.kernel, 0), tf.onesLike(p.kernel), tf.onesLike(p.kernel).neg()), false)),
+  );
+  return {
+    signs,
+    update() {
+      net.params.forEach((p, i) => {
+        const h = thresholds[i];
+        const state = signs[i];
+        if (h === null || !state) return;
+        tf.tidy(() => {
+          const up = tf.greater(p.kernel, h);
+          const down = tf.less(p.kernel, -h);
+          state.assign(tf.where(up, tf.onesLike(state), tf.where(down, tf.onesLike(state).neg(), state)));
+        });
+      });
+    },
+    dispose() {
+      signs.forEach((v) => v?.dispose());
+    },
+  };
+}
+
+/** ±1 (or ±alpha) from the kept signs, with BinaryConnect's straight-through gradient to w. */
+function binaryFromSigns(w: tf.Tensor, signs: tf.Tensor, scale: 'none' | 'l1'): tf.Tensor {
+  const op = tf.customGrad((x, save) => {
+    const input = x as tf.Tensor;
+    (save as tf.GradSaveFunc)([input]);
+    const value = scale === 'none' ? tf.clone(signs) : tf.mul(signs, tf.div(tf.sum(tf.abs(input)), Math.max(input.size, 1)));
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(saved[0]), 1), 'float32')) };
+  });
+  return op(w);
+}
+
 export interface QuantizedForwardOptions {
   mode: 'train' | 'eval';
   /** Needed for stochastic rounding while training. */
   rng?: () => number;
   /** Per hidden layer clip of fixed-point ReLU activations (from calibrateActivationClips). */
   activationClips?: number[];
+  /** Sign state of binary layers with hysteresis, used while a QAT run lasts. */
+  hysteresis?: HysteresisState | null;
 }
 
 export { isFloatConfig, schemeForLayer, type QuantConfig };
@@ -55,7 +112,13 @@ export function quantizedForward(net: Network, q: QuantConfig, options: Quantize
     result.transformKernel = (kernel, i) => {
       const scheme = schemes[i];
       if (scheme.kind === 'float32') return kernel;
-      const q = training ? quantizeWithSTE(kernel, scheme, options.rng) : quantizeTensor(kernel, evaluationScheme(scheme));
+      const kept = options.hysteresis?.signs[i];
+      const q =
+        kept && scheme.kind === 'binary'
+          ? binaryFromSigns(kernel, kept, scheme.scale)
+          : training
+            ? quantizeWithSTE(kernel, scheme, options.rng)
+            : quantizeTensor(kernel, evaluationScheme(scheme));
       return gains[i] === 1 ? q : tf.mul(q, gains[i]);
     };
   }
