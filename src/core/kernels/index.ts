@@ -3,3 +3,4 @@ export * from './reference';
 export * from './wgsl';
 export * from './runner';
 export * from './random';
+export * from './fromNetwork';
