@@ -4,3 +4,6 @@ export * from './wgsl';
 export * from './runner';
 export * from './random';
 export * from './fromNetwork';
+export * from './conv';
+export * from './convWgsl';
+export * from './convRunner';

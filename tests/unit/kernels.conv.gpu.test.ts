@@ -1,0 +1,462 @@
+/**
+ * The WGSL conv, max-pool and LeNet kernels against the CPU reference (conv.ts), bit for bit, on
+ * a real WebGPU device from the `webgpu` npm package (Dawn in Node). Device lookup as in
+ * kernels.gpu.test.ts (SwiftShader from Debian's chromium when there is no other Vulkan driver);
+ * with no adapter at all the suite is skipped and the reason printed.
+ *
+ * CONV_BENCH=1 adds a timing of LeNet's conv2 (12x12x20 -> 8x8x50) per format at batch 64.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  conv2dReference,
+  convNetReference,
+  convOutputWordsPerImage,
+  maxPoolReference,
+  convPackedWeightWords,
+  poolOutputWordsPerImage,
+  randomActivations,
+  randomConvLayer,
+  randomLenet,
+  randomNetInput,
+  type QuantConv2dLayer,
+  type QuantMaxPoolLayer,
+  type RandomConvSpec,
+  type RandomLenetSpec,
+} from '../../src/core/kernels/conv';
+import {
+  createConvKernel,
+  createLenetRunner,
+  createMaxPoolKernel,
+  type ConvKernelOptions,
+} from '../../src/core/kernels/convRunner';
+import { formatName, type WeightFormat } from '../../src/core/kernels/reference';
+import { readBuffer, uploadWords } from '../../src/core/kernels/runner';
+import { deriveSeed, mulberry32 } from '../../src/core/rng';
+
+// ---------------------------------------------------------------------------------------------
+// WebGPU in Node. Copied from tests/unit/kernels.gpu.test.ts (see there for the why); a shared
+// tests/helpers module would remove the copy.
+
+const CHROMIUM_DIR = '/usr/lib/chromium';
+const RTLD_NODELETE = 0x1000;
+/** Dawn's objects: the `create()` result must stay referenced while the device lives. */
+const keepAlive: unknown[] = [];
+
+function preloadChromiumVulkan(): boolean {
+  const loader = `${CHROMIUM_DIR}/libvulkan.so.1`;
+  const icd = `${CHROMIUM_DIR}/vk_swiftshader_icd.json`;
+  if (process.platform !== 'linux' || !existsSync(loader) || !existsSync(icd)) return false;
+  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) process.env.VK_ICD_FILENAMES = icd;
+  try {
+    process.dlopen({ exports: {} } as NodeJS.Module, loader, 2 /* RTLD_NOW */ | 256 /* RTLD_GLOBAL */ | RTLD_NODELETE);
+  } catch {
+    // Expected: "Module did not self-register".
+  }
+  return true;
+}
+
+async function acquireDevice(): Promise<{ device?: GPUDevice; description: string }> {
+  let webgpu: typeof import('webgpu');
+  try {
+    webgpu = await import('webgpu');
+  } catch (error) {
+    return { description: `the webgpu package did not load (${String(error)})` };
+  }
+  Object.assign(globalThis, webgpu.globals);
+  let gpu = webgpu.create([]);
+  keepAlive.push(gpu);
+  let adapter = await gpu.requestAdapter();
+  if (!adapter && preloadChromiumVulkan()) {
+    gpu = webgpu.create([]);
+    keepAlive.push(gpu);
+    adapter = await gpu.requestAdapter();
+  }
+  if (!adapter) {
+    return {
+      description:
+        'no WebGPU adapter: Dawn found no Vulkan driver. Install Debian chromium (SwiftShader) or run with ' +
+        `LD_LIBRARY_PATH=${CHROMIUM_DIR} VK_ICD_FILENAMES=${CHROMIUM_DIR}/vk_swiftshader_icd.json`,
+    };
+  }
+  const device = await adapter.requestDevice();
+  keepAlive.push(adapter);
+  device.addEventListener('uncapturederror', (event) => {
+    console.error('[kernels.conv.gpu] uncaptured WebGPU error:', (event as GPUUncapturedErrorEvent).error.message);
+  });
+  return { device, description: `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim() };
+}
+
+const gpu = await acquireDevice();
+if (gpu.device) console.info(`[kernels.conv.gpu] adapter: ${gpu.description}`);
+else console.warn(`[kernels.conv.gpu] SKIPPED: ${gpu.description}`);
+
+afterAll(() => gpu.device?.destroy());
+
+// ---------------------------------------------------------------------------------------------
+
+/** '' when equal, else where and how the arrays first differ. */
+function difference(got: ArrayLike<number>, want: ArrayLike<number>): string {
+  if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i]) {
+      count++;
+      if (first < 0) first = i;
+    }
+  }
+  return count === 0 ? '' : `${count} of ${want.length} differ, first at ${first}: got ${got[first]}, want ${want[first]}`;
+}
+
+/** Guards against vacuous comparisons: a reference output with one repeated value proves little. */
+function distinctValues(values: ArrayLike<number>): number {
+  return new Set(Array.from(values)).size;
+}
+
+async function runConv(
+  device: GPUDevice,
+  layer: QuantConv2dLayer,
+  input: Uint32Array,
+  batch: number,
+  options: ConvKernelOptions,
+): Promise<Uint32Array | Int32Array> {
+  const kernel = await createConvKernel(device, layer, options);
+  const inputBuffer = uploadWords(device, input);
+  const output = kernel.run(inputBuffer, batch);
+  const bytes = await readBuffer(device, output, kernel.outputBytes(batch));
+  inputBuffer.destroy();
+  output.destroy();
+  kernel.destroy();
+  expect(kernel.outputWordsPerRow).toBe(convOutputWordsPerImage(layer));
+  return layer.output.kind === 'logits' ? new Int32Array(bytes) : new Uint32Array(bytes);
+}
+
+async function runPool(device: GPUDevice, layer: QuantMaxPoolLayer, input: Uint32Array, batch: number): Promise<Uint32Array> {
+  const kernel = await createMaxPoolKernel(device, layer);
+  const inputBuffer = uploadWords(device, input);
+  const output = kernel.run(inputBuffer, batch);
+  const bytes = await readBuffer(device, output, kernel.outputBytes(batch));
+  inputBuffer.destroy();
+  output.destroy();
+  kernel.destroy();
+  expect(kernel.outputWordsPerRow).toBe(poolOutputWordsPerImage(layer));
+  return new Uint32Array(bytes);
+}
+
+const FORMATS: WeightFormat[] = [
+  { kind: 'lightnn', k: 1 },
+  { kind: 'lightnn', k: 2 },
+  { kind: 'lightnn', k: 3 },
+  { kind: 'fixed', bits: 2 },
+  { kind: 'fixed', bits: 4 },
+  { kind: 'fixed', bits: 8 },
+  { kind: 'binaryconnect' },
+  { kind: 'binarynet' },
+];
+
+interface ConvShape {
+  title: string;
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  kernel: number;
+  filters: number;
+}
+
+const SHAPES: ConvShape[] = [
+  { title: 'LeNet conv1', batch: 1, inHeight: 28, inWidth: 28, inChannels: 1, kernel: 5, filters: 20 },
+  { title: 'LeNet conv1', batch: 7, inHeight: 28, inWidth: 28, inChannels: 1, kernel: 5, filters: 20 },
+  { title: 'LeNet conv2', batch: 1, inHeight: 12, inWidth: 12, inChannels: 20, kernel: 5, filters: 50 },
+  { title: 'LeNet conv2', batch: 7, inHeight: 12, inWidth: 12, inChannels: 20, kernel: 5, filters: 50 },
+  { title: 'odd sizes', batch: 3, inHeight: 9, inWidth: 7, inChannels: 5, kernel: 3, filters: 3 },
+  { title: 'tiny', batch: 2, inHeight: 3, inWidth: 3, inChannels: 2, kernel: 2, filters: 2 },
+  { title: '1x1 kernel', batch: 2, inHeight: 4, inWidth: 5, inChannels: 33, kernel: 1, filters: 37 },
+  { title: 'kernel = input, wide', batch: 70, inHeight: 5, inWidth: 5, inChannels: 3, kernel: 5, filters: 70 },
+  { title: 'rows of 120 inputs', batch: 2, inHeight: 6, inWidth: 7, inChannels: 40, kernel: 3, filters: 9 },
+];
+
+const OUTPUTS = ['logits', 'requant', 'sign'] as const;
+
+describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match the CPU reference bit for bit', () => {
+  const device = gpu.device as GPUDevice;
+
+  FORMATS.forEach((format, formatIndex) => {
+    describe(`conv ${formatName(format)}`, () => {
+      SHAPES.forEach((shape, shapeIndex) => {
+        const outputsPerThread = (formatIndex + shapeIndex) % 2 === 0 ? 4 : 1;
+        // Cycle output stages and activation bits so each format meets all of them.
+        const outputKind = OUTPUTS[(formatIndex + shapeIndex) % 3];
+        const inputBits = 1 + ((formatIndex * 3 + shapeIndex) % 8);
+        const outBits = 1 + ((formatIndex + shapeIndex * 5) % 8);
+        const { batch, inHeight, inWidth, inChannels, kernel, filters } = shape;
+        const title =
+          `${shape.title}: ${batch}x${inHeight}x${inWidth}x${inChannels}, ${kernel}x${kernel} -> ${filters}, ` +
+          `${outputKind}, ${inputBits}-bit inputs, ${outputsPerThread} per thread`;
+        it(title, async () => {
+          const rng = mulberry32(deriveSeed(4242, formatIndex, shapeIndex));
+          const spec: RandomConvSpec = {
+            name: `${formatName(format)} ${shape.title}`,
+            inHeight,
+            inWidth,
+            inChannels,
+            kernel,
+            filters,
+            format,
+            inputBits,
+            output: outputKind === 'requant' ? { kind: 'requant', bits: outBits } : outputKind,
+          };
+          const layer = randomConvLayer(rng, spec);
+          const input = randomNetInput(rng, layer, batch);
+          const want = conv2dReference(layer, input, batch);
+          if (want.length > 2) expect(distinctValues(want)).toBeGreaterThan(1);
+          const got = await runConv(device, layer, input, batch, { outputsPerThread });
+          expect(difference(got, want)).toBe('');
+        });
+      });
+    });
+  });
+
+  it('LightNN-4 and fixed-3/6 on LeNet conv2 shapes (formats outside the main matrix)', async () => {
+    const rng = mulberry32(98);
+    for (const format of [{ kind: 'lightnn', k: 4 }, { kind: 'fixed', bits: 3 }, { kind: 'fixed', bits: 6 }] as WeightFormat[]) {
+      const layer = randomConvLayer(rng, {
+        name: formatName(format),
+        inHeight: 12,
+        inWidth: 12,
+        inChannels: 20,
+        kernel: 5,
+        filters: 50,
+        format,
+        inputBits: 8,
+        output: { kind: 'requant', bits: 4 },
+      });
+      const input = randomNetInput(rng, layer, 2);
+      expect(difference(await runConv(device, layer, input, 2, {}), conv2dReference(layer, input, 2)), formatName(format)).toBe('');
+    }
+  });
+
+  it('workgroup sizes 32 and 256, and output pixels spilling into the z dimension', async () => {
+    const rng = mulberry32(6);
+    const layer = randomConvLayer(rng, {
+      name: 'wg',
+      inHeight: 9,
+      inWidth: 7,
+      inChannels: 5,
+      kernel: 3,
+      filters: 3,
+      format: { kind: 'binarynet' },
+      inputBits: 1,
+      output: 'sign',
+    });
+    const batch = 9;
+    const input = randomNetInput(rng, layer, batch);
+    const want = conv2dReference(layer, input, batch);
+    for (const options of [
+      { invocationsPerWorkgroup: 32 },
+      { invocationsPerWorkgroup: 256 },
+      { invocationsPerWorkgroup: 32, outputsPerThread: 1, maxWorkgroupsPerDimension: 7 },
+    ] satisfies ConvKernelOptions[]) {
+      expect(difference(await runConv(device, layer, input, batch, options), want), JSON.stringify(options)).toBe('');
+    }
+  });
+
+  describe('max-pool', () => {
+    const cases: { title: string; layer: Omit<QuantMaxPoolLayer, 'kind' | 'name' | 'input'>; batch: number }[] = [
+      { title: 'LeNet pool1', layer: { inHeight: 24, inWidth: 24, channels: 20, size: 2 }, batch: 7 },
+      { title: 'LeNet pool2', layer: { inHeight: 8, inWidth: 8, channels: 50, size: 2 }, batch: 7 },
+      { title: 'LeNet pool2', layer: { inHeight: 8, inWidth: 8, channels: 50, size: 2 }, batch: 1 },
+      { title: 'odd sizes (last row and column dropped)', layer: { inHeight: 9, inWidth: 7, channels: 5, size: 2 }, batch: 3 },
+      { title: '3x3 windows, 33 channels', layer: { inHeight: 7, inWidth: 8, channels: 33, size: 3 }, batch: 2 },
+      { title: '64 channels (whole words)', layer: { inHeight: 4, inWidth: 6, channels: 64, size: 2 }, batch: 2 },
+      { title: 'one channel', layer: { inHeight: 3, inWidth: 3, channels: 1, size: 2 }, batch: 5 },
+    ];
+    cases.forEach(({ title, layer: shape, batch }, caseIndex) => {
+      for (const input of [{ kind: 'unsigned', bits: 1 + ((caseIndex * 3) % 8) }, { kind: 'sign' }] as const) {
+        const encoding = input.kind === 'sign' ? 'sign bits' : `${input.bits}-bit`;
+        it(`${title}: ${batch}x${shape.inHeight}x${shape.inWidth}x${shape.channels}, ${shape.size}x${shape.size}, ${encoding}`, async () => {
+          const rng = mulberry32(deriveSeed(31, caseIndex, input.kind === 'sign' ? 1 : 0));
+          const layer: QuantMaxPoolLayer = { kind: 'maxpool', name: title, ...shape, input };
+          const x = randomActivations(rng, input, shape.inHeight * shape.inWidth * shape.channels, batch);
+          const want = maxPoolReference(layer, x, batch);
+          if (want.length > 2) expect(distinctValues(want)).toBeGreaterThan(1);
+          expect(difference(await runPool(device, layer, x, batch), want)).toBe('');
+        });
+      }
+    });
+  });
+
+  describe('whole LeNet (random weights) stays on the GPU and returns logits', () => {
+    const cases: { title: string; batch: number; spec: RandomLenetSpec; options?: ConvKernelOptions }[] = [
+      {
+        title: 'LightNN-2, 8-bit pixels, 4-bit activations',
+        batch: 7,
+        spec: { formats: [{ kind: 'lightnn', k: 2 }, { kind: 'lightnn', k: 2 }, { kind: 'lightnn', k: 2 }, { kind: 'lightnn', k: 2 }], inputBits: 8, activations: 4 },
+      },
+      {
+        title: 'fixed-4, 8-bit activations, batch 1',
+        batch: 1,
+        spec: { formats: [{ kind: 'fixed', bits: 4 }, { kind: 'fixed', bits: 4 }, { kind: 'fixed', bits: 4 }, { kind: 'fixed', bits: 4 }], inputBits: 8, activations: 8 },
+      },
+      {
+        title: 'BinaryConnect conv1, then sign activations and BinaryNet',
+        batch: 7,
+        spec: { formats: [{ kind: 'binaryconnect' }, { kind: 'binarynet' }, { kind: 'binarynet' }, { kind: 'binarynet' }], inputBits: 8, activations: 'sign' },
+      },
+      {
+        title: 'mixed formats, 2-bit activations, no flatten layer, in chunks of 5 images',
+        batch: 13,
+        spec: {
+          formats: [{ kind: 'fixed', bits: 8 }, { kind: 'lightnn', k: 1 }, { kind: 'binaryconnect' }, { kind: 'fixed', bits: 2 }],
+          inputBits: 8,
+          activations: 2,
+          flatten: false,
+        },
+        options: { maxBatch: 5, outputsPerThread: 1 },
+      },
+    ];
+    cases.forEach(({ title, batch, spec, options }, caseIndex) => {
+      it(title, async () => {
+        const rng = mulberry32(deriveSeed(1998, caseIndex));
+        const layers = randomLenet(rng, spec);
+        const input = randomNetInput(rng, layers[0], batch);
+        const runner = await createLenetRunner(device, layers, options);
+        try {
+          expect(runner.kernels.length).toBe(6);
+          const logits = await runner.run(input, batch);
+          const want = convNetReference(layers, input, batch);
+          expect(distinctValues(want)).toBeGreaterThan(batch);
+          expect(logits.length).toBe(batch * 10);
+          expect(difference(logits, want)).toBe('');
+        } finally {
+          runner.destroy();
+        }
+      });
+    });
+  });
+
+  it('one kernel, several batch sizes in one command buffer (batch comes from the bound output)', async () => {
+    const rng = mulberry32(12);
+    const layer = randomConvLayer(rng, {
+      name: 'multi',
+      inHeight: 8,
+      inWidth: 9,
+      inChannels: 3,
+      kernel: 3,
+      filters: 11,
+      format: { kind: 'binaryconnect' },
+      inputBits: 3,
+      output: 'sign',
+    });
+    const kernel = await createConvKernel(device, layer);
+    const batches = [5, 1, 3];
+    const inputs = batches.map((batch) => randomNetInput(rng, layer, batch));
+    const encoder = device.createCommandEncoder();
+    const buffers = batches.map((batch, i) => {
+      const input = uploadWords(device, inputs[i]);
+      const output = kernel.createOutputBuffer(batch);
+      kernel.encode(encoder, input, batch, output);
+      return { input, output };
+    });
+    device.queue.submit([encoder.finish()]);
+    for (let i = 0; i < batches.length; i++) {
+      const got = new Uint32Array(await readBuffer(device, buffers[i].output, kernel.outputBytes(batches[i])));
+      expect(difference(got, conv2dReference(layer, inputs[i], batches[i])), `batch ${batches[i]}`).toBe('');
+      buffers[i].input.destroy();
+      buffers[i].output.destroy();
+    }
+    kernel.destroy();
+  });
+
+  it('refuses a conv layer whose accumulator could overflow, naming it and its fan-in', async () => {
+    const format: WeightFormat = { kind: 'lightnn', k: 4 };
+    const layer: QuantConv2dLayer = {
+      kind: 'conv2d',
+      name: 'too-deep',
+      inHeight: 5,
+      inWidth: 5,
+      inChannels: 700,
+      kernel: 5,
+      filters: 1,
+      format,
+      inputBits: 8,
+      weights: new Uint32Array(convPackedWeightWords(format, { kernel: 5, inChannels: 700, filters: 1 })),
+      bias: Int32Array.of(0),
+      output: { kind: 'logits' },
+    };
+    await expect(createConvKernel(device, layer)).rejects.toThrow(/Conv layer "too-deep".*5x5x700 = 17500/);
+  });
+
+  it('refuses an input buffer smaller than the batch', async () => {
+    const layer = randomConvLayer(mulberry32(3), {
+      name: 'small',
+      inHeight: 4,
+      inWidth: 4,
+      inChannels: 2,
+      kernel: 3,
+      filters: 3,
+      format: { kind: 'fixed', bits: 8 },
+      inputBits: 8,
+      output: 'logits',
+    });
+    const kernel = await createConvKernel(device, layer);
+    const input = uploadWords(device, new Uint32Array(32));
+    expect(() => kernel.run(input, 2)).toThrow(/batch 2 needs 256/);
+    input.destroy();
+    kernel.destroy();
+  });
+
+  it.skipIf(!process.env.CONV_BENCH)('timing: LeNet conv2 (12x12x20 -> 8x8x50) at batch 64, per format', { timeout: 600_000 }, async () => {
+    const batch = 64;
+    const runs = Number(process.env.CONV_BENCH_RUNS ?? 5);
+    const lines: string[] = [];
+    const formats: WeightFormat[] = [...FORMATS, { kind: 'lightnn', k: 4 }];
+    for (const [index, format] of formats.entries()) {
+      for (const outputsPerThread of [4, 1] as const) {
+        const rng = mulberry32(deriveSeed(64, index));
+        const layer = randomConvLayer(rng, {
+          name: 'conv2',
+          inHeight: 12,
+          inWidth: 12,
+          inChannels: 20,
+          kernel: 5,
+          filters: 50,
+          format,
+          inputBits: 4,
+          output: format.kind === 'binarynet' ? 'sign' : { kind: 'requant', bits: 4 },
+        });
+        const input = randomNetInput(rng, layer, batch);
+        const t0 = performance.now();
+        const kernel = await createConvKernel(device, layer, { outputsPerThread });
+        const compileMs = performance.now() - t0;
+        const inputBuffer = uploadWords(device, input);
+        const output = kernel.createOutputBuffer(batch);
+        const once = (): void => {
+          const encoder = device.createCommandEncoder();
+          kernel.encode(encoder, inputBuffer, batch, output);
+          device.queue.submit([encoder.finish()]);
+        };
+        once(); // warm-up
+        await device.queue.onSubmittedWorkDone();
+        const start = performance.now();
+        for (let r = 0; r < runs; r++) once();
+        await device.queue.onSubmittedWorkDone();
+        const ms = (performance.now() - start) / runs;
+        const got = await readBuffer(device, output, kernel.outputBytes(batch));
+        const t1 = performance.now();
+        const want = conv2dReference(layer, input, batch);
+        const cpuMs = performance.now() - t1;
+        expect(difference(new Uint32Array(got), want)).toBe('');
+        lines.push(
+          `${formatName(format).padEnd(14)} T=${outputsPerThread}: ${ms.toFixed(1).padStart(7)} ms/run on GPU ` +
+            `(compile+probe ${compileMs.toFixed(0)} ms), CPU reference ${cpuMs.toFixed(0)} ms`,
+        );
+        inputBuffer.destroy();
+        output.destroy();
+        kernel.destroy();
+      }
+    }
+    console.info(`[kernels.conv.gpu] LeNet conv2, batch ${batch}, ${runs} runs each (${gpu.description}):\n${lines.join('\n')}`);
+  });
+});
