@@ -26,13 +26,13 @@
  *   --schemes=lightnn-1,lightnn-2,fixed-4,fixed-8,binaryconnect,binarynet
  *   --target-ms=1500 (timed work per side and case)   --max-launches=500
  */
-import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomDenseLayer, randomLayerInput } from '../src/core/kernels/random';
 import { denseReference, formatName, type QuantDenseLayer, type WeightFormat } from '../src/core/kernels/reference';
 import { createDenseKernel, readBuffer, uploadWords } from '../src/core/kernels/runner';
 import { deriveSeed, mulberry32 } from '../src/core/rng';
 import { useNodeBackend } from '../src/core/tfNode';
+import { acquireDevice } from '../tests/helpers/webgpuNode';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -75,54 +75,6 @@ const MAX_CHECK_WORK = 2 ** 28;
 // WebGPU in Node. Same steps as tests/unit/kernels.gpu.test.ts (which explains them); a shared
 // helper would remove this copy.
 
-const CHROMIUM_DIR = '/usr/lib/chromium';
-const RTLD_NODELETE = 0x1000;
-/** Dawn's objects: the `create()` result must stay referenced while the device lives, or Dawn crashes. */
-const keepAlive: unknown[] = [];
-
-function preloadChromiumVulkan(): boolean {
-  const loader = `${CHROMIUM_DIR}/libvulkan.so.1`;
-  const icd = `${CHROMIUM_DIR}/vk_swiftshader_icd.json`;
-  if (process.platform !== 'linux' || !existsSync(loader) || !existsSync(icd)) return false;
-  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) process.env.VK_ICD_FILENAMES = icd;
-  try {
-    process.dlopen({ exports: {} } as NodeJS.Module, loader, 2 /* RTLD_NOW */ | 256 /* RTLD_GLOBAL */ | RTLD_NODELETE);
-  } catch {
-    // Expected: "Module did not self-register".
-  }
-  return true;
-}
-
-async function acquireDevice(): Promise<{ device: GPUDevice; description: string }> {
-  const webgpu = await import('webgpu');
-  Object.assign(globalThis, webgpu.globals);
-  let gpu = webgpu.create([]);
-  keepAlive.push(gpu);
-  let adapter = await gpu.requestAdapter();
-  if (!adapter && preloadChromiumVulkan()) {
-    gpu = webgpu.create([]);
-    keepAlive.push(gpu);
-    adapter = await gpu.requestAdapter();
-  }
-  if (!adapter) {
-    throw new Error(
-      'no WebGPU adapter: Dawn found no Vulkan driver. Install Debian chromium (SwiftShader) or run with ' +
-        `LD_LIBRARY_PATH=${CHROMIUM_DIR} VK_ICD_FILENAMES=${CHROMIUM_DIR}/vk_swiftshader_icd.json`,
-    );
-  }
-  // Large layers: ask for the adapter's own binding limits rather than the defaults.
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxBufferSize: adapter.limits.maxBufferSize,
-    },
-  });
-  keepAlive.push(adapter);
-  device.addEventListener('uncapturederror', (event) => {
-    console.error('[bench-kernels] uncaptured WebGPU error:', (event as GPUUncapturedErrorEvent).error.message);
-  });
-  return { device, description: `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim() };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Timing
@@ -206,7 +158,9 @@ async function timeFloat(inputs: number, units: number, batch: number, seed: num
 // ---------------------------------------------------------------------------------------------
 
 const floatBackend = await useNodeBackend('wasm');
-const { device, description } = await acquireDevice();
+const acquired = await acquireDevice('bench-kernels', true);
+if (!acquired.device) throw new Error(acquired.description);
+const { device, description } = { device: acquired.device, description: acquired.description };
 console.error(`[bench-kernels] adapter: ${description}; float: tf.matMul float32 on ${floatBackend}`);
 
 let failures = 0;

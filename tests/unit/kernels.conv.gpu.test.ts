@@ -6,7 +6,6 @@
  *
  * CONV_BENCH=1 adds a timing of LeNet's conv2 (12x12x20 -> 8x8x50) per format at batch 64.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   conv2dReference,
@@ -33,61 +32,11 @@ import {
 import { formatName, type WeightFormat } from '../../src/core/kernels/reference';
 import { readBuffer, uploadWords } from '../../src/core/kernels/runner';
 import { deriveSeed, mulberry32 } from '../../src/core/rng';
+import { acquireDevice } from '../helpers/webgpuNode';
 
 // ---------------------------------------------------------------------------------------------
-// WebGPU in Node. Copied from tests/unit/kernels.gpu.test.ts (see there for the why); a shared
-// tests/helpers module would remove the copy.
-
-const CHROMIUM_DIR = '/usr/lib/chromium';
-const RTLD_NODELETE = 0x1000;
-/** Dawn's objects: the `create()` result must stay referenced while the device lives. */
-const keepAlive: unknown[] = [];
-
-function preloadChromiumVulkan(): boolean {
-  const loader = `${CHROMIUM_DIR}/libvulkan.so.1`;
-  const icd = `${CHROMIUM_DIR}/vk_swiftshader_icd.json`;
-  if (process.platform !== 'linux' || !existsSync(loader) || !existsSync(icd)) return false;
-  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) process.env.VK_ICD_FILENAMES = icd;
-  try {
-    process.dlopen({ exports: {} } as NodeJS.Module, loader, 2 /* RTLD_NOW */ | 256 /* RTLD_GLOBAL */ | RTLD_NODELETE);
-  } catch {
-    // Expected: "Module did not self-register".
-  }
-  return true;
-}
-
-async function acquireDevice(): Promise<{ device?: GPUDevice; description: string }> {
-  let webgpu: typeof import('webgpu');
-  try {
-    webgpu = await import('webgpu');
-  } catch (error) {
-    return { description: `the webgpu package did not load (${String(error)})` };
-  }
-  Object.assign(globalThis, webgpu.globals);
-  let gpu = webgpu.create([]);
-  keepAlive.push(gpu);
-  let adapter = await gpu.requestAdapter();
-  if (!adapter && preloadChromiumVulkan()) {
-    gpu = webgpu.create([]);
-    keepAlive.push(gpu);
-    adapter = await gpu.requestAdapter();
-  }
-  if (!adapter) {
-    return {
-      description:
-        'no WebGPU adapter: Dawn found no Vulkan driver. Install Debian chromium (SwiftShader) or run with ' +
-        `LD_LIBRARY_PATH=${CHROMIUM_DIR} VK_ICD_FILENAMES=${CHROMIUM_DIR}/vk_swiftshader_icd.json`,
-    };
-  }
-  const device = await adapter.requestDevice();
-  keepAlive.push(adapter);
-  device.addEventListener('uncapturederror', (event) => {
-    console.error('[kernels.conv.gpu] uncaptured WebGPU error:', (event as GPUUncapturedErrorEvent).error.message);
-  });
-  return { device, description: `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim() };
-}
-
-const gpu = await acquireDevice();
+// WebGPU in Node: see tests/helpers/webgpuNode.ts.
+const gpu = await acquireDevice('kernels.conv.gpu');
 if (gpu.device) console.info(`[kernels.conv.gpu] adapter: ${gpu.description}`);
 else console.warn(`[kernels.conv.gpu] SKIPPED: ${gpu.description}`);
 

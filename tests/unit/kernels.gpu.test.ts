@@ -2,15 +2,10 @@
  * The WGSL dense kernels against the CPU reference, bit for bit, on a real WebGPU device from
  * the `webgpu` npm package (Dawn in Node).
  *
- * Dawn needs a Vulkan loader and driver. On a machine without a GPU, Debian's `chromium` package
- * ships both (SwiftShader, /usr/lib/chromium): this file finds them by itself when the plain
- * lookup fails (see acquireDevice), so `npx vitest run` needs no extra environment there. The
- * explicit, portable form is
- *   LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
- * (or any system Vulkan, e.g. Debian's libvulkan1 + mesa-vulkan-drivers). With no adapter at all
- * the suite is skipped and the reason printed.
+ * The device comes from tests/helpers/webgpuNode.ts (Dawn on SwiftShader here, with no extra
+ * environment once Debian chromium is installed). With no adapter at all the suite is skipped
+ * and the reason printed.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomDenseLayer, randomLayerInput, type RandomLayerSpec } from '../../src/core/kernels/random';
 import {
@@ -29,74 +24,10 @@ import {
   type DenseKernelOptions,
 } from '../../src/core/kernels/runner';
 import { deriveSeed, mulberry32 } from '../../src/core/rng';
+import { acquireDevice } from '../helpers/webgpuNode';
 
-const CHROMIUM_DIR = '/usr/lib/chromium';
-/** glibc's RTLD_NODELETE (Node does not export it): keeps the library loaded after dlopen fails. */
-const RTLD_NODELETE = 0x1000;
 
-/**
- * Dawn's GPU objects. Kept referenced for the whole run: if the `create()` result is
- * garbage-collected, Dawn frees its instance while the device still polls it, and the process
- * dies at random (SIGSEGV, or glibc aborting on a freed mutex).
- */
-const keepAlive: unknown[] = [];
-
-/**
- * Loads Chromium's Vulkan loader into the process under its soname, so Dawn's later
- * dlopen('libvulkan.so.1') finds it without LD_LIBRARY_PATH (which only works if set before
- * Node starts). process.dlopen() throws because it is not a Node addon, but the library stays.
- */
-function preloadChromiumVulkan(): boolean {
-  const loader = `${CHROMIUM_DIR}/libvulkan.so.1`;
-  const icd = `${CHROMIUM_DIR}/vk_swiftshader_icd.json`;
-  if (process.platform !== 'linux' || !existsSync(loader) || !existsSync(icd)) return false;
-  // The Vulkan loader reads this when Dawn creates its instance, so setting it now is in time.
-  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) process.env.VK_ICD_FILENAMES = icd;
-  try {
-    process.dlopen({ exports: {} } as NodeJS.Module, loader, 2 /* RTLD_NOW */ | 256 /* RTLD_GLOBAL */ | RTLD_NODELETE);
-  } catch {
-    // Expected: "Module did not self-register".
-  }
-  return true;
-}
-
-interface Acquired {
-  device?: GPUDevice;
-  description: string;
-}
-
-async function acquireDevice(): Promise<Acquired> {
-  let webgpu: typeof import('webgpu');
-  try {
-    webgpu = await import('webgpu');
-  } catch (error) {
-    return { description: `the webgpu package did not load (${String(error)})` };
-  }
-  Object.assign(globalThis, webgpu.globals);
-  let gpu = webgpu.create([]);
-  keepAlive.push(gpu);
-  let adapter = await gpu.requestAdapter();
-  if (!adapter && preloadChromiumVulkan()) {
-    gpu = webgpu.create([]);
-    keepAlive.push(gpu);
-    adapter = await gpu.requestAdapter();
-  }
-  if (!adapter) {
-    return {
-      description:
-        'no WebGPU adapter: Dawn found no Vulkan driver. Install Debian chromium (SwiftShader) or run with ' +
-        `LD_LIBRARY_PATH=${CHROMIUM_DIR} VK_ICD_FILENAMES=${CHROMIUM_DIR}/vk_swiftshader_icd.json`,
-    };
-  }
-  const device = await adapter.requestDevice();
-  keepAlive.push(adapter);
-  device.addEventListener('uncapturederror', (event) => {
-    console.error('[kernels.gpu] uncaptured WebGPU error:', (event as GPUUncapturedErrorEvent).error.message);
-  });
-  return { device, description: `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim() };
-}
-
-const gpu = await acquireDevice();
+const gpu = await acquireDevice('kernels.gpu');
 if (gpu.device) console.info(`[kernels.gpu] adapter: ${gpu.description}`);
 else console.warn(`[kernels.gpu] SKIPPED: ${gpu.description}`);
 
