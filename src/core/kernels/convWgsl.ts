@@ -35,8 +35,18 @@ import {
   type QuantConv2dLayer,
   type QuantMaxPoolLayer,
 } from './conv';
-import { fieldBits, formatName, weightsPerWord } from './reference';
-import { denseDispatch, type DenseShaderOptions, type OutputsPerThread, type WorkgroupShape } from './wgsl';
+import { formatName, weightsPerWord } from './reference';
+import {
+  denseDispatch,
+  fieldStatements,
+  termFunction,
+  typesFor,
+  u,
+  type DenseShaderOptions,
+  type OutputsPerThread,
+  type Types,
+  type WorkgroupShape,
+} from './wgsl';
 
 /** What a conv shader depends on: shapes, format and output stage, not the weight values. */
 export type ConvShaderSpec = Pick<
@@ -86,72 +96,6 @@ export function poolDispatch(
 
 // ---------------------------------------------------------------------------------------------
 
-const u = (n: number): string => `${n >>> 0}u`;
-
-interface Types {
-  W: string;
-  A: string;
-}
-
-function typesFor(outputsPerThread: OutputsPerThread): Types {
-  return outputsPerThread === 1 ? { W: 'u32', A: 'i32' } : { W: 'vec4<u32>', A: 'vec4<i32>' };
-}
-
-/**
- * WGSL `term(x, field)`: x times one weight per lane. Same integer forms as the dense kernels
- * (wgsl.ts): LightNN shifts and adds, fixed-point multiply of the sign-extended field,
- * BinaryConnect add/subtract.
- */
-function termFunction(spec: ConvShaderSpec, { W, A }: Types): string {
-  const format = spec.format;
-  switch (format.kind) {
-    case 'lightnn': {
-      const shifts: string[] = [];
-      for (let j = 0; j < format.k; j++) {
-        shifts.push(`(signed << (${W}(7u) - ((field >> ${W}(${u(1 + 3 * j)})) & ${W}(7u))))`);
-      }
-      return `// ${formatName(format)}: x * s * sum_j 2^-m_j in units of 2^-7 = sum_j ((s * x) << (7 - m_j)).
-// Field: bit 0 sign (1 = negative), bits 1+3j..3+3j the exponent m_j. No multiply.
-fn term(x : u32, field : ${W}) -> ${A} {
-  let xi = i32(x);
-  let signed = select(${A}(xi), ${A}(-xi), (field & ${W}(1u)) != ${W}(0u));
-  return ${shifts.join('\n       + ')};
-}`;
-    }
-    case 'fixed': {
-      const width = fieldBits(format);
-      return `// ${formatName(format)}: integer multiply by q, a ${width}-bit two's complement field that the caller
-// has shifted to the top of the word; the arithmetic right shift sign-extends it.
-fn term(x : u32, fieldAtTop : ${W}) -> ${A} {
-  let q = bitcast<${A}>(fieldAtTop) >> ${W}(${u(32 - width)});
-  return ${A}(i32(x)) * q;
-}`;
-    }
-    case 'binaryconnect':
-      return `// BinaryConnect: bit 1 = +1, bit 0 = -1, so add or subtract x.
-fn term(x : u32, field : ${W}) -> ${A} {
-  let xs = ${A}(i32(x));
-  return select(-xs, xs, (field & ${W}(1u)) != ${W}(0u));
-}`;
-    case 'binarynet':
-      return '';
-  }
-}
-
-function fieldExpression(spec: ConvShaderSpec, W: string, f: number): string {
-  const width = fieldBits(spec.format);
-  if (spec.format.kind === 'fixed') {
-    const lshift = 32 - width * (f + 1);
-    return lshift === 0 ? 'words' : `words << ${W}(${u(lshift)})`;
-  }
-  return f === 0 ? 'words' : `words >> ${W}(${u(f * width)})`;
-}
-
-function fieldStatements(spec: ConvShaderSpec, W: string, count: number, indent: string): string {
-  const lines: string[] = [];
-  for (let f = 0; f < count; f++) lines.push(`${indent}acc += term(act[i + ${u(f)}], ${fieldExpression(spec, W, f)});`);
-  return lines.join('\n');
-}
 
 /** `act_bits(base, p)`: the 32 sign bits starting at bit p of the image whose first word is `base`. */
 const ACT_BITS_FUNCTION = `// 32 consecutive activation bits starting at bit p of the image whose first word is base
@@ -209,7 +153,7 @@ ${
   full > 0
     ? `    for (var r = 0u; r < ${u(full)}; r++) {
       let words = load_words(w, cols);
-${fieldStatements(spec, W, perWord, '      ')}
+${fieldStatements(spec, W, perWord, '      ', 'i')}
       w += UNITS;
       i += ${u(perWord)};
     }`
@@ -220,7 +164,7 @@ ${
     ? `    {
       // Last word row of the kernel row: only ${tail} of its ${perWord} fields are inputs.
       let words = load_words(w, cols);
-${fieldStatements(spec, W, tail, '      ')}
+${fieldStatements(spec, W, tail, '      ', 'i')}
       w += UNITS;
     }`
     : ''

@@ -22,6 +22,7 @@ import {
   outputWordsPerRow,
   weightsPerWord,
   type QuantDenseLayer,
+  type WeightFormat,
 } from './reference';
 
 export type OutputsPerThread = 1 | 4;
@@ -107,22 +108,26 @@ export function denseDispatch(
 
 // ---------------------------------------------------------------------------------------------
 
-const u = (n: number): string => `${n >>> 0}u`;
+/** A WGSL u32 literal. */
+export const u = (n: number): string => `${n >>> 0}u`;
 
 /** Scalar or vec4 type names, so one generator writes both the T = 1 and the T = 4 kernels. */
-interface Types {
+export interface Types {
   /** Words / unsigned lanes: u32 or vec4<u32>. */
   W: string;
   /** Accumulators: i32 or vec4<i32>. */
   A: string;
 }
 
-function typesFor(outputsPerThread: OutputsPerThread): Types {
+export function typesFor(outputsPerThread: OutputsPerThread): Types {
   return outputsPerThread === 1 ? { W: 'u32', A: 'i32' } : { W: 'vec4<u32>', A: 'vec4<i32>' };
 }
 
-/** WGSL helper `term(x, field)`: x times one weight per lane, the weight in the low bits of `field`. */
-function termFunction(spec: DenseShaderSpec, { W, A }: Types): string {
+/**
+ * WGSL helper `term(x, field)`: x times one weight per lane, the weight in the low bits of `field`.
+ * Shared by the dense and the convolution kernels (a conv is a dense layer over its windows).
+ */
+export function termFunction(spec: { format: WeightFormat }, { W, A }: Types): string {
   const format = spec.format;
   switch (format.kind) {
     case 'lightnn': {
@@ -161,7 +166,7 @@ fn term(x : u32, field : ${W}) -> ${A} {
 }
 
 /** Expression putting field f of `words` where term() expects it. */
-function fieldExpression(spec: DenseShaderSpec, W: string, f: number): string {
+export function fieldExpression(spec: { format: WeightFormat }, W: string, f: number): string {
   const width = fieldBits(spec.format);
   if (spec.format.kind === 'fixed') {
     const lshift = 32 - width * (f + 1);
@@ -170,10 +175,11 @@ function fieldExpression(spec: DenseShaderSpec, W: string, f: number): string {
   return f === 0 ? 'words' : `words >> ${W}(${u(f * width)})`;
 }
 
-function fieldStatements(spec: DenseShaderSpec, W: string, count: number, indent: string): string {
+/** `acc += term(act[index + f], field f)` for the first `count` fields of `words`. */
+export function fieldStatements(spec: { format: WeightFormat }, W: string, count: number, indent: string, index = 'a'): string {
   const lines: string[] = [];
   for (let f = 0; f < count; f++) {
-    lines.push(`${indent}acc += term(act[a + ${u(f)}], ${fieldExpression(spec, W, f)});`);
+    lines.push(`${indent}acc += term(act[${index} + ${u(f)}], ${fieldExpression(spec, W, f)});`);
   }
   return lines.join('\n');
 }
