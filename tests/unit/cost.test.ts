@@ -446,3 +446,30 @@ describe('energy table', () => {
     expect(validateEnergyTable([1, 2]).errors).toHaveLength(1);
   });
 });
+
+describe('per-layer weight schemes (layers overrides)', () => {
+  const base = { model: 'mlp1' as const, activations: { kind: 'relu' as const }, inputBits: 8 };
+  it('counts each layer at its own width in storage and energy', () => {
+    const mixed = estimateCost({ ...base, weights: { kind: 'binary', scale: 'none' }, layers: [{ layer: 0, scheme: { kind: 'fixed', bits: 8 } }] });
+    // Layer 0: 784*100 + 100 parameters at 8 bits; layer 1: 100*10 + 10 at 1 bit.
+    expect(mixed.storageBits).toBe(78_500 * 8 + 1_010 * 1);
+    expect(mixed.layers.map((l) => l.storageBits)).toEqual([78_500 * 8, 1_010]);
+    const allBinary = estimateCost({ ...base, weights: { kind: 'binary', scale: 'none' } });
+    const allFixed8 = estimateCost({ ...base, weights: { kind: 'fixed', bits: 8 } });
+    expect(mixed.layers[0].energyPJ).toBe(allFixed8.layers[0].energyPJ);
+    expect(mixed.layers[1].energyPJ).toBe(allBinary.layers[1].energyPJ);
+    expect(mixed.energyPJ).toBeGreaterThan(allBinary.energyPJ);
+  });
+
+  it('resolves -1 as the last layer and lets the last matching override win', () => {
+    const ends = estimateCost({
+      ...base,
+      weights: { kind: 'lightnn', k: 1 },
+      layers: [
+        { layer: -1, scheme: { kind: 'fixed', bits: 4 } },
+        { layer: 1, scheme: { kind: 'fixed', bits: 8 } },
+      ],
+    });
+    expect(ends.layers.map((l) => l.storageBits)).toEqual([78_500 * 4, 1_010 * 8]);
+  });
+});

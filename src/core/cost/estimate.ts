@@ -31,6 +31,8 @@ import {
   type ActivationScheme,
   type WeightScheme,
 } from '../quant/schemes';
+import type { LayerOverride } from '../config';
+import { schemeForLayer } from '../quant/quantConfig';
 import { DEFAULT_ENERGY_TABLE, type EnergyTable } from './energyTable';
 
 // ---------------------------------------------------------------------------------------------
@@ -43,6 +45,8 @@ export interface CostConfig extends ArchitectureConfig {
   activations: ActivationScheme;
   /** Bits per input pixel (1..8): the first layer's activations. */
   inputBits: number;
+  /** Per-layer weight schemes overriding `weights` (index -1 = last layer), as in the URL. */
+  layers?: LayerOverride[];
 }
 
 /** LightNN terms are 2^-m with m in 0..7: a 3-bit shift amount (see schemes.ts). */
@@ -371,6 +375,7 @@ export interface CostEstimate {
 
 function checkConfig(config: CostConfig): void {
   validateWeightScheme(config.weights);
+  for (const o of config.layers ?? []) validateWeightScheme(o.scheme);
   const integerIn = (value: number, what: string, max: number) => {
     if (!Number.isInteger(value) || value < 1 || value > max) {
       throw new RangeError(`${what} must be an integer in 1..${max}, got ${value}`);
@@ -395,8 +400,8 @@ export function estimateCost(config: CostConfig, table: EnergyTable = DEFAULT_EN
   checkConfig(config);
   const operators = operatorModel(table);
   const weightLayers = architecture(config).filter(isWeightLayer);
-  const wBits = bitsPerWeight(config.weights);
-  const weight = weightOperand(config.weights);
+  const schemes = weightLayers.map((_, i) => schemeForLayer({ weights: config.weights, layers: config.layers ?? [] }, i, weightLayers.length));
+  const layerBits = schemes.map(bitsPerWeight);
   const hiddenOperand = activationOperand(config.activations);
   const hiddenBits = activationBits(config.activations);
   const floatActivations = hiddenOperand.kind === 'float';
@@ -405,17 +410,20 @@ export function estimateCost(config: CostConfig, table: EnergyTable = DEFAULT_EN
   const firstInput: Operand = floatActivations ? FLOAT32 : { kind: 'int', bits: config.inputBits };
 
   const weightMemoryBits = weightLayers.reduce(
-    (sum, layer) => sum + weightCount(layer) * wBits + biasCount(layer) * BIAS_BITS,
+    (sum, layer, i) => sum + weightCount(layer) * layerBits[i] + biasCount(layer) * BIAS_BITS,
     0,
   );
   const weightsInSram = weightMemoryBits <= table.sramBytes * 8;
   const sramPJPerBit = table.sramPJPer64Bit / 64;
   const weightPJPerBit = weightsInSram ? sramPJPerBit : table.dramPJPerBit;
-  const scaled = config.weights.kind === 'binary' && config.weights.scale === 'l1';
   const scaleMultiply = operators.floatMultiply(8, 24, 24);
 
   const layers = weightLayers.map((layer, index): LayerCost => {
     const first = index === 0;
+    const scheme = schemes[index];
+    const wBits = layerBits[index];
+    const weight = weightOperand(scheme);
+    const scaled = scheme.kind === 'binary' && scheme.scale === 'l1';
     const { fanIn, inputs, outputs } = layerShape(layer);
     const macs = macCount(layer);
     const operations = macOperations(weight, first ? firstInput : hiddenOperand, fanIn, operators, table.floatShiftBits);
@@ -453,15 +461,18 @@ export function estimateCost(config: CostConfig, table: EnergyTable = DEFAULT_EN
   });
 
   const sum = (pick: (l: LayerCost) => number) => layers.reduce((total, l) => total + pick(l), 0);
+  const storageBits = sum((l) => l.storageBits);
+  const scaled = schemes.some((s) => s.kind === 'binary' && s.scale === 'l1');
   const computePJ = sum((l) => l.computePJ);
   const memoryPJ = sum((l) => l.memoryPJ);
   return {
     energyPJ: computePJ + memoryPJ,
     computePJ,
     memoryPJ,
-    storageBits: parameterCount(config) * wBits,
+    storageBits,
     weightMemoryBits,
-    bitsPerWeight: wBits,
+    /** Average over parameters when layers differ; the scheme's own width otherwise. */
+    bitsPerWeight: storageBits / parameterCount(config),
     areaUm2: sum((l) => l.areaUm2),
     weightsInSram,
     layers,
