@@ -3,6 +3,7 @@
  * training, and the post-training-quantized (PTQ) evaluation. The worker, the CLI and the tests
  * all go through here, so a config means the same thing everywhere.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import type { Config } from './config';
 import type { ImageSet, MnistData } from './data';
 import { createNetwork, disposeNetwork, type Network } from './network';
@@ -92,5 +93,15 @@ export async function evaluatePtq(
 ): Promise<{ accuracy: number; loss: number }> {
   const needsClips = q.activations.kind === 'relu' && q.activations.bits !== undefined && q.activations.clip === undefined;
   const clips = needsClips ? await calibrateActivationClips(network, calibrationPixels(calibrationSet), q) : undefined;
-  return evaluate(network, testSet, 500, quantizedForward(network, q, { mode: 'eval', activationClips: clips }));
+  const options = quantizedForward(network, q, { mode: 'eval', activationClips: clips });
+  const quantize = options.transformKernel;
+  if (!quantize) return evaluate(network, testSet, 500, options);
+  // The weights do not change during an evaluation: quantize each kernel once, not once per batch.
+  const kernels = network.params.map((p, i) => tf.tidy(() => quantize(p.kernel, i, p.layer)));
+  try {
+    return await evaluate(network, testSet, 500, { ...options, transformKernel: (_kernel, i) => kernels[i] });
+  } finally {
+    // A float32 layer's "quantized" kernel is the variable itself: keep it.
+    kernels.forEach((k, i) => k !== network.params[i].kernel && k.dispose());
+  }
 }
