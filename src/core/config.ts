@@ -3,7 +3,9 @@
  * encoding. The page, the worker, the CLI and the tests all read configs through this module.
  */
 import { z } from 'zod';
+import { DEFAULT_ENERGY_TABLE, ENERGY_TABLE_UNITS, validateEnergyTable, type EnergyTable, type EnergyTableKey } from './cost/energyTable';
 import { minifloatBiasRange, type ActivationScheme, type WeightScheme } from './quant/schemes';
+import { decodeSweepText, encodeSweep, sweepSchema, type SweepDefinition } from './sweep';
 
 /** Bump when a URL key changes meaning; decodeConfig migrates older versions. */
 export const CONFIG_VERSION = 1;
@@ -60,6 +62,58 @@ export type LayerOverride = z.infer<typeof layerOverrideSchema>;
 
 export const TRAINING_MODES = ['float', 'qat'] as const;
 
+/** Entries of the energy table that differ from the default (Horowitz 45 nm); validated by validateEnergyTable. */
+export type EnergyOverrides = Partial<EnergyTable>;
+
+/** Every number non-negative and finite, shiftCost adder or aladdin, and the pairs the scaling laws need. */
+export const energyOverridesSchema = z.unknown().transform((raw, ctx): EnergyOverrides => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    ctx.addIssue({ code: 'custom', message: 'the energy table is a list of key:value' });
+    return z.NEVER;
+  }
+  const { errors } = validateEnergyTable(raw);
+  if (errors.length > 0) {
+    ctx.addIssue({ code: 'custom', message: errors.join('; ') });
+    return z.NEVER;
+  }
+  return { ...(raw as EnergyOverrides) };
+});
+
+/** The energy table a config's overrides make (the default with the overrides applied). */
+export function energyTableOf(config: Pick<Config, 'energy'>): EnergyTable {
+  return validateEnergyTable(config.energy).table;
+}
+
+/** Only the entries that differ from the default, in the table's key order. */
+export function compactEnergyOverrides(overrides: EnergyOverrides): EnergyOverrides {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULT_ENERGY_TABLE) as EnergyTableKey[]) {
+    const value = overrides[key];
+    if (value !== undefined && value !== DEFAULT_ENERGY_TABLE[key]) out[key] = value;
+  }
+  return out as EnergyOverrides;
+}
+
+function encodeEnergy(overrides: EnergyOverrides): string {
+  return Object.entries(overrides)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}:${String(v)}`)
+    .join(',');
+}
+
+function decodeEnergy(text: string): unknown {
+  const out: Record<string, unknown> = {};
+  for (const part of text.split(',')) {
+    if (part.trim() === '') continue;
+    const colon = part.indexOf(':');
+    if (colon < 0) return { [part.trim()]: '(no value)' };
+    const key = part.slice(0, colon).trim();
+    const raw = part.slice(colon + 1).trim();
+    out[key] = key in ENERGY_TABLE_UNITS ? (raw === '' ? NaN : Number(raw)) : raw;
+  }
+  return out;
+}
+
 /** Field schemas with defaults. Order here is the order of keys in the URL. */
 export const fieldSchemas = {
   model: z.enum(MODEL_NAMES).default('mlp1'),
@@ -85,6 +139,10 @@ export const fieldSchemas = {
   layers: z.array(layerOverrideSchema).max(16).default([]),
   /** 'float' trains in float32 and quantizes after training (PTQ); 'qat' trains through the quantizers. */
   training: z.enum(TRAINING_MODES).default('float'),
+  /** Energy-table entries changed from the default (Horowitz 45 nm), e.g. `sramBytes:524288,shiftCost:aladdin`. */
+  energy: (energyOverridesSchema as unknown as z.ZodType<EnergyOverrides>).default({}),
+  /** A sweep over one or two knobs, e.g. `weightBits:2-8,inputBits:1-8;mode=ptq` (its results are not in the URL). */
+  sweep: (sweepSchema as unknown as z.ZodType<SweepDefinition>).nullable().default(null),
 };
 
 export const configSchema = z.object(fieldSchemas);
@@ -117,6 +175,8 @@ export const FIELD_HELP: Record<ConfigKey, string> = {
   inputBits: 'input resolution: pixels rounded to 2^bits - 1 levels',
   layers: 'per-layer weight schemes, e.g. 0=fixed:bits=8;-1=fixed:bits=8 (first and last layer 8-bit)',
   training: 'float (train float32, quantize after: PTQ) or qat (quantization-aware training)',
+  energy: 'energy-table entries changed from Horowitz 45 nm, e.g. sramBytes:524288,shiftCost:aladdin',
+  sweep: 'a sweep over one or two knobs, e.g. weightBits:2-8,inputBits:1-8;mode=ptq',
 };
 
 // ---------------------------------------------------------------- URL encoding
@@ -166,6 +226,8 @@ function fromUrlString(key: ConfigKey, text: string): unknown {
   const schema = fieldSchemas[key];
   if (key === 'weights' || key === 'activations') return decodeScheme(text);
   if (key === 'layers') return decodeLayers(text);
+  if (key === 'energy') return decodeEnergy(text);
+  if (key === 'sweep') return text.trim() === '' || text.trim() === 'none' ? null : decodeSweepText(text);
   if (key === 'hidden') {
     return text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
   }
@@ -178,13 +240,24 @@ function toUrlString(key: ConfigKey, value: Config[ConfigKey]): string {
   if (key === 'hidden') return (value as number[]).join(',');
   if (key === 'weights' || key === 'activations') return encodeScheme(value as object);
   if (key === 'layers') return encodeLayers(value as LayerOverride[]);
+  if (key === 'energy') return encodeEnergy(value as EnergyOverrides);
+  if (key === 'sweep') return value === null ? '' : encodeSweep(value as SweepDefinition);
   // String(number) is the shortest text that parses back to the same double.
   return String(value);
 }
 
-/** Keys written into the URL for a config: `hidden` only matters for model=mlp; no empty `layers`. */
+/**
+ * Keys written into the URL for a config: `hidden` only matters for model=mlp; no empty `layers`,
+ * no `energy` while the table is the default, no `sweep` while none is defined.
+ */
 function urlKeysFor(config: Config): ConfigKey[] {
-  return CONFIG_KEYS.filter((key) => (key !== 'hidden' || config.model === 'mlp') && (key !== 'layers' || config.layers.length > 0));
+  return CONFIG_KEYS.filter(
+    (key) =>
+      (key !== 'hidden' || config.model === 'mlp') &&
+      (key !== 'layers' || config.layers.length > 0) &&
+      (key !== 'energy' || Object.keys(config.energy).length > 0) &&
+      (key !== 'sweep' || config.sweep !== null),
+  );
 }
 
 export function encodeConfig(config: Config): string {
@@ -212,6 +285,7 @@ function describeIssue(key: ConfigKey, raw: string, error: z.ZodError): string {
   const issue = error.issues[0];
   const def = toUrlString(key, (fieldSchemas[key] as z.ZodType).parse(undefined) as Config[ConfigKey]) || '(none)';
   let why = issue?.message ?? 'invalid value';
+  if (key === 'energy' || key === 'sweep') return `${key}=${JSON.stringify(raw)} is not valid (${why}); using the default ${def}.`;
   if (key === 'weights' || key === 'activations' || key === 'layers') {
     // Nested values: name the parameter, e.g. "bits: Too small: expected number to be >=2".
     const path = (issue?.path ?? []).filter((p) => typeof p === 'string' && p !== 'scheme').join('.');

@@ -16,3 +16,5 @@ export * from './experiment';
 export * from './quant/quantizedNetwork';
 export * from './presets';
 export * from './quant/quantConfig';
+export * from './sweep';
+export * from './runRecord';

@@ -7,6 +7,10 @@ import { QuantizationPanel } from './quant/QuantizationPanel';
 import { TrainedWeightsPanel } from './quant/TrainedWeightsPanel';
 import { isFloatQuant } from './quantConfig';
 import { selectParameterCount, useStore, type Phase } from './store';
+import { EnergyPanel } from './energy/EnergyPanel';
+import { ParetoPanel } from './pareto/ParetoPanel';
+import { SweepPanel } from './sweep/SweepPanel';
+import { selectSweepBusy, useSweep } from './sweep/sweepStore';
 
 const MODEL_LABELS: Record<(typeof MODEL_NAMES)[number], string> = {
   mlp1: 'mlp1 — 784-100-10 (seed 003 "1-hidden")',
@@ -112,6 +116,7 @@ function Controls() {
   const warning = useStore((s) => s.warning);
   const acknowledged = useStore((s) => s.warningAcknowledged);
   const { startTraining, pause, resume, stop, acknowledgeWarning } = useStore.getState();
+  const sweepBusy = useSweep(selectSweepBusy);
   const running = phase === 'training' || phase === 'paused';
   const busy = phase === 'starting' || phase === 'loading';
   const fraction = progress ? progress.samplesDone / progress.samplesTotal : 0;
@@ -131,7 +136,7 @@ function Controls() {
         <button
           className="primary"
           data-testid="train-button"
-          disabled={running || busy || (warning !== null && !acknowledged)}
+          disabled={running || busy || sweepBusy || (warning !== null && !acknowledged)}
           onClick={() => void startTraining()}
         >
           {phase === 'done' || phase === 'stopped' ? 'Train again' : 'Train'}
@@ -203,7 +208,9 @@ function Result() {
 function ModelPanel() {
   const model = useStore((s) => s.config.model);
   const params = useStore(selectParameterCount);
-  const locked = useStore((s) => s.phase === 'training' || s.phase === 'paused');
+  // A sweep's cells use the network and the backend it started with.
+  const sweepBusy = useSweep(selectSweepBusy);
+  const locked = useStore((s) => s.phase === 'training' || s.phase === 'paused') || sweepBusy;
   return (
     <section className="panel">
       <h2>Model</h2>
@@ -218,7 +225,8 @@ function ModelPanel() {
 
 function TrainingPanel() {
   const optimizer = useStore((s) => s.config.optimizer);
-  const locked = useStore((s) => s.phase === 'training' || s.phase === 'paused');
+  const sweepBusy = useSweep(selectSweepBusy);
+  const locked = useStore((s) => s.phase === 'training' || s.phase === 'paused') || sweepBusy;
   return (
     <section className="panel">
       <h2>Training</h2>
@@ -272,6 +280,7 @@ export function App() {
         <div className="column wide">
           <Controls />
           <Result />
+          <ParetoPanel />
           <TrainedWeightsPanel />
           <section className="panel">
             <h2>Training curves</h2>
@@ -280,6 +289,10 @@ export function App() {
           <DataLine />
         </div>
       </main>
+      <div className="analysis">
+        <SweepPanel />
+        <EnergyPanel />
+      </div>
     </div>
   );
 }

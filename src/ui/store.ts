@@ -61,6 +61,13 @@ export interface AppState {
   dismissNotice(index: number): void;
   acknowledgeWarning(): void;
   startTraining(): Promise<void>;
+  /**
+   * Trains a given config the way Train does (progress, curves, the kept model), e.g. a sweep's
+   * float model; resolves with the run's summary, or null when it did not run or failed.
+   */
+  trainConfig(config: Config): Promise<RunSummary | null>;
+  /** The worker, started and loaded; null when it failed to start. */
+  worker(): Promise<TrainerHandle['api'] | null>;
   pause(): void;
   resume(): void;
   stop(): void;
@@ -252,9 +259,19 @@ export const useStore = create<AppState>((set, get) => {
       const { phase, warning, warningAcknowledged } = get();
       if (phase === 'training' || phase === 'paused' || phase === 'starting' || phase === 'loading') return;
       if (warning && !warningAcknowledged) return;
+      await get().trainConfig(get().config);
+    },
+
+    async worker() {
       const handle = await ensureTrainer();
-      if (get().phase === 'error') return;
-      const config = get().config;
+      return get().phase === 'error' || trainer !== handle ? null : handle.api;
+    },
+
+    async trainConfig(config) {
+      const phase = get().phase;
+      if (phase === 'training' || phase === 'paused' || phase === 'starting' || phase === 'loading') return null;
+      const handle = await ensureTrainer();
+      if (get().phase === 'error') return null;
       forgetModel();
       set({ phase: 'training', progress: null, curve: [], epochs: [], result: null, error: null });
       const onEvent = Comlink.proxy((event: TrainEvent) => {
@@ -277,8 +294,10 @@ export const useStore = create<AppState>((set, get) => {
           set({ result, phase: result.status === 'done' ? 'done' : 'stopped', modelKept: true, ptqResults: {} });
           schedulePtq(0);
         }
+        return trainer === handle ? result : null;
       } catch (error) {
         if (trainer === handle) set({ phase: 'error', error: error instanceof Error ? error.message : String(error) });
+        return null;
       }
     },
 

@@ -53,6 +53,42 @@ export interface TrainerApi {
   layerSummaries(exponentBits: number | null): Promise<LayerSummary[]>;
   /** Histogram of one layer's trained float weights, and the scheme's legal values over it. */
   weightStats(layerIndex: number, scheme: WeightScheme): Promise<WeightStats>;
+  /**
+   * Evaluates sweep cells one after another, reporting each as it finishes: 'ptq' quantizes and tests
+   * the kept float network, 'qat' trains (and frees) one network per cell. Resolves 'cancelled' with
+   * the cells done so far after cancelSweep.
+   */
+  runSweep(request: SweepRequest, onEvent: (event: SweepEvent) => void): Promise<SweepSummary>;
+  /** Stops the sweep under way (or the next one, if it has not started) before its next cell. */
+  cancelSweep(): void;
+}
+
+export interface SweepRequest {
+  mode: 'ptq' | 'qat';
+  /** Each cell's full config (its index in the sweep, for the answers). */
+  cells: { index: number; config: Config }[];
+}
+
+export type SweepEvent =
+  | { type: 'cell'; index: number; accuracy: number; loss: number; ms: number }
+  /** How far the training of a QAT cell is, 0..1. */
+  | { type: 'progress'; index: number; fraction: number };
+
+export interface SweepSummary {
+  status: 'done' | 'cancelled';
+  cellsDone: number;
+  /**
+   * Every cell done, again: the events come through the callback's own message port, which is not
+   * ordered with this answer, so the page completes its results from here.
+   */
+  cells: { index: number; accuracy: number; loss: number; ms: number }[];
+  /** Time of the cells themselves (PTQ: quantize and test; QAT: train and test), ms. */
+  sweepMs: number;
+  /** PTQ: median time of one float evaluation of the same test subset (the yardstick), ms. */
+  floatEvalMs: number | null;
+  /** PTQ: the float model's accuracy on the test subset. */
+  floatAccuracy: number | null;
+  testCount: number;
 }
 
 export interface PtqResult {

@@ -13,6 +13,7 @@ import { autoBias, minExponentBits } from '../core/quant/schemes';
 import { selectBackend } from './backends';
 import type { DataInfo, LayerSummary, RunSummary, TrainerApi, TrainEvent } from './protocol';
 import { maxAbsOf, weightStats as computeWeightStats } from './weightStats';
+import { runSweepCells } from './sweepRunner';
 
 let data: MnistData | null = null;
 /** The last run's network and subsets, kept for PTQ and the weight charts until the next run. */
@@ -23,6 +24,8 @@ let paused = false;
 let stopRequested = false;
 let resumeWaiters: (() => void)[] = [];
 let backendName = 'none';
+/** Set by cancelSweep, cleared when the next sweep is asked for. */
+let sweepCancelled = false;
 
 // A message-channel round trip lets queued comlink calls (pause, stop) run between batches
 // without setTimeout's 4 ms clamping.
@@ -195,6 +198,17 @@ const api: TrainerApi = {
       const values = await kernelValues(layerIndex);
       return computeWeightStats(layerIndex, requireKept().network.params[layerIndex].layer.name, values, scheme);
     });
+  },
+
+  runSweep(request, onEvent) {
+    sweepCancelled = false;
+    return exclusive(() =>
+      runSweepCells(request, { data, kept, cancelled: () => sweepCancelled, yieldToEvents, onEvent }),
+    );
+  },
+
+  cancelSweep() {
+    sweepCancelled = true;
   },
 };
 

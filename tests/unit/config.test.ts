@@ -2,12 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BACKEND_CHOICES,
+  compactEnergyOverrides,
   CONFIG_VERSION,
+  energyTableOf,
   decodeConfig,
   defaultConfig,
   encodeConfig,
   MODEL_NAMES,
   OPTIMIZERS,
+  SEED003_PRESETS,
   updateConfig,
   type Config,
 } from '../../src/core';
@@ -34,6 +37,28 @@ const activationArb = fc.oneof(
   fc.constant({ kind: 'sign' as const }),
 );
 
+/** Energy-table entries with no pairwise relation to keep (any non-negative value is legal). */
+const energyArb = fc.record(
+  {
+    intAddPJPerBit: fc.double({ min: 0, max: 10, noNaN: true }),
+    sramPJPer64Bit: fc.double({ min: 0, max: 1000, noNaN: true }),
+    dramPJPerBit: fc.double({ min: 0, max: 1000, noNaN: true }),
+    sramBytes: fc.integer({ min: 0, max: 2 ** 30 }),
+    floatShiftBits: fc.integer({ min: 1, max: 64 }),
+    shiftCost: fc.constantFrom('adder' as const, 'aladdin' as const),
+  },
+  { requiredKeys: [] },
+);
+const sweepAxisArb = fc.oneof(
+  fc.record({ knob: fc.constant('weightBits' as const), values: fc.uniqueArray(fc.integer({ min: 2, max: 16 }), { minLength: 1, maxLength: 6 }) }),
+  fc.record({ knob: fc.constant('inputBits' as const), values: fc.uniqueArray(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 8 }) }),
+  fc.record({ knob: fc.constant('preset' as const), values: fc.shuffledSubarray(SEED003_PRESETS.map((p) => p.id), { minLength: 1 }) }),
+);
+const sweepArb = fc.option(
+  fc.record({ axes: fc.array(sweepAxisArb, { minLength: 1, maxLength: 1 }), mode: fc.constantFrom('ptq' as const, 'qat' as const) }),
+  { nil: null },
+);
+
 const configArb: fc.Arbitrary<Config> = fc.record({
   model: fc.constantFrom(...MODEL_NAMES),
   hidden: fc.array(fc.integer({ min: 1, max: 8192 }), { minLength: 1, maxLength: 8 }),
@@ -52,6 +77,8 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   inputBits: fc.integer({ min: 1, max: 8 }),
   layers: fc.array(fc.record({ layer: fc.integer({ min: -16, max: 15 }), scheme: weightSchemeArb }), { maxLength: 3 }),
   training: fc.constantFrom('float' as const, 'qat' as const),
+  energy: energyArb,
+  sweep: sweepArb,
 });
 
 describe('config URL encoding', () => {
@@ -156,5 +183,54 @@ describe('updateConfig', () => {
     expect(ok).toEqual({ ok: true, config: { ...base, batch: 128 } });
     const bad = updateConfig(base, 'batch', 5000);
     expect(bad).toEqual({ ok: false, message: 'batch="5000" is not valid (must be an integer from 1 to 4096).' });
+  });
+});
+
+describe('energy table and sweep keys in the URL', () => {
+  it('writes only the changed energy entries, compactly, and reads them back', () => {
+    const config = { ...defaultConfig(), energy: { sramBytes: 524288, shiftCost: 'aladdin' as const, dramPJPerBit: 10.5 } };
+    const text = encodeConfig(config);
+    expect(text).toContain('energy=sramBytes:524288,shiftCost:aladdin,dramPJPerBit:10.5');
+    const { config: back, notices } = decodeConfig(text);
+    expect(notices).toEqual([]);
+    expect(back).toEqual(config);
+    expect(energyTableOf(back)).toMatchObject({ sramBytes: 524288, shiftCost: 'aladdin', dramPJPerBit: 10.5, floatMult32PJ: 3.7 });
+    // The default table writes no key.
+    expect(encodeConfig(defaultConfig())).not.toContain('energy');
+    expect(compactEnergyOverrides({ sramBytes: 1024 * 1024, floatAdd32PJ: 1 })).toEqual({ floatAdd32PJ: 1 });
+  });
+
+  it('refuses a bad energy table with a message naming the entry and keeps the default', () => {
+    const { config, notices } = decodeConfig('energy=sramBytes:-1,foo:2');
+    expect(config.energy).toEqual({});
+    expect(notices[0].key).toBe('energy');
+    expect(notices[0].message).toMatch(/^energy="sramBytes:-1,foo:2" is not valid \(.*sramBytes: must be a non-negative finite number.*foo: unknown key.*\); using the default \(none\)\.$/);
+    // A relation the scaling laws need (fp16 <= fp32) is checked too.
+    expect(decodeConfig('energy=floatMult16PJ:5').notices[0].message).toMatch(/floatMult16PJ must be > 0 and <= floatMult32PJ/);
+    expect(updateConfig(defaultConfig(), 'energy', { shiftCost: 'barrel' }).ok).toBe(false);
+  });
+
+  it('reads and writes a sweep definition, not its results', () => {
+    const { config, notices } = decodeConfig('sweep=weightBits:2-8,inputBits:1-8;mode=ptq');
+    expect(notices).toEqual([]);
+    expect(config.sweep).toEqual({
+      axes: [
+        { knob: 'weightBits', values: [2, 3, 4, 5, 6, 7, 8] },
+        { knob: 'inputBits', values: [1, 2, 3, 4, 5, 6, 7, 8] },
+      ],
+      mode: 'ptq',
+    });
+    expect(encodeConfig(config)).toContain('sweep=weightBits:2-8,inputBits:1-8;mode=ptq');
+    expect(decodeConfig('sweep=preset:all;mode=qat').config.sweep).toEqual({ axes: [{ knob: 'preset', values: SEED003_PRESETS.map((p) => p.id) }], mode: 'qat' });
+    expect(encodeConfig(defaultConfig())).not.toContain('sweep');
+  });
+
+  it('refuses a bad sweep with a message', () => {
+    const { config, notices } = decodeConfig('sweep=weightBits:1-8;mode=ptq');
+    expect(config.sweep).toBeNull();
+    expect(notices[0].message).toMatch(/^sweep="weightBits:1-8;mode=ptq" is not valid \(weightBits: values must be integers from 2 to 16, got 1\); using the default \(none\)\.$/);
+    expect(decodeConfig('sweep=weightBits:2-4,lightnnK:1-2').notices[0].message).toMatch(/both set the weights/);
+    expect(decodeConfig('sweep=colour:1-2').notices[0].message).toMatch(/unknown knob "colour"/);
+    expect(decodeConfig('sweep=inputBits:1-8;mode=fast').notices[0].message).toMatch(/mode must be ptq or qat/);
   });
 });

@@ -1,0 +1,43 @@
+/** How many configurations were evaluated, where they are kept, and their export. */
+import { energyTableOf } from '../../core/config';
+import { recordsToCsv, recordsToJson, recostRecord, type RunRecord } from '../../core/runRecord';
+import { downloadText } from '../download';
+import { useRecords } from '../records/recordsStore';
+import { useStore } from '../store';
+
+export function RecordsBar() {
+  const records = useRecords((s) => s.records);
+  const persistence = useRecords((s) => s.persistence);
+  const note = useRecords((s) => s.persistenceNote);
+  const clear = useRecords((s) => s.clear);
+  const stamp = () => new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  /** Costs under the table the page shows now (the JSON carries that table). */
+  const costed = (): RunRecord[] => {
+    const table = energyTableOf(useStore.getState().config);
+    return records.map((r) => recostRecord(r, table));
+  };
+  return (
+    <div className="records-bar">
+      <span>
+        <strong data-testid="records-count">{records.length}</strong> evaluated configuration{records.length === 1 ? '' : 's'}{' '}
+        <span className="muted small" data-testid="records-persistence" title={note ?? undefined}>
+          ({persistence === 'indexeddb' ? 'kept in this browser (IndexedDB)' : persistence === 'loading' ? 'opening the browser store…' : `this tab only: ${note ?? 'no IndexedDB'}`})
+        </span>
+      </span>
+      <span className="spacer" />
+      <button data-testid="records-export-csv" disabled={records.length === 0} onClick={() => downloadText(recordsToCsv(costed()), `runs-${stamp()}.csv`, 'text/csv')}>
+        Export CSV
+      </button>
+      <button
+        data-testid="records-export-json"
+        disabled={records.length === 0}
+        onClick={() => downloadText(recordsToJson(costed(), energyTableOf(useStore.getState().config)), `runs-${stamp()}.json`, 'application/json')}
+      >
+        Export JSON
+      </button>
+      <button data-testid="records-clear" disabled={records.length === 0} onClick={() => void clear()}>
+        Clear
+      </button>
+    </div>
+  );
+}
