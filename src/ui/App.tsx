@@ -5,6 +5,7 @@ import { HiddenKnob, NumberKnob, SelectKnob } from './Knobs';
 import { PtqAccuracy, RunQuantizedAccuracy } from './quant/QuantizedAccuracy';
 import { QuantizationPanel } from './quant/QuantizationPanel';
 import { TrainedWeightsPanel } from './quant/TrainedWeightsPanel';
+import { KernelPanel } from './kernels/KernelPanel';
 import { isFloatQuant } from './quantConfig';
 import { selectParameterCount, useStore, type Phase } from './store';
 import { EnergyPanel } from './energy/EnergyPanel';
@@ -282,6 +283,7 @@ export function App() {
           <Result />
           <ParetoPanel />
           <TrainedWeightsPanel />
+          <KernelPanel />
           <section className="panel">
             <h2>Training curves</h2>
             <TrainingCharts />

@@ -1,4 +1,5 @@
 /** Types shared by the page and the training worker. */
+import type { KernelRunPhase, KernelRunReport } from './kernelRun';
 import type { Config } from '../core/config';
 import type { ExponentRange, WeightScheme } from '../core/quant/schemes';
 import type { QuantConfig } from '../core/quant/quantizedNetwork';
@@ -49,6 +50,8 @@ export interface TrainerApi {
    * activation clips are calibrated on the run's training subset.
    */
   evaluatePtq(quant: QuantConfig): Promise<PtqResult>;
+  /** The kept dense network on the integer WGSL kernels, beside TF.js fake quantization (same clips). */
+  runOnKernels(quant: QuantConfig, onProgress?: (phase: KernelRunPhase, fraction: number) => void): Promise<KernelRunReport>;
   /** The kept network's weight layers, with our minimum exponent width (seed 001) for each. */
   layerSummaries(exponentBits: number | null): Promise<LayerSummary[]>;
   /** Histogram of one layer's trained float weights, and the scheme's legal values over it. */
@@ -107,3 +110,5 @@ export interface LayerSummary {
   /** autoBias for the requested exponent width (or for exponent.eMinBits when none was given). */
   autoBias: number;
 }
+
+export type { KernelRunPhase, KernelRunReport };

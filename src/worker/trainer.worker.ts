@@ -10,6 +10,7 @@ import type { BatchMetrics } from '../core/train';
 import type { Config } from '../core/config';
 import { evaluatePtq, runConfig } from '../core/experiment';
 import { autoBias, minExponentBits } from '../core/quant/schemes';
+import { acquireKernelDevice, runOnKernels } from './kernelRun';
 import { selectBackend } from './backends';
 import type { DataInfo, LayerSummary, RunSummary, TrainerApi, TrainEvent } from './protocol';
 import { maxAbsOf, weightStats as computeWeightStats } from './weightStats';
@@ -160,6 +161,19 @@ const api: TrainerApi = {
     return exclusive(async () => {
       dropKept();
       return { numTensors: tf.memory().numTensors };
+    });
+  },
+
+  runOnKernels(quant, onProgress) {
+    // Exclusive: it shares TF.js's device and error scopes.
+    return exclusive(async () => {
+      const { network, trainSet, testSet } = requireKept();
+      const gpu = await acquireKernelDevice();
+      try {
+        return await runOnKernels(network, quant, trainSet, testSet, gpu.device, { onProgress });
+      } finally {
+        gpu.release();
+      }
     });
   },
 

@@ -1,0 +1,42 @@
+import { expect, test } from '@playwright/test';
+
+test('a LightNN-1 mlp1 trained in the page runs on the WebGPU kernels with matching accuracy', async ({ page }) => {
+  await page.goto('/?model=mlp1&trainSize=1000&testSize=500&epochs=1&weights=lightnn:k=1&activations=relu:bits=8&training=qat');
+  await expect(page.getByTestId('backend')).toHaveText('webgpu', { timeout: 90_000 });
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
+  const baseline = await page.evaluate(async () => (await (window as any).__playground.workerMemory()).numTensors);
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 150_000 });
+
+  await page.getByTestId('run-kernels').click();
+  await expect(page.getByTestId('kernel-report')).toBeVisible({ timeout: 120_000 });
+  const kernel = Number(await page.getByTestId('kernel-accuracy').textContent());
+  const tfjs = Number(await page.getByTestId('kernel-tf-accuracy').textContent());
+  const agreement = Number(await page.getByTestId('kernel-agreement').textContent());
+  expect(kernel).toBeGreaterThan(60);
+  expect(Math.abs(kernel - tfjs)).toBeLessThanOrEqual(1);
+  expect(agreement).toBeGreaterThanOrEqual(99);
+  await expect(page.getByTestId('kernel-layer-row')).toHaveCount(2);
+  const times = await page.getByTestId('kernel-layer-time').allTextContents();
+  expect(times.length).toBeGreaterThanOrEqual(2);
+  for (const t of times) expect(Number(t)).toBeGreaterThan(0);
+  // LightNN-1 packs 8 weights a word: hidden1's 78,400 weights are exactly 39,200 bytes.
+  const packed = Number((await page.getByTestId('kernel-packed-bytes').textContent())!.replace(/,/g, ''));
+  const storage = Number((await page.getByTestId('kernel-storage-bytes').textContent())!.replace(/,/g, ''));
+  expect(storage).toBe((78_400 + 1_000) / 2);
+  expect(packed).toBeGreaterThanOrEqual(storage);
+  expect(packed - storage).toBeLessThanOrEqual(100);
+  // No tensors left behind by the training run and the kernel run, once the kept model is freed.
+  const afterReset = await page.evaluate(async () => (await (window as any).__playground.resetWorker()).numTensors);
+  expect(afterReset).toBe(baseline);
+});
+
+test('a model the kernels cannot run is refused with a message', async ({ page }) => {
+  await page.goto('/?model=mlp1&trainSize=300&testSize=100&epochs=1&backend=wasm');
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await page.getByTestId('run-kernels').click();
+  await expect(page.getByTestId('kernel-error')).toContainText('cannot run on the integer kernels', { timeout: 60_000 });
+  await expect(page.getByTestId('kernel-error')).toContainText('float32');
+});
