@@ -473,3 +473,23 @@ describe('per-layer weight schemes (layers overrides)', () => {
     expect(ends.layers.map((l) => l.storageBits)).toEqual([78_500 * 4, 1_010 * 8]);
   });
 });
+
+describe('LightNN-1 < LightNN-2 < fixed-8 < float32 for the same model', () => {
+  it.each([
+    ['mlp1', { kind: 'relu' }],
+    ['mlp1', { kind: 'relu', bits: 8 }],
+    ['lenet', { kind: 'relu' }],
+    ['lenet', { kind: 'relu', bits: 8 }],
+    ['mlp', { kind: 'relu' }],
+  ] as const)('%s with activations %j', (model, activations) => {
+    const energy = (weights: WeightScheme) =>
+      estimateCost({ model, hidden: [300, 100], weights, activations: activations as ActivationScheme, inputBits: 8 }).energyPJ;
+    const lightnn1 = energy({ kind: 'lightnn', k: 1 });
+    const lightnn2 = energy({ kind: 'lightnn', k: 2 });
+    const fixed8 = energy({ kind: 'fixed', bits: 8 });
+    const float32 = energy({ kind: 'float32' });
+    expect(lightnn1).toBeLessThan(lightnn2);
+    expect(lightnn2).toBeLessThan(fixed8);
+    expect(fixed8).toBeLessThan(float32);
+  });
+});
