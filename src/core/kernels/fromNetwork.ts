@@ -16,8 +16,9 @@
  *
  * Accumulator. acc = sum a * q + bias_int, in units of s_in * sw (s_in = the scale of the layer's
  * input integers). bias_int = round(b / (s_in * sw)): the float bias is off by at most half an
- * accumulator unit. Everything else in the sum is exact (checkNoOverflow refuses layers whose
- * worst case could leave i32).
+ * accumulator unit; before a sign activation floor(b / (s_in * sw)) instead, which gives exactly
+ * the sign of the real pre-activation (see below). Everything else in the sum is exact
+ * (checkNoOverflow refuses layers whose worst case could leave i32).
  *
  * Hidden ReLU with A bits (2^A - 1 = L levels on [0, clip]). The TF.js model computes
  * round_half_even(clamp(z, 0, clip) * L / clip); the kernel computes
@@ -34,11 +35,22 @@
  * clips no more than the calibration percentile.
  *
  * Sign activations (BinaryNet): bit = acc >= 0, as sign(0) = +1 in TF.js; the next layer reads
- * +1/-1 (scale 1). Only binary weights can read sign bits (XNOR-popcount), so LightNN or fixed
- * weights after a sign activation are refused.
+ * +1/-1 (scale 1). The weighted sum S is an integer, so S + floor(beta) >= 0 exactly when
+ * S + beta >= 0 (beta = b / acc unit): the bit is the sign of the exact real pre-activation.
+ * A rounded bias would flip it wherever S = -round(beta) and beta < round(beta), which is common:
+ * sums of 500 random +1/-1 are 0 about 4% of the time, and small biases round to 0. Where TF.js's
+ * float32 sum is exact (binary 'none' weights on +1/-1 or 1-bit inputs: small multiples of a power
+ * of two) the bits are TF.js's exactly. Only binary weights can read sign bits (XNOR-popcount), so
+ * LightNN or fixed weights after a sign activation are refused.
  *
  * Output layer: raw i32 logits in units of outputScale (argmax needs no rescale).
+ *
+ * LeNet (toIntegerLenet): the same rules layer by layer; a conv layer is the dense layer it is at
+ * one output pixel (fan-in K*K*inC, so binaryLayerGain and the shift use that fan-in), and the
+ * max-pools run on the integer activations, which is exact: the TF.js model pools after the
+ * activation too, and max commutes with the monotone requantization (and with sign).
  */
+import { architecture, type Conv2dLayer, type DenseLayer } from '../models';
 import type { LayerWeights } from '../network';
 import { binaryLayerGain, schemeForLayer, type QuantConfig } from '../quant/quantizedNetwork';
 import {
@@ -62,6 +74,14 @@ import {
   type QuantDenseLayer,
   type WeightFormat,
 } from './reference';
+import {
+  checkConvNoOverflow,
+  denseNetLayer,
+  validateLenet,
+  type ActivationEncoding,
+  type QuantConv2dLayer,
+  type QuantNetLayer,
+} from './conv';
 
 /** Activation bits used where the TF.js model keeps float ReLU activations. */
 export const FLOAT_RELU_ACTIVATION_BITS = 8;
@@ -83,7 +103,7 @@ export interface IntegerLayerScales {
   inputScale: number;
   /** w = weightScale * q. */
   weightScale: number;
-  /** One accumulator unit: inputScale * weightScale (bias_int = round(b / accScale)). */
+  /** One accumulator unit: inputScale * weightScale (bias_int = round(b / accScale); floor before sign). */
   accScale: number;
   /** Scale of the output integers: accScale * 2^rshift (requant), 1 (sign), accScale (logits). */
   outputScale: number;
@@ -206,6 +226,195 @@ function chooseShift(target: number, rounding: 'nearest' | 'up'): number {
   return r;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The per-layer conversion, shared by toIntegerMlp and toIntegerLenet
+
+/** What a conversion carries from one weight layer to the next. */
+interface Conversion {
+  /** 'toIntegerMlp' or 'toIntegerLenet', prefixed to messages. */
+  fn: string;
+  config: QuantConfig;
+  activationClips?: readonly number[];
+  /** Weight layers in the network (schemeForLayer's count; the last returns logits). */
+  count: number;
+  floatRelu: boolean;
+  rounding: 'nearest' | 'up';
+  notes: string[];
+  scales: IntegerLayerScales[];
+  /** Scale and bits of the next weight layer's input integers; sign bits after a sign activation. */
+  inputScale: number;
+  inputBits: number;
+  readsSignBits: boolean;
+}
+
+/** Checks the chain-wide settings, chooses the shift rounding and writes the first notes. */
+function startConversion(
+  fn: string,
+  config: QuantConfig,
+  count: number,
+  activationClips: readonly number[] | undefined,
+  options: IntegerMlpOptions,
+): Conversion {
+  const { inputBits, activations: act } = config;
+  if (!(Number.isInteger(inputBits) && inputBits >= 1 && inputBits <= 8)) {
+    throw new Error(`${fn}: input bits must be 1..8, got ${inputBits}`);
+  }
+  const floatRelu = act.kind === 'relu' && act.bits === undefined;
+  if (act.kind === 'relu' && act.bits !== undefined && act.bits > 8) {
+    throw new Error(`${fn}: ${act.bits}-bit activations do not fit the kernels' 1..8-bit unsigned activations`);
+  }
+  const rounding = options.rshiftRounding ?? (floatRelu ? 'up' : 'nearest');
+  const inputLevels = 2 ** inputBits - 1;
+  const notes: string[] = [
+    `inputs: round(x * ${inputLevels}) as ${inputBits}-bit unsigned integers` +
+      (inputBits === 8 ? ' (the MNIST bytes themselves)' : ', as the TF.js input quantizer') +
+      `; x = a * 1/${inputLevels}`,
+  ];
+  if (floatRelu && count > 1) {
+    notes.push(
+      `activations: the TF.js model keeps float ReLU; the integer model uses ${FLOAT_RELU_ACTIVATION_BITS}-bit ` +
+        `unsigned activations on [0, effective clip] per layer, effective clip = 255 x a power-of-two multiple of the ` +
+        `accumulator unit, rounded ${rounding === 'up' ? 'up from' : 'to the nearest of'} the calibrated clip`,
+    );
+  }
+  return {
+    fn,
+    config,
+    activationClips,
+    count,
+    floatRelu,
+    rounding,
+    notes,
+    scales: [],
+    inputScale: 1 / inputLevels,
+    inputBits,
+    readsSignBits: false,
+  };
+}
+
+interface ConvertedLayer {
+  /**
+   * The weight layer as a dense layer with inputs = its fan-in (for a conv layer: the layer at one
+   * output pixel, inputs = K*K*inC, units = filters, as convAsDense).
+   */
+  dense: QuantDenseLayer;
+  scale: IntegerLayerScales;
+  /** The note after the layer's name and shape. */
+  note: string;
+}
+
+/**
+ * Weight layer `index` (weights [fan-in][units] in memory: dense [inputs][units], conv
+ * [kh][kw][inC][outC]) under the conversion's current input scale: quantized weights, biases in
+ * accumulator units and the output stage (requant shift, sign or logits). Does not check
+ * overflow (the caller knows the layer kind) nor advance the conversion (commitLayer).
+ */
+function convertWeightLayer(chain: Conversion, index: number, w: LayerWeights, inputs: number, units: number): ConvertedLayer {
+  const { config, floatRelu } = chain;
+  const act = config.activations;
+  const where = `${chain.fn}: layer ${index} "${w.name}"`;
+  const scheme = evaluationScheme(schemeForLayer(config, index, chain.count));
+  const quantized = quantizeKernel(where, scheme, w.kernel, inputs, units, chain.readsSignBits);
+  const inputScale = chain.inputScale;
+  const accScale = inputScale * quantized.weightScale;
+  const last = index === chain.count - 1;
+  // Sign outputs: floor, so that acc + bias_int >= 0 (acc an integer) exactly when acc + b / accScale
+  // >= 0, i.e. the sign of the exact pre-activation; rounding would flip it wherever acc = -bias_int
+  // (sums of +1/-1 hit such values often). Elsewhere the nearest unit.
+  const signOutput = !last && act.kind === 'sign';
+  const bias = new Int32Array(units);
+  let maxAbsBias = 0;
+  for (let o = 0; o < units; o++) {
+    const ratio = w.bias[o] / accScale;
+    const b = signOutput ? Math.floor(ratio) : Math.round(ratio);
+    if (!Number.isFinite(b) || Math.abs(b) > 2 ** 31 - 1) {
+      throw new Error(`${where}: bias ${w.bias[o]} is ${b} accumulator units, outside i32`);
+    }
+    bias[o] = b;
+    maxAbsBias = Math.max(maxAbsBias, Math.abs(b));
+  }
+
+  let output: OutputStage;
+  const scale: IntegerLayerScales = {
+    name: w.name,
+    inputScale,
+    weightScale: quantized.weightScale,
+    accScale,
+    outputScale: accScale,
+  };
+  let outputNote: string;
+  if (last) {
+    output = { kind: 'logits' };
+    outputNote = `i32 logits in units of ${accScale.toPrecision(6)}`;
+  } else if (act.kind === 'sign') {
+    output = { kind: 'sign' };
+    scale.outputScale = 1;
+    outputNote = 'sign bits (acc >= 0 -> +1, as sign(0) = +1)';
+  } else {
+    const bits = act.bits ?? FLOAT_RELU_ACTIVATION_BITS;
+    const clip = act.clip ?? chain.activationClips?.[index];
+    if (clip === undefined && floatRelu) {
+      throw new Error(
+        `${where}: float ReLU activations need a calibrated clip (activationClips from calibrateActivationClips) ` +
+          `to choose the ${FLOAT_RELU_ACTIVATION_BITS}-bit integer scale`,
+      );
+    }
+    const floatClip = clip ?? DEFAULT_ACTIVATION_CLIP;
+    if (clip === undefined) {
+      chain.notes.push(`${w.name}: no activation clip given; using DEFAULT_ACTIVATION_CLIP ${DEFAULT_ACTIVATION_CLIP} as quantizedForward does`);
+    }
+    if (!(floatClip > 0 && Number.isFinite(floatClip))) throw new Error(`${where}: activation clip must be > 0, got ${floatClip}`);
+    const levels = 2 ** bits - 1;
+    const rshift = chooseShift(floatClip / (levels * accScale), chain.rounding);
+    if (rshift < 0) {
+      throw new Error(
+        `${where}: the activation step ${floatClip / levels} is finer than one accumulator unit ${accScale} ` +
+          '(the kernels can only shift right); use a larger clip or fewer activation bits',
+      );
+    }
+    if (rshift > 31) throw new Error(`${where}: requantize shift ${rshift} exceeds 31`);
+    output = { kind: 'requant', rshift, bits };
+    scale.outputScale = accScale * 2 ** rshift;
+    scale.floatClip = floatClip;
+    scale.effectiveClip = levels * scale.outputScale;
+    const ratio = scale.effectiveClip / floatClip;
+    outputNote =
+      `${bits}-bit ReLU: >> ${rshift}, effective clip ${scale.effectiveClip.toPrecision(5)} vs ` +
+      `${floatRelu ? 'calibrated' : 'TF.js'} clip ${floatClip.toPrecision(5)} (x${ratio.toFixed(3)}` +
+      `${Math.abs(ratio - 1) < 1e-9 ? ', exact' : ''})`;
+  }
+  const dense: QuantDenseLayer = {
+    name: w.name,
+    inputs,
+    units,
+    format: quantized.format,
+    inputBits: quantized.format.kind === 'binarynet' ? 1 : chain.inputBits,
+    weights: quantized.weights,
+    bias,
+    output,
+  };
+  return {
+    dense,
+    scale,
+    note:
+      `${formatName(quantized.format)}): weights ${quantized.note}; ` +
+      `acc unit ${accScale.toPrecision(6)}, biases ${signOutput ? 'floored' : 'rounded'} to it (max |bias| ${maxAbsBias}); ${outputNote}`,
+  };
+}
+
+/** Records a converted (and overflow-checked) layer and moves the conversion past it. */
+function commitLayer(chain: Conversion, converted: ConvertedLayer, shape: string): void {
+  chain.scales.push(converted.scale);
+  chain.notes.push(`${converted.dense.name} (${shape}, ${converted.note}`);
+  const output = converted.dense.output;
+  chain.inputScale = converted.scale.outputScale;
+  chain.readsSignBits = output.kind === 'sign';
+  chain.inputBits = output.kind === 'requant' ? output.bits : 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dense networks
+
 /**
  * Converts a dense network to integer layers. `config` is the quantization part of a Config
  * (weights, activations, inputBits, layers); `activationClips` the per-layer clips the TF.js
@@ -224,133 +433,173 @@ export function toIntegerMlp(
     if (w.shape.length !== 2) {
       throw new Error(
         `toIntegerMlp: layer "${w.name}" is not dense (kernel shape [${w.shape.join(', ')}]); ` +
-          'only dense models (mlp1, mlp) run on the integer kernels',
+          'only dense models (mlp1, mlp) run through toIntegerMlp (lenet: toIntegerLenet)',
       );
     }
     if (i > 0 && weights[i - 1].shape[1] !== w.shape[0]) {
       throw new Error(`toIntegerMlp: layer "${w.name}" takes ${w.shape[0]} inputs but the layer before gives ${weights[i - 1].shape[1]}`);
     }
   });
-  const { inputBits, activations: act } = config;
-  if (!(Number.isInteger(inputBits) && inputBits >= 1 && inputBits <= 8)) {
-    throw new Error(`toIntegerMlp: input bits must be 1..8, got ${inputBits}`);
-  }
-  const floatRelu = act.kind === 'relu' && act.bits === undefined;
-  if (act.kind === 'relu' && act.bits !== undefined && act.bits > 8) {
-    throw new Error(`toIntegerMlp: ${act.bits}-bit activations do not fit the kernels' 1..8-bit unsigned activations`);
-  }
-  const rounding = options.rshiftRounding ?? (floatRelu ? 'up' : 'nearest');
-
-  const inputLevels = 2 ** inputBits - 1;
-  const notes: string[] = [
-    `inputs: round(x * ${inputLevels}) as ${inputBits}-bit unsigned integers` +
-      (inputBits === 8 ? ' (the MNIST bytes themselves)' : ', as the TF.js input quantizer') +
-      `; x = a * 1/${inputLevels}`,
-  ];
-  if (floatRelu && count > 1) {
-    notes.push(
-      `activations: the TF.js model keeps float ReLU; the integer model uses ${FLOAT_RELU_ACTIVATION_BITS}-bit ` +
-        `unsigned activations on [0, effective clip] per layer, effective clip = 255 x a power-of-two multiple of the ` +
-        `accumulator unit, rounded ${rounding === 'up' ? 'up from' : 'to the nearest of'} the calibrated clip`,
-    );
-  }
-
+  const chain = startConversion('toIntegerMlp', config, count, activationClips, options);
+  const inputScale = chain.inputScale;
   const layers: QuantDenseLayer[] = [];
-  const scales: IntegerLayerScales[] = [];
-  let inputScale = 1 / inputLevels;
-  let layerInputBits = inputBits;
-  let readsSignBits = false;
   weights.forEach((w, i) => {
     const [inputs, units] = w.shape;
-    const where = `toIntegerMlp: layer ${i} "${w.name}"`;
-    const scheme = evaluationScheme(schemeForLayer(config, i, count));
-    const quantized = quantizeKernel(where, scheme, w.kernel, inputs, units, readsSignBits);
-    const accScale = inputScale * quantized.weightScale;
-    const bias = new Int32Array(units);
-    let maxAbsBias = 0;
-    for (let o = 0; o < units; o++) {
-      const b = Math.round(w.bias[o] / accScale);
-      if (!Number.isFinite(b) || Math.abs(b) > 2 ** 31 - 1) {
-        throw new Error(`${where}: bias ${w.bias[o]} is ${b} accumulator units, outside i32`);
-      }
-      bias[o] = b;
-      maxAbsBias = Math.max(maxAbsBias, Math.abs(b));
-    }
-
-    const last = i === count - 1;
-    let output: OutputStage;
-    const scale: IntegerLayerScales = {
-      name: w.name,
-      inputScale,
-      weightScale: quantized.weightScale,
-      accScale,
-      outputScale: accScale,
-    };
-    let outputNote: string;
-    if (last) {
-      output = { kind: 'logits' };
-      outputNote = `i32 logits in units of ${accScale.toPrecision(6)}`;
-    } else if (act.kind === 'sign') {
-      output = { kind: 'sign' };
-      scale.outputScale = 1;
-      outputNote = 'sign bits (acc >= 0 -> +1, as sign(0) = +1)';
-    } else {
-      const bits = act.bits ?? FLOAT_RELU_ACTIVATION_BITS;
-      const clip = act.clip ?? activationClips?.[i];
-      if (clip === undefined && floatRelu) {
-        throw new Error(
-          `${where}: float ReLU activations need a calibrated clip (activationClips from calibrateActivationClips) ` +
-            `to choose the ${FLOAT_RELU_ACTIVATION_BITS}-bit integer scale`,
-        );
-      }
-      const floatClip = clip ?? DEFAULT_ACTIVATION_CLIP;
-      if (clip === undefined) {
-        notes.push(`${w.name}: no activation clip given; using DEFAULT_ACTIVATION_CLIP ${DEFAULT_ACTIVATION_CLIP} as quantizedForward does`);
-      }
-      if (!(floatClip > 0 && Number.isFinite(floatClip))) throw new Error(`${where}: activation clip must be > 0, got ${floatClip}`);
-      const levels = 2 ** bits - 1;
-      const rshift = chooseShift(floatClip / (levels * accScale), rounding);
-      if (rshift < 0) {
-        throw new Error(
-          `${where}: the activation step ${floatClip / levels} is finer than one accumulator unit ${accScale} ` +
-            '(the kernels can only shift right); use a larger clip or fewer activation bits',
-        );
-      }
-      if (rshift > 31) throw new Error(`${where}: requantize shift ${rshift} exceeds 31`);
-      output = { kind: 'requant', rshift, bits };
-      scale.outputScale = accScale * 2 ** rshift;
-      scale.floatClip = floatClip;
-      scale.effectiveClip = levels * scale.outputScale;
-      const ratio = scale.effectiveClip / floatClip;
-      outputNote =
-        `${bits}-bit ReLU: >> ${rshift}, effective clip ${scale.effectiveClip.toPrecision(5)} vs ` +
-        `${floatRelu ? 'calibrated' : 'TF.js'} clip ${floatClip.toPrecision(5)} (x${ratio.toFixed(3)}` +
-        `${Math.abs(ratio - 1) < 1e-9 ? ', exact' : ''})`;
-    }
-    const layer: QuantDenseLayer = {
-      name: w.name,
-      inputs,
-      units,
-      format: quantized.format,
-      inputBits: quantized.format.kind === 'binarynet' ? 1 : layerInputBits,
-      weights: quantized.weights,
-      bias,
-      output,
-    };
-    checkNoOverflow(layer);
-    layers.push(layer);
-    scales.push(scale);
-    notes.push(
-      `${w.name} (${inputs}x${units}, ${formatName(quantized.format)}): weights ${quantized.note}; ` +
-        `acc unit ${accScale.toPrecision(6)}, biases rounded to it (max |bias| ${maxAbsBias}); ${outputNote}`,
-    );
-
-    inputScale = scale.outputScale;
-    readsSignBits = output.kind === 'sign';
-    layerInputBits = output.kind === 'requant' ? output.bits : 1;
+    const converted = convertWeightLayer(chain, i, w, inputs, units);
+    checkNoOverflow(converted.dense);
+    layers.push(converted.dense);
+    commitLayer(chain, converted, `${inputs}x${units}`);
   });
   validateChain(layers);
-  return { layers, inputScale: 1 / inputLevels, outputScale: scales[count - 1].outputScale, scales, notes };
+  return { layers, inputScale, outputScale: chain.scales[count - 1].outputScale, scales: chain.scales, notes: chain.notes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// LeNet
+
+export interface IntegerLenet {
+  /** conv1, pool1, conv2, pool2, flatten, fc1, output (validateLenet; runs on createLenetRunner). */
+  layers: QuantNetLayer[];
+  /** The input pixels (28x28x1 NHWC = the 784 pixels in order) are round(x * (2^inputBits - 1)) * inputScale. */
+  inputScale: number;
+  /** float logits ~= integer logits * outputScale. */
+  outputScale: number;
+  /** One per weight layer (conv1, conv2, fc1, output); pools and flatten keep their input's scale. */
+  scales: IntegerLayerScales[];
+  notes: string[];
+}
+
+function describeShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/**
+ * Converts a trained lenet (models.ts: conv 5x5x20, pool 2, conv 5x5x50, pool 2, flatten 800,
+ * dense 500, dense 10; weights from readWeights) to integer layers, with the formats, scales and
+ * shift rules of toIntegerMlp: each conv layer is converted as the dense layer it is at one
+ * output pixel (fan-in K*K*inC; its [kh][kw][inC][outC] kernel is a [fan-in][filters] matrix),
+ * so binaryLayerGain, biases, clips (activationClips[i] for weight layer i, as
+ * calibrateActivationClips gives them) and shifts are those of a dense layer of that fan-in.
+ *
+ * Max-pools run on the integer activations of the conv before them: the TF.js model pools the
+ * activations too (ReLU or sign, then pool), and max commutes with the monotone requantization,
+ * so pooling integers equals quantizing the pooled float values (sign bits: the OR). Flatten is
+ * the NHWC order the TF.js reshape uses, a no-op on both encodings.
+ *
+ * Throws, naming the layer, for anything the kernels cannot run (toIntegerMlp's refusals, plus
+ * weights that are not lenet's).
+ */
+export function toIntegerLenet(
+  weights: readonly LayerWeights[],
+  config: QuantConfig,
+  activationClips?: readonly number[],
+  options: IntegerMlpOptions = {},
+): IntegerLenet {
+  const spec = architecture({ model: 'lenet' });
+  const weightSpecs = spec.filter((layer): layer is DenseLayer | Conv2dLayer => layer.kind === 'dense' || layer.kind === 'conv2d');
+  const expected = weightSpecs.map((layer) =>
+    layer.kind === 'dense' ? [layer.inputs, layer.units] : [layer.kernel, layer.kernel, layer.inChannels, layer.filters],
+  );
+  const want = weightSpecs.map((layer, i) => `${layer.name} ${describeShape(expected[i])}`).join(', ');
+  const got = weights.map((w) => `${w.name} ${describeShape(w.shape)}`).join(', ') || 'none';
+  if (weights.length !== weightSpecs.length || weights.some((w, i) => describeShape(w.shape) !== describeShape(expected[i]))) {
+    const dense = weights.length > 0 && weights.every((w) => w.shape.length === 2);
+    throw new Error(
+      `toIntegerLenet: the weights are not lenet's: want ${want}; got ${got}` +
+        (dense ? ' (a dense model: use toIntegerMlp)' : ''),
+    );
+  }
+  weights.forEach((w, i) => {
+    const size = expected[i].reduce((a, b) => a * b, 1);
+    if (w.kernel.length !== size || w.bias.length !== expected[i][expected[i].length - 1]) {
+      throw new Error(
+        `toIntegerLenet: layer ${i} "${w.name}" has ${w.kernel.length} weights and ${w.bias.length} biases, ` +
+          `want ${size} and ${expected[i][expected[i].length - 1]}`,
+      );
+    }
+  });
+
+  const chain = startConversion('toIntegerLenet', config, weights.length, activationClips, options);
+  const inputScale = chain.inputScale;
+  chain.notes.push(
+    'layout: NHWC throughout (the 784 input pixels are the 28x28x1 image); conv weights [kh][kw][inC][outC] ' +
+      'packed as a dense [K*K*inC][filters] matrix',
+  );
+  const layers: QuantNetLayer[] = [];
+  let weightIndex = 0;
+  for (const layer of spec) {
+    switch (layer.kind) {
+      case 'conv2d': {
+        const w = weights[weightIndex];
+        const fanIn = layer.kernel * layer.kernel * layer.inChannels;
+        const converted = convertWeightLayer(chain, weightIndex, w, fanIn, layer.filters);
+        const d = converted.dense;
+        const convLayer: QuantConv2dLayer = {
+          kind: 'conv2d',
+          name: d.name,
+          inHeight: layer.inHeight,
+          inWidth: layer.inWidth,
+          inChannels: layer.inChannels,
+          kernel: layer.kernel,
+          filters: layer.filters,
+          format: d.format,
+          inputBits: d.inputBits,
+          weights: d.weights,
+          bias: d.bias,
+          output: d.output,
+        };
+        checkConvNoOverflow(convLayer);
+        layers.push(convLayer);
+        commitLayer(
+          chain,
+          converted,
+          `${layer.kernel}x${layer.kernel}x${layer.inChannels}x${layer.filters} conv on ` +
+            `${layer.inHeight}x${layer.inWidth}, fan-in ${fanIn}`,
+        );
+        weightIndex++;
+        break;
+      }
+      case 'maxpool': {
+        const input: ActivationEncoding = chain.readsSignBits ? { kind: 'sign' } : { kind: 'unsigned', bits: chain.inputBits };
+        layers.push({
+          kind: 'maxpool',
+          name: layer.name,
+          inHeight: layer.inHeight,
+          inWidth: layer.inWidth,
+          channels: layer.channels,
+          size: layer.size,
+          input,
+        });
+        chain.notes.push(
+          `${layer.name} (${layer.size}x${layer.size} max-pool on ${layer.inHeight}x${layer.inWidth}x${layer.channels}): ` +
+            (input.kind === 'sign'
+              ? 'OR of the sign bits (max of +1/-1, exact)'
+              : `on the ${input.bits}-bit integers (max commutes with the monotone requantization: exact)`),
+        );
+        break;
+      }
+      case 'flatten':
+        layers.push({ kind: 'flatten', name: layer.name, size: layer.size });
+        break;
+      case 'dense': {
+        const w = weights[weightIndex];
+        const converted = convertWeightLayer(chain, weightIndex, w, layer.inputs, layer.units);
+        checkNoOverflow(converted.dense);
+        layers.push(denseNetLayer(converted.dense));
+        commitLayer(chain, converted, `${layer.inputs}x${layer.units}`);
+        weightIndex++;
+        break;
+      }
+    }
+  }
+  validateLenet(layers);
+  return {
+    layers,
+    inputScale,
+    outputScale: chain.scales[chain.scales.length - 1].outputScale,
+    scales: chain.scales,
+    notes: chain.notes,
+  };
 }
 
 /**
