@@ -11,10 +11,11 @@ const PORT = 4192;
 const trainSize = Number(process.argv[2] ?? 20000);
 const epochs = Number(process.argv[3] ?? 3);
 
+/** A preset button sets its sweep and starts it; wait until that sweep has finished. */
 async function runPreset(page: Page, preset: string, timeout: number) {
   await page.getByTestId(`sweep-preset-${preset}`).click();
-  await page.getByTestId('sweep-run').click();
-  await page.getByTestId('sweep-status').filter({ hasText: /^(done|cancelled|error)/ }).waitFor({ timeout });
+  await page.getByTestId('sweep-cancel').filter({ hasNot: page.locator(':disabled') }).waitFor({ timeout: 60_000 }).catch(() => undefined);
+  await page.getByTestId('sweep-run').and(page.locator(':enabled')).waitFor({ timeout });
   console.log(preset, await page.getByTestId('sweep-status').textContent(), (await page.getByTestId('sweep-timing').textContent().catch(() => '')) ?? '');
 }
 
