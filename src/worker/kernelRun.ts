@@ -22,9 +22,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../core/data';
 import { calibrationPixels, CALIBRATION_SIZE, evaluatePtq } from '../core/experiment';
-import { createMlpRunner, uploadWords, type DenseKernel, type DenseKernelOptions, type MlpRunner } from '../core/kernels/runner';
+import { createMlpRunner, uploadWords, type DenseKernelOptions } from '../core/kernels/runner';
 import { fieldBits, formatName, packedWeightWords, weightsPerWord, type QuantDenseLayer } from '../core/kernels/reference';
-import { integerInputs, predictedClasses, toIntegerMlp, type IntegerMlp } from '../core/kernels/fromNetwork';
+import { integerInputs, predictedClasses, toIntegerLenet, toIntegerMlp } from '../core/kernels/fromNetwork';
+import { createLenetRunner, type BatchKernel } from '../core/kernels/convRunner';
+import { denseNetLayer, type QuantNetLayer } from '../core/kernels/conv';
 import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
 import { forward, readWeights, type Network } from '../core/network';
 import { calibrateActivationClips, quantizedForward, schemeForLayer, type QuantConfig } from '../core/quant/quantizedNetwork';
@@ -376,10 +378,11 @@ function destroyAll(buffers: GPUBuffer[]): void {
 
 async function timeLayer(
   device: GPUDevice,
-  kernel: DenseKernel,
+  kernel: BatchKernel,
   input: GPUBuffer,
   batch: number,
   options: KernelRunOptions,
+  weightBytes: number,
 ): Promise<LayerTiming> {
   const output = kernel.createOutputBuffer(batch);
   try {
@@ -393,7 +396,7 @@ async function timeLayer(
       msPerLaunch: t.msPerLaunch,
       msPerImage: t.msPerLaunch / batch,
       gpuMsPerLaunch: t.gpuMsPerLaunch,
-      weightGBps: kernel.layer.weights.byteLength / (t.msPerLaunch / 1000) / 1e9,
+      weightGBps: weightBytes / (t.msPerLaunch / 1000) / 1e9,
     };
   } finally {
     output.destroy();
@@ -401,11 +404,10 @@ async function timeLayer(
 }
 
 /**
- * Runs `network` (dense layers only) on the integer kernels and compares it with TF.js's fake
+ * Runs `network` (an MLP, or lenet) on the integer kernels and compares it with TF.js's fake
  * quantization of the same config. `config` is the quantization part of a Config (a full Config
  * works too). `device`: TF.js's own (tfWebGpuDevice()) or any GPUDevice (acquireKernelDevice()).
- * Throws an Error naming the reason when the model cannot run on the kernels (conv layers,
- * float32/minifloat weights, LightNN with zero, > 8-bit weights or activations, overflow).
+ * Throws an Error naming the reason when the model cannot run on the kernels (float32/minifloat weights, LightNN with zero, > 8-bit weights or activations, overflow).
  */
 export async function runOnKernels(
   network: Network,
@@ -422,8 +424,8 @@ export async function runOnKernels(
   const count = network.params.length;
   const notConvertible = (why: string): Error => new Error(`This model cannot run on the integer kernels: ${why}`);
 
-  const conv = network.params.find((p) => p.layer.kind !== 'dense');
-  if (conv) throw notConvertible(`layer "${conv.layer.name}" is ${conv.layer.kind}; only dense models (mlp1, mlp) run on the integer kernels.`);
+  // lenet runs as conv, pool, conv, pool, dense, dense; MLPs as a chain of dense layers.
+  const isLenet = network.params.some((p) => p.layer.kind === 'conv2d');
   if (testSet.count === 0) throw new Error('runOnKernels: the test subset is empty.');
 
   progress('weights', 0);
@@ -436,12 +438,19 @@ export async function runOnKernels(
   const clips = needsClips ? await calibrateActivationClips(network, calibrationPixels(trainSet), q) : undefined;
 
   progress('convert', 0);
-  let model: IntegerMlp;
+  let model: { layers: QuantNetLayer[]; notes: string[] };
   try {
-    model = toIntegerMlp(weights, q, clips);
+    if (isLenet) {
+      model = toIntegerLenet(weights, q, clips);
+    } else {
+      const mlp = toIntegerMlp(weights, q, clips);
+      model = { notes: mlp.notes, layers: mlp.layers.map(denseNetLayer) };
+    }
   } catch (error) {
-    throw notConvertible(message(error).replace(/^toIntegerMlp: /, ''));
+    throw notConvertible(message(error).replace(/^toInteger(Mlp|Lenet): /, ''));
   }
+  // The layers that run a kernel (flatten is a no-op in NHWC), and those with weights.
+  const kernelLayers = model.layers.filter((l) => l.kind !== 'flatten');
 
   progress('tfjs', 0);
   const labels = testSet.labels;
@@ -449,17 +458,31 @@ export async function runOnKernels(
   const ptq = await evaluatePtq(network, q, testSet, trainSet);
 
   const notes = [...model.notes];
-  const layers: KernelLayerReport[] = model.layers.map((layer, i) => {
-    const scheme = schemeForLayer(q, i, count);
+  let weightIndex = 0;
+  const layers: KernelLayerReport[] = kernelLayers.map((layer) => {
+    if (layer.kind === 'maxpool') {
+      const side = (n: number) => Math.floor(n / layer.size);
+      return {
+        name: layer.name, inputs: layer.inHeight * layer.inWidth * layer.channels, units: side(layer.inHeight) * side(layer.inWidth) * layer.channels,
+        format: 'max', scheme: `max-pool ${layer.size}x${layer.size}`, output: layer.input.kind === 'sign' ? 'sign bits' : 'unsigned',
+        bitsPerWeight: 0, weightCount: 0, fieldBits: 0, packedWords: 0, packedBytes: 0, storageModelBytes: 0,
+        fieldPaddingBytes: 0, tailPaddingBytes: 0, matchesStorageModel: true, biasBytes: 0, timings: [],
+      };
+    }
+    const scheme = schemeForLayer(q, weightIndex++, count);
+    // A conv layer is packed as the dense layer it is at one output pixel: fan-in x filters.
+    const dense = layer.kind === 'conv2d'
+      ? { name: layer.name, inputs: layer.kernel * layer.kernel * layer.inChannels, units: layer.filters, format: layer.format, inputBits: layer.inputBits, weights: layer.weights, bias: layer.bias, output: layer.output }
+      : layer;
     return {
       name: layer.name,
-      inputs: layer.inputs,
-      units: layer.units,
+      inputs: dense.inputs,
+      units: dense.units,
       format: formatName(layer.format),
       scheme: describeScheme(scheme),
-      output: outputLabel(layer),
+      output: outputLabel(dense as QuantDenseLayer),
       bitsPerWeight: bitsPerWeight(scheme),
-      ...layerStorage(layer, bitsPerWeight(scheme)),
+      ...layerStorage(dense as QuantDenseLayer, bitsPerWeight(scheme)),
       timings: [],
     };
   });
@@ -467,13 +490,15 @@ export async function runOnKernels(
   // --- the kernels ---------------------------------------------------------------------------
   progress('kernels', 0);
   await flushTfWebGpu(device);
-  let runner: MlpRunner | null = null;
+  let runner: { kernels: readonly BatchKernel[]; run(input: Uint32Array, batch: number): Promise<Int32Array>; destroy(): void } | null = null;
   const buffers: GPUBuffer[] = [];
   const intPred = new Int32Array(testSet.count);
   let fullPassMs = 0;
   let timingMethod = 'wall clock (submit to onSubmittedWorkDone)';
   try {
-    runner = await createMlpRunner(device, model.layers, options.kernelOptions);
+    runner = isLenet
+      ? await createLenetRunner(device, model.layers, options.kernelOptions)
+      : await createMlpRunner(device, model.layers as QuantDenseLayer[], options.kernelOptions);
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     let scopeErrors: (GPUError | null)[] = [];
@@ -505,7 +530,7 @@ export async function runOnKernels(
         let timestamps = false;
         for (let i = 0; i < runner.kernels.length; i++) {
           for (const b of timingBatches) {
-            const timing = await timeLayer(device, runner.kernels[i], inputs[i], b, options);
+            const timing = await timeLayer(device, runner.kernels[i], inputs[i], b, options, layers[i].packedBytes);
             if (timing.gpuMsPerLaunch !== null) timestamps = true;
             layers[i].timings.push(timing);
           }

@@ -40,3 +40,21 @@ test('a model the kernels cannot run is refused with a message', async ({ page }
   await expect(page.getByTestId('kernel-error')).toContainText('cannot run on the integer kernels', { timeout: 60_000 });
   await expect(page.getByTestId('kernel-error')).toContainText('float32');
 });
+
+test('a trained lenet runs on the WebGPU conv, pool and dense kernels', async ({ page }) => {
+  // WebGL trains lenet fastest here; the kernels then get a WebGPU device of their own.
+  await page.goto('/?model=lenet&backend=webgl&trainSize=256&testSize=200&epochs=1&batch=32&weights=lightnn:k=2&activations=relu:bits=8');
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 150_000 });
+  await page.getByTestId('run-kernels').click();
+  await expect(page.getByTestId('kernel-report')).toBeVisible({ timeout: 150_000 });
+  const kernel = Number(await page.getByTestId('kernel-accuracy').textContent());
+  const tfjs = Number(await page.getByTestId('kernel-tf-accuracy').textContent());
+  const agreement = Number(await page.getByTestId('kernel-agreement').textContent());
+  // Power-of-two rescales move each clip by up to x1.4 (docs in fromNetwork.ts); measured 96-100% agreement.
+  expect(agreement).toBeGreaterThanOrEqual(95);
+  expect(Math.abs(kernel - tfjs)).toBeLessThanOrEqual(2.5);
+  // conv1, pool1, conv2, pool2, fc1, output.
+  await expect(page.getByTestId('kernel-layer-row')).toHaveCount(6);
+});
