@@ -7,7 +7,8 @@ function chromiumPath(): string | undefined {
   return candidates.find((p): p is string => !!p && existsSync(p));
 }
 
-const PORT = 4173;
+// E2E_PORT lets two runs share a machine (e.g. a developer's and a clean-clone CI check).
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'tests/e2e',
