@@ -1,10 +1,14 @@
 /**
  * Quantizers as tfjs ops with straight-through-estimator gradients, for quantization-aware
- * training. The forward pass runs entirely in tensor ops (so it stays on the GPU backends) and,
- * on the CPU backend, agrees bit for bit with the pure functions in ./schemes.ts: the arithmetic
- * below is the same sequence of float32 operations those functions mirror with Math.fround.
+ * training. The forward pass runs entirely in tensor ops (so it stays on the GPU backends), except
+ * on the cpu backend, whose tensors live in JS memory anyway: there it runs the pure functions of
+ * ./schemes.ts on the values (see setCpuQuantizerPath). The tensor ops, tested on the cpu backend,
+ * agree bit for bit with those pure functions: the arithmetic below is the same sequence of
+ * float32 operations those functions mirror with Math.fround, or, for minifloat and LightNN,
+ * exact operations that find the same grid value (see powerSearch).
  * The one exception is the binary 'l1' scale alpha, which can differ in its last bits
- * (relative 2^-22, see binaryForward).
+ * (relative 2^-22, see binaryForward); and a NaN weight or activation gives NaN from the tensor
+ * ops on the cpu backend (where the pure sign, binary and LightNN functions give a number).
  *
  * Backward: the gradient passes straight through (identity), except for binary weights and the
  * sign activation, where it is cancelled where |x| > 1 (the hardtanh STE of BinaryConnect), and
@@ -12,13 +16,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  FLOAT32_MAX,
   MAX_UNIFORM,
+  binaryQuantize,
   fixedLevelCount,
+  fixedQuantize,
+  floorLog2,
+  gridPrescale,
   lightnnLegalMagnitudes,
   lightnnLegalValues,
+  lightnnQuantize,
+  lightnnStochasticWithUniforms,
   midpoints,
   minifloatFormat,
+  roundHalfEven,
   validateWeightScheme,
   type MinifloatScheme,
   type WeightScheme,
@@ -30,24 +40,93 @@ export function seedFromRng(rng: () => number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Forward quantizers (tensor in, tensor out; callers wrap them in tf.tidy)
+// Building blocks
+//
+// Each tf op costs a dispatch, and on the wasm backend comparisons, tf.where, tf.minimum/maximum,
+// tf.pow, tf.log, tf.sign and tf.gather are also slow per element (generic kernels), while
+// tf.step, tf.clipByValue, abs/neg and +, -, *, / against a scalar or a same-shape tensor are
+// cheap. So the quantizers below are written with those cheap ops only:
+//   [x >= T] comes from tf.step(T - x, alpha) (1 where x < T, alpha where x >= T): the sign of a
+//     float32 difference is exact on any IEEE backend;
+//   powers of two are found by a greedy search over exponents (see powerSearch), a few step ops
+//     per halving of the range, instead of log2 and pow;
+//   selecting between two values is low + (high - low) * indicator when that is exact.
+// Every constant below is a float32 value (exact as a tensor or a kernel attribute).
 // ---------------------------------------------------------------------------------------------
 
-/** +1 where x >= 0 (and for -0), -1 where x < 0; computed as 1 - 2 * [x < 0]. */
-function signTensor(x: tf.Tensor): tf.Tensor {
-  return tf.sub(1, tf.mul(2, tf.cast(tf.less(x, 0), 'float32')));
+const p2 = (k: number): number => Math.pow(2, k);
+
+/** The smallest float32 above a finite float32 x > 0 (Infinity above the largest). */
+function nextFloat32(x: number): number {
+  const bits = new Float32Array([x]);
+  new Uint32Array(bits.buffer)[0] += 1;
+  return bits[0];
 }
 
-/** sign(w) * magnitude with sign(0) = +1. */
-function withSignOf(w: tf.Tensor, magnitude: tf.Tensor): tf.Tensor {
-  return tf.where(tf.less(w, 0), tf.neg(magnitude), magnitude);
+/** The largest float32 below 2^k (k in -149..128): x > before(2^k) <=> x >= 2^k for float32 x. */
+function belowPowerOfTwo(k: number): number {
+  return p2(k) - p2(Math.max(k - 24, -149));
 }
+
+/**
+ * w < 0 ? 1 : -1, with -0 counted as >= 0: step(-w, -1). Multiplying a negated magnitude by it
+ * gives sign(w) * magnitude with sign(0) = +1.
+ */
+function negatedSignOf(w: tf.Tensor): tf.Tensor {
+  return tf.step(tf.neg(w), -1);
+}
+
+/** +1 where x >= 0 (and for -0), -1 where x < 0. */
+function signTensor(x: tf.Tensor): tf.Tensor {
+  return tf.neg(negatedSignOf(x));
+}
+
+/**
+ * Greedy search over powers of two: the largest candidate c = 2^(base + j), j = 0..(sum of the
+ * jumps), with scale * c <= x (x >= 0). Each jump s (descending, each at most 1 + the sum of the
+ * later ones, so every j is reachable) costs step(T - x, 2^s), which is 2^s exactly where the
+ * threshold T = scale * c * 2^s is <= x, else 1, and a multiply or two. x below scale * 2^base
+ * gives the first candidate; NaN gives NaN on the cpu backend.
+ *   scale 1: c = 2^floor(log2 x) clamped to the candidates (floor to a power of two);
+ *   scale 3/4: c is the power of two nearest to x, ties up (thresholds at 1.5 * 2^j).
+ * Returns c / 2^base when `relative` (saves a multiply; the caller folds 2^base into a later
+ * constant), else c itself (when c / 2^base could overflow float32).
+ */
+function powerSearch(x: tf.Tensor, base: number, jumps: readonly number[], scale: number, relative: boolean): tf.Tensor {
+  const unit = relative ? p2(base) : 1; // found * unit = c
+  let found: tf.Tensor | null = null;
+  for (const s of jumps) {
+    // Threshold scale * c * 2^s: a constant for the first jump (c = 2^base), else found * constant.
+    const threshold: tf.Tensor | number = found === null ? scale * p2(base + s) : tf.mul(found, unit * scale * p2(s));
+    const jump: tf.Tensor = tf.step(tf.sub(threshold, x), p2(s));
+    if (found !== null) found = tf.mul(found, jump);
+    else found = relative ? jump : tf.mul(jump, p2(base));
+  }
+  return found ?? tf.fill(x.shape, p2(base) / unit);
+}
+
+/**
+ * Jumps 2^(L-1), ..., 2, 1 that reach every offset 0..count-1 (count <= 254 for a minifloat); a
+ * jump of 128 becomes 127, as its factor 2^128 would overflow float32 (127 + 64 + ... + 1 = 254).
+ */
+function exponentJumps(count: number): number[] {
+  const jumps: number[] = [];
+  for (let s = 1; s < count; s *= 2) jumps.unshift(s);
+  if (jumps[0] === 128) jumps[0] = 127; // 127 <= 1 + 64 + ... + 1 keeps every offset reachable
+  return jumps;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward quantizers (tensor in, tensor out; callers wrap them in tf.tidy)
+// ---------------------------------------------------------------------------------------------
 
 /** index = clamp(round((w * n) / max), lo, n) on a uniform grid, as gridIndex in schemes.ts. */
 function gridIndexTensor(w: tf.Tensor, n: number, max: tf.Tensor, lowestIndex: number): tf.Tensor {
   // Same power-of-two prescale as gridPrescale: keeps w * n finite for layers above 2^100.
+  // (w * prescale) * n equals w * (prescale * n) whenever the index can be non-zero: w * 2^-64 is
+  // exact unless |w| < 2^-62, and then |w| * n / max < 2^-146 rounds to index 0 either way.
   const prescale = tf.where(tf.greater(max, Math.pow(2, 100)), tf.scalar(Math.pow(2, -64)), tf.scalar(1));
-  const scaled = tf.div(tf.mul(tf.mul(w, prescale), n), tf.mul(max, prescale));
+  const scaled = tf.div(tf.mul(w, tf.mul(prescale, n)), tf.mul(max, prescale));
   return tf.clipByValue(tf.round(scaled), lowestIndex, n); // tf.round is half-to-even
 }
 
@@ -61,59 +140,250 @@ function fixedForward(w: tf.Tensor, bits: number): tf.Tensor {
 }
 
 /**
- * floor(log2(a)) for a > 0 in float32: the log estimate can be off by one near powers of two,
- * so it is corrected with exact powers of two (Math.pow(2, k) on the CPU backend). Inputs are
- * clamped to the finite positive float32 range first, so 0 reads as -149 and Infinity as 127.
- */
-function floorLog2Tensor(a: tf.Tensor): tf.Tensor {
-  const safe = tf.clipByValue(a, Math.pow(2, -149), FLOAT32_MAX);
-  const estimate = tf.clipByValue(tf.floor(tf.div(tf.log(safe), Math.LN2)), -150, 128);
-  const tooHigh = tf.cast(tf.greater(tf.pow(2, estimate), safe), 'float32');
-  const tooLow = tf.cast(tf.lessEqual(tf.pow(2, tf.add(estimate, 1)), safe), 'float32');
-  return tf.add(tf.sub(estimate, tooHigh), tooLow);
-}
-
-/**
  * Same result as minifloatQuantize. The grid exponent is clamped to the format's normal range
  * as there, and additionally to float32's: below 2^-149 the float32 input already lies on the
  * (finer) format grid, and above 2^127 the value saturates anyway, so neither clamp changes a
  * result; they only keep every power of two representable in float32.
+ *
+ * The power of two 2^e of |w| (e clamped) comes from powerSearch; the quantum 2^(e - M) divides
+ * |w| exactly, tf.round rounds half to even, and the product is exact or saturates.
  */
 function minifloatForward(w: tf.Tensor, scheme: MinifloatScheme): tf.Tensor {
   const f = minifloatFormat(scheme);
   const lowestExponent = Math.max(f.minNormalExponent, f.mantissaBits - 149);
   const highestExponent = Math.min(f.maxNormalExponent, 127);
   const a = tf.abs(w);
-  const exponent = tf.clipByValue(floorLog2Tensor(a), lowestExponent, highestExponent);
-  const quantum = tf.pow(2, tf.sub(exponent, f.mantissaBits));
-  let magnitude = tf.minimum(tf.mul(tf.round(tf.div(a, quantum)), quantum), f.maxFinite);
-  if (!f.subnormals) {
-    // Flush below the smallest normal: nearest of 0 and minNormal, ties to 0.
-    const flushed = tf.where(tf.greater(a, f.minNormal / 2), tf.fill(a.shape, f.minNormal), tf.zerosLike(a));
-    magnitude = tf.where(tf.less(a, f.minNormal), flushed, magnitude);
+  // Clamped above so the search stays finite for Infinity; below it starts at 2^lowestExponent.
+  const searched = tf.clipByValue(a, 0, p2(highestExponent));
+  const power = powerSearch(searched, lowestExponent, exponentJumps(highestExponent - lowestExponent + 1), 1, false);
+  let quantum = tf.mul(power, p2(-f.mantissaBits));
+  // Without subnormals, below the smallest normal the quantum is minNormal itself: round half to
+  // even of a / minNormal in [0, 1) gives 0 or minNormal, ties to 0, as the flush in schemes.ts.
+  // (A minNormal below 2^-149 has no float32 below it but 0, so nothing to flush.)
+  const flushFactor = p2(f.minNormalExponent - lowestExponent + f.mantissaBits);
+  if (!f.subnormals && f.minNormalExponent >= -149 && flushFactor > 1) {
+    quantum = tf.mul(quantum, tf.step(tf.sub(a, belowPowerOfTwo(f.minNormalExponent)), flushFactor));
   }
-  return withSignOf(w, magnitude);
+  const magnitude = tf.clipByValue(tf.mul(tf.round(tf.div(a, quantum)), quantum), 0, f.maxFinite);
+  // The magnitude is 0 where w is ±0, so sign(0) does not matter: step(w, -1) is +1 or -1.
+  return tf.mul(magnitude, tf.step(w, -1));
+}
+
+/** Exponents of the LightNN terms: 2^0 .. 2^-7. */
+const LIGHTNN_MIN_EXPONENT = -7;
+
+/**
+ * LightNN-1 magnitude: the power of two in 2^-7..2^0 nearest to a, ties away from zero (the
+ * thresholds between neighbours are 1.5 * 2^j), returned divided by 2^-7.
+ */
+function lightnn1Units(a: tf.Tensor): tf.Tensor {
+  return powerSearch(a, LIGHTNN_MIN_EXPONENT, [4, 2, 1], 0.75, true);
+}
+
+/** 1 where a >= 2^k, else 0 (for a >= 0). */
+function atLeastPowerOfTwo(a: tf.Tensor, k: number): tf.Tensor {
+  return tf.step(tf.sub(a, belowPowerOfTwo(k)), 0);
 }
 
 /**
- * LightNN nearest: the index of |w|'s magnitude is the number of midpoints <= |w|
- * (searchSorted 'right', so a tie moves away from zero); then a gather.
+ * LightNN nearest, k = 1: sign(w) * (nearest power of two to |w| in 2^-7..1, ties away from zero),
+ * with 0 for |w| < 2^-8 when allowZero (the tie 2^-8 goes to 2^-7).
  */
-function lightnnNearestForward(w: tf.Tensor, k: number, allowZero: boolean): tf.Tensor {
+function lightnn1NearestForward(w: tf.Tensor, allowZero: boolean): tf.Tensor {
+  const a = tf.abs(w);
+  let units = lightnn1Units(a);
+  if (allowZero) units = tf.mul(units, atLeastPowerOfTwo(a, LIGHTNN_MIN_EXPONENT - 1));
+  return tf.mul(tf.mul(units, negatedSignOf(w)), -p2(LIGHTNN_MIN_EXPONENT));
+}
+
+/**
+ * LightNN nearest, k = 2. Every two-term magnitude in [2^e, 2^(e+1)] is 2^e + t with t in
+ * {0, 2^-7, ..., 2^e} (e = -6..0; 2^e = 2^(e-1) + 2^(e-1)), so with a clamped to the legal range
+ * [2^-6, 2] and P = 2^floor(log2 a) (a lies between the legal values P and 2P), the nearest legal
+ * value is P + (nearest of {0, 2^-7, 2^-6, ...} to r = a - P, ties up): r < P, so that nearest
+ * never passes P, and r = a - P is exact. The last part is LightNN-1 with 0 allowed.
+ */
+function lightnn2NearestForward(w: tf.Tensor, allowZero: boolean): tf.Tensor {
+  const a = tf.abs(w);
+  const clamped = tf.clipByValue(a, p2(-6), 2);
+  const negPower = tf.mul(powerSearch(clamped, -6, [4, 2, 1], 1, true), -p2(-6)); // -P
+  const rest = tf.add(clamped, negPower); // a - P, exact
+  const negTerm = tf.mul(tf.mul(lightnn1Units(rest), atLeastPowerOfTwo(rest, -8)), -p2(LIGHTNN_MIN_EXPONENT));
+  let negMagnitude = tf.add(negPower, negTerm); // -(P + t): a legal value, exact
+  if (allowZero) negMagnitude = tf.mul(negMagnitude, atLeastPowerOfTwo(a, -7)); // 0 below 2^-7 (half of 2^-6)
+  return tf.mul(negMagnitude, negatedSignOf(w));
+}
+
+/**
+ * LightNN nearest for any k (used for k >= 3): the index of |w|'s magnitude is the number of
+ * midpoints <= |w| (searchSorted 'right', so a tie moves away from zero); then a gather.
+ */
+function lightnnNearestTableForward(w: tf.Tensor, k: number, allowZero: boolean): tf.Tensor {
   const magnitudes = lightnnLegalMagnitudes(k);
   const table = allowZero ? Float64Array.from([0, ...magnitudes]) : magnitudes;
   const thresholds = tf.tensor2d(Float32Array.from(midpoints(table)), [1, table.length - 1]);
   const flatAbs = tf.reshape(tf.abs(w), [1, -1]);
   const index = tf.searchSorted(thresholds, flatAbs, 'right');
   const magnitude = tf.reshape(tf.gather(tf.tensor1d(Float32Array.from(table)), index), w.shape);
-  return withSignOf(w, magnitude);
+  return tf.mul(tf.neg(magnitude), negatedSignOf(w));
+}
+
+function lightnnNearestForward(w: tf.Tensor, k: number, allowZero: boolean): tf.Tensor {
+  if (k === 1) return lightnn1NearestForward(w, allowZero);
+  if (k === 2) return lightnn2NearestForward(w, allowZero);
+  return lightnnNearestTableForward(w, k, allowZero);
+}
+
+// Alea (seedrandom 3, the generator behind tf.randomUniform), so the uniforms need not come from
+// tf.randomUniform, which calls a closure and two methods per value: on the wasm backend that
+// loop dominated a stochastic LightNN step. Alea is a lag-3 multiply-with-carry generator,
+//   t = a * x[n-3] + c[n-1],  x[n] = t mod 2^32,  c[n] = floor(t / 2^32),  output x[n] / 2^32,
+// (a = 2091639; alea keeps x / 2^32 in doubles, where every step is exact) so each step waits
+// for the previous carry. It is also a linear congruential generator: v[n] = c[n] + a * (x[n-2]
+// + x[n-1] * 2^32 + x[n] * 2^64) satisfies v[n+1] = v[n] * 2^-32 mod m, m = a * 2^96 - 1, and
+// 2^-32 = a * 2^64 (mod m). So the state any number of draws ahead is one modular power away,
+// and the draws are generated as four interleaved chunks, whose carry chains the CPU overlaps.
+
+const ALEA_A = 2091639;
+const ALEA_2_TO_MINUS_32 = 2.3283064365386963e-10;
+const ALEA_A_BIG = BigInt(ALEA_A);
+const ALEA_M = ALEA_A_BIG * (1n << 96n) - 1n;
+const ALEA_INVERSE_BASE = ALEA_A_BIG << 64n; // 2^-32 mod m
+const ALEA_CHUNKS = 4;
+
+function mash(): (data: string) => number {
+  let n = 0xefc8249d;
+  return (data: string) => {
+    for (let i = 0; i < data.length; i++) {
+      n += data.charCodeAt(i);
+      let h = 0.02519603282416938 * n;
+      n = h >>> 0;
+      h -= n;
+      h *= n;
+      n = h >>> 0;
+      h -= n;
+      n += h * 0x100000000; // 2^32
+    }
+    return (n >>> 0) * ALEA_2_TO_MINUS_32;
+  };
+}
+
+/** Alea state: the last three outputs (oldest first, each a multiple of 2^-32 in [0, 1)) and the carry. */
+type AleaState = [number, number, number, number];
+
+/** The state alea(String(seed)) starts from (seedrandom's seeding with Baagoe's Mash). */
+function aleaSeedState(seed: number): AleaState {
+  const m = mash();
+  const key = String(seed);
+  const state: AleaState = [m(' '), m(' '), m(' '), 1];
+  for (let i = 0; i < 3; i++) {
+    state[i] -= m(key);
+    if (state[i] < 0) state[i] += 1;
+  }
+  return state;
+}
+
+function aleaToLcg([s0, s1, s2, c]: AleaState): bigint {
+  const word = (s: number) => BigInt(s * 2 ** 32);
+  return BigInt(c) + ALEA_A_BIG * (word(s0) + (word(s1) << 32n) + (word(s2) << 64n));
+}
+
+function lcgToAlea(v: bigint): AleaState {
+  const words = v / ALEA_A_BIG;
+  const mask = 0xffffffffn;
+  const s = (shift: bigint) => Number((words >> shift) & mask) * ALEA_2_TO_MINUS_32;
+  return [s(0n), s(32n), s(64n), Number(v % ALEA_A_BIG)];
+}
+
+function modPow(base: bigint, exponent: number, modulus: bigint): bigint {
+  let result = 1n;
+  let b = base % modulus;
+  for (let e = exponent; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) result = (result * b) % modulus;
+    b = (b * b) % modulus;
+  }
+  return result;
 }
 
 /**
- * LightNN stochastic: same rule as lightnnStochasticWithUniforms, with the uniforms from
- * tf.randomUniform(seed) over the flattened weights.
+ * The same values as tf.randomUniform([count], 0, 1, 'float32', seed).dataSync(), each capped at
+ * MAX_UNIFORM (as lightnnStochasticWithUniforms does).
  */
-function lightnnStochasticForward(w: tf.Tensor, k: number, allowZero: boolean, seed: number): tf.Tensor {
+export function uniformDraws(count: number, seed: number): Float32Array {
+  const start = aleaSeedState(seed);
+  const chunk = Math.ceil(count / ALEA_CHUNKS);
+  const out = new Float32Array(chunk * ALEA_CHUNKS);
+  // Chunk j starts at draw j * chunk. v[0] = 1 + a * (...) is neither 0 nor m (the carry starts
+  // at 1), so every later v lies strictly between them and decodes to the true state.
+  const stride = modPow(ALEA_INVERSE_BASE, chunk, ALEA_M);
+  const states: AleaState[] = [start];
+  let v = aleaToLcg(start);
+  for (let j = 1; j < ALEA_CHUNKS; j++) {
+    v = (v * stride) % ALEA_M;
+    states.push(lcgToAlea(v));
+  }
+  let [a0, a1, a2, ac] = states[0];
+  let [b0, b1, b2, bc] = states[1];
+  let [c0, c1, c2, cc] = states[2];
+  let [d0, d1, d2, dc] = states[3];
+  const a = ALEA_A;
+  const k = ALEA_2_TO_MINUS_32;
+  for (let i = 0; i < chunk; i++) {
+    const ta = a * a0 + ac * k;
+    const tb = a * b0 + bc * k;
+    const tc = a * c0 + cc * k;
+    const td = a * d0 + dc * k;
+    a0 = a1;
+    a1 = a2;
+    ac = ta | 0;
+    a2 = ta - ac;
+    b0 = b1;
+    b1 = b2;
+    bc = tb | 0;
+    b2 = tb - bc;
+    c0 = c1;
+    c1 = c2;
+    cc = tc | 0;
+    c2 = tc - cc;
+    d0 = d1;
+    d1 = d2;
+    dc = td | 0;
+    d2 = td - dc;
+    out[i] = a2;
+    out[chunk + i] = b2;
+    out[2 * chunk + i] = c2;
+    out[3 * chunk + i] = d2;
+  }
+  for (let i = 0; i < out.length; i++) if (out[i] > MAX_UNIFORM) out[i] = MAX_UNIFORM; // float32 can round up to 1
+  return out.subarray(0, count);
+}
+
+/**
+ * LightNN stochastic, k = 1 without 0: the legal values are ±2^-7..±1, so the neighbours
+ * low <= w < high and the width high - low are
+ *   w >= 2^-7:            low = 2^floor(log2 w) (at most 1/2), width = low;
+ *   -2^-7 <= w < 2^-7:    low = -2^-7, width = 2^-6;
+ *   w < -2^-7:            low = -2G, width = G, G the largest power of two below |w| (at most 1/2).
+ * One powerSearch finds G = 2^floor(log2 |w|) clamped to 2^-8..2^-1, 2^-8 standing for the middle
+ * interval. For a negative w that is itself a power of two this G is twice the one above, so
+ * the interval is the one below w, with w as its high end: p = 1 picks w, which is also what the
+ * pure rule returns (p = 0 at its low end w). Then p = (w - low) / width as in
+ * lightnnStochasticWithUniforms, and low + width * [u < p] is exactly low or high.
+ */
+function lightnn1StochasticForward(w: tf.Tensor, u: tf.Tensor): tf.Tensor {
+  const units = powerSearch(tf.abs(w), -8, [4, 2, 1], 1, true); // G / 2^-8
+  const power = tf.mul(units, p2(-8)); // G
+  const width = tf.mul(power, tf.step(tf.sub(units, 1.5), 4)); // 4G = 2^-6 in the middle interval
+  const low = tf.mul(power, tf.step(tf.sub(w, belowPowerOfTwo(-7)), -2)); // G where w >= 2^-7, else -2G
+  const p = tf.div(tf.sub(w, low), width);
+  return tf.add(low, tf.mul(width, tf.step(tf.sub(p, u), 0)));
+}
+
+/**
+ * LightNN stochastic for any k and allowZero: same rule as lightnnStochasticWithUniforms,
+ * neighbours from searchSorted over the legal values.
+ */
+function lightnnStochasticTableForward(w: tf.Tensor, k: number, allowZero: boolean, u: tf.Tensor): tf.Tensor {
   const legal = Float32Array.from(lightnnLegalValues(k, allowZero));
   const legalTensor = tf.tensor1d(legal);
   const flat = tf.reshape(w, [1, -1]);
@@ -121,9 +391,19 @@ function lightnnStochasticForward(w: tf.Tensor, k: number, allowZero: boolean, s
   const lowIndex = tf.cast(tf.clipByValue(tf.sub(atMost, 1), 0, legal.length - 2), 'int32');
   const low = tf.gather(legalTensor, lowIndex);
   const high = tf.gather(legalTensor, tf.add(lowIndex, tf.scalar(1, 'int32')));
-  const p = tf.div(tf.sub(flat, low), tf.sub(high, low));
-  const u = tf.minimum(tf.randomUniform(flat.shape, 0, 1, 'float32', seed), MAX_UNIFORM);
-  return tf.reshape(tf.where(tf.less(u, p), high, low), w.shape);
+  const width = tf.sub(high, low); // exact: neighbouring legal values are dyadic with few bits
+  const p = tf.div(tf.sub(flat, low), width);
+  return tf.reshape(tf.add(low, tf.mul(width, tf.step(tf.sub(p, tf.reshape(u, flat.shape)), 0))), w.shape);
+}
+
+/**
+ * LightNN stochastic: same rule as lightnnStochasticWithUniforms, with the uniforms of
+ * tf.randomUniform(seed) over the flattened weights (drawn by uniformDraws).
+ */
+function lightnnStochasticForward(w: tf.Tensor, k: number, allowZero: boolean, seed: number): tf.Tensor {
+  const u = tf.tensor(uniformDraws(w.size, seed), w.shape, 'float32');
+  if (k === 1 && !allowZero) return lightnn1StochasticForward(w, u);
+  return lightnnStochasticTableForward(w, k, allowZero, u);
 }
 
 /**
@@ -132,10 +412,84 @@ function lightnnStochasticForward(w: tf.Tensor, k: number, allowZero: boolean, s
  * tf.sum rounds the sum to float32 before the division (one rounding more than the pure version).
  */
 function binaryForward(w: tf.Tensor, scale: 'none' | 'l1'): tf.Tensor {
-  const signs = signTensor(w);
-  if (scale === 'none') return signs;
+  if (scale === 'none') return signTensor(w);
   const alpha = tf.div(tf.sum(tf.abs(w)), Math.max(w.size, 1));
-  return tf.mul(signs, alpha);
+  return tf.mul(negatedSignOf(w), tf.neg(alpha));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cpu backend: the forward value computed on the tensor's values
+//
+// The cpu backend keeps tensors in JS memory and runs every op as a JS loop (about 1 ms per op
+// for a 784 x 100 kernel here), so a dozen-op quantizer costs more than the training step it
+// belongs to. There, one loop over the values with the pure functions of ./schemes.ts (the
+// reference the tensor ops are tested against) is several times faster, exact by definition,
+// and reads nothing back from a device.
+// ---------------------------------------------------------------------------------------------
+
+let cpuQuantizerPath: 'values' | 'ops' = 'values';
+
+/**
+ * How the cpu backend computes quantized values: 'values' (default) runs the pure functions on
+ * the tensor's values, 'ops' the tensor ops every other backend runs (tests use it to check those
+ * ops bit for bit on the cpu backend). Returns the previous setting.
+ */
+export function setCpuQuantizerPath(path: 'values' | 'ops'): 'values' | 'ops' {
+  const previous = cpuQuantizerPath;
+  cpuQuantizerPath = path;
+  return previous;
+}
+
+function onCpuValues(t: tf.Tensor): boolean {
+  return cpuQuantizerPath === 'values' && t.dtype === 'float32' && tf.getBackend() === 'cpu';
+}
+
+/**
+ * minifloatQuantize with the exponent of each value read from its float32 bits instead of
+ * Math.log2 (the pure version's cost): the quantum 2^(clamp(e) - M) comes from a table indexed by
+ * the exponent field; the rest is the same float64 arithmetic, exact, in the same order.
+ */
+function minifloatOnValues(values: Float32Array, scheme: MinifloatScheme): Float32Array {
+  const f = minifloatFormat(scheme);
+  const clampExponent = (e: number) => Math.min(f.maxNormalExponent, Math.max(f.minNormalExponent, e));
+  const quantumOfField = new Float64Array(256);
+  for (let field = 1; field < 255; field++) quantumOfField[field] = p2(clampExponent(field - 127) - f.mantissaBits);
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]);
+    const field = (bits[i] >>> 23) & 0xff;
+    let magnitude: number;
+    if (a === 0 || Number.isNaN(a)) magnitude = a;
+    else if (a === Infinity) magnitude = f.maxFinite;
+    else if (!f.subnormals && a < f.minNormal) magnitude = a > f.minNormal / 2 ? f.minNormal : 0;
+    else {
+      // A float32 subnormal (field 0) has its exponent below the field's: the pure floorLog2.
+      const quantum = field === 0 ? p2(clampExponent(floorLog2(a)) - f.mantissaBits) : quantumOfField[field];
+      magnitude = Math.min(roundHalfEven(a / quantum) * quantum, f.maxFinite);
+    }
+    out[i] = bits[i] >>> 31 && !Number.isNaN(a) ? -magnitude : magnitude; // -0 gives -0, as there
+  }
+  return out;
+}
+
+/** The quantized values on the cpu backend: the pure functions (same rng use as the tensor ops). */
+function quantizeValues(values: Float32Array, scheme: WeightScheme, rng?: () => number): Float32Array {
+  switch (scheme.kind) {
+    case 'float32':
+      return Float32Array.from(values);
+    case 'fixed':
+      return fixedQuantize(values, scheme.bits);
+    case 'minifloat':
+      return minifloatOnValues(values, scheme);
+    case 'lightnn': {
+      const allowZero = scheme.allowZero ?? false;
+      if ((scheme.rounding ?? 'nearest') === 'nearest') return lightnnQuantize(values, scheme.k, { allowZero });
+      return lightnnStochasticWithUniforms(values, scheme.k, uniformDraws(values.length, seedFromRng(rng!)), allowZero);
+    }
+    case 'binary':
+      return binaryQuantize(values, scheme.scale);
+  }
 }
 
 /** Throws for an invalid scheme, or a stochastic one without an rng (before any tensor work). */
@@ -149,6 +503,9 @@ function checkScheme(scheme: WeightScheme, rng?: () => number): void {
 /** The quantized forward value of w under a scheme (no gradient handling). */
 export function quantizeTensor(w: tf.Tensor, scheme: WeightScheme, rng?: () => number): tf.Tensor {
   checkScheme(scheme, rng);
+  if (scheme.kind !== 'float32' && onCpuValues(w)) {
+    return tf.tensor(quantizeValues(w.dataSync() as Float32Array, scheme, rng), w.shape, 'float32');
+  }
   return tf.tidy(() => {
     switch (scheme.kind) {
       case 'float32':
@@ -172,9 +529,19 @@ export function quantizeTensor(w: tf.Tensor, scheme: WeightScheme, rng?: () => n
 // Straight-through wrappers
 // ---------------------------------------------------------------------------------------------
 
-/** 1 where |x| <= 1, else 0: the derivative of hardtanh. */
+/** 1 where |x| <= 1, else 0: the derivative of hardtanh. |x| <= 1 <=> 1 + 2^-23 - |x| > 0. */
 function hardtanhMask(x: tf.Tensor): tf.Tensor {
-  return tf.cast(tf.lessEqual(tf.abs(x), 1), 'float32');
+  return tf.step(tf.sub(1 + p2(-23), tf.abs(x)), 0);
+}
+
+/** dy * [|x| <= 1]; on the cpu backend in one loop over the values (the same products). */
+function hardtanhGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  if (!onCpuValues(x) || dy.dtype !== 'float32') return tf.tidy(() => tf.mul(dy, hardtanhMask(x)));
+  const xs = x.dataSync() as Float32Array;
+  const g = dy.dataSync() as Float32Array;
+  const out = new Float32Array(g.length);
+  for (let i = 0; i < g.length; i++) out[i] = g[i] * (Math.abs(xs[i]) <= 1 ? 1 : 0);
+  return tf.tensor(out, dy.shape, 'float32');
 }
 
 /**
@@ -190,7 +557,7 @@ export function quantizeWithSTE(w: tf.Tensor, scheme: WeightScheme, rng?: () => 
     (save as tf.GradSaveFunc)([input]);
     return {
       value: quantizeTensor(input, scheme, rng),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => (cancelOutsideUnit ? tf.mul(dy, hardtanhMask(saved[0])) : dy),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => (cancelOutsideUnit ? hardtanhGradient(dy, saved[0]) : dy),
     };
   });
   return op(w);
@@ -217,10 +584,13 @@ export function quantizeActivationTensor(x: tf.Tensor, bits: number, clip: numbe
   const clip32 = Math.fround(clip);
   if (!(clip32 > 0 && clip32 < Infinity)) throw new Error(`activation clip must be a finite float32 > 0, got ${clip}`);
   const levels = Math.pow(2, bits) - 1;
+  // The prescale of gridIndex, known here: clip is a number. Folding it into levels is exact where
+  // the index can be non-zero (see gridIndexTensor).
+  const prescale = gridPrescale(clip32);
   return tf.tidy(() => {
-    const clipTensor = tf.scalar(clip32);
-    const index = gridIndexTensor(tf.clipByValue(x, 0, clip32), levels, clipTensor, 0);
-    return tf.mul(tf.div(index, levels), clipTensor);
+    const scaled = tf.div(tf.mul(tf.clipByValue(x, 0, clip32), levels * prescale), clip32 * prescale);
+    const index = tf.clipByValue(tf.round(scaled), 0, levels); // tf.round is half-to-even
+    return tf.mul(tf.div(index, levels), clip32);
   });
 }
 
@@ -229,6 +599,7 @@ export function quantizeActivationTensor(x: tf.Tensor, bits: number, clip: numbe
  * dy * [0 <= x <= clip] (the derivative of clamp(x, 0, clip)).
  */
 export function quantizeActivationWithSTE(x: tf.Tensor, bits: number, clip: number): tf.Tensor {
+  const clip32 = Math.fround(clip);
   const op = tf.customGrad((input, save) => {
     const t = input as tf.Tensor;
     (save as tf.GradSaveFunc)([t]);
@@ -236,8 +607,10 @@ export function quantizeActivationWithSTE(x: tf.Tensor, bits: number, clip: numb
       value: quantizeActivationTensor(t, bits, clip),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const inside = tf.logicalAnd(tf.greaterEqual(saved[0], 0), tf.lessEqual(saved[0], Math.fround(clip)));
-          return tf.mul(dy, tf.cast(inside, 'float32'));
+          // [x <= clip] - [x < 0]: x <= clip <=> (the float32 after clip) - x > 0.
+          const x = saved[0];
+          const inside = tf.sub(tf.step(tf.sub(nextFloat32(clip32), x), 0), tf.step(tf.neg(x), 0));
+          return tf.mul(dy, inside);
         }),
     };
   });
