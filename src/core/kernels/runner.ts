@@ -13,17 +13,11 @@ import {
   type QuantDenseLayer,
 } from './reference';
 import {
-  chooseTiledWorkgroup,
   chooseWorkgroupShape,
-  defaultTileInputs,
-  denseBiasWords,
   denseDispatch,
-  denseWeightWords,
   denseShaderWgsl,
   outputNeedsClear,
-  usesTiles,
   type DenseShaderOptions,
-  type LightNNTerms,
   type OutputsPerThread,
 } from './wgsl';
 
@@ -35,47 +29,20 @@ const BufferUsage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80
 const MAP_MODE_READ = 0x1;
 
 export interface DenseKernelOptions {
-  /** 4 (default) computes four units per thread, sharing each activation load; 1 is the simple form. */
+  /** 4 (default) computes four units per thread (1.3-1.4x faster on SwiftShader); 1 is the simple form. */
   outputsPerThread?: OutputsPerThread;
-  /**
-   * Threads per workgroup (default 64), capped by the device's limits. The tiled kernels use up to
-   * this many in one row (a multiple of 4); BinaryNet's direct kernel needs a power of two.
-   */
+  /** Threads per workgroup, a power of two (default 64), capped by the device's limits. */
   invocationsPerWorkgroup?: number;
   /** Lower cap on workgroups per dispatch dimension than the device's (tests use it to exercise z). */
   maxWorkgroupsPerDimension?: number;
   /** Cap on rows per run, below what one storage binding allows (MLP runs split larger batches). */
   maxBatch?: number;
-  /**
-   * Batch rows per thread. Default: two pipelines, one row per thread for batches below
-   * SMALL_BATCH and LARGE_BATCH_ROWS (per format) above; a number here makes that the only one.
-   */
-  rowsPerThread?: number;
-  /** Inputs per workgroup-memory tile of the tiled kernels (default defaultTileInputs). */
-  tileInputs?: number;
-  /** LightNN terms: 'exponent' (default) or 'shift' (see wgsl.ts). */
-  lightnnTerms?: LightNNTerms;
-}
-
-/** Batches below this run one row per thread; larger ones LARGE_BATCH_ROWS. */
-export const SMALL_BATCH = 8;
-
-/**
- * Rows per thread for large batches: each weight is decoded once per thread and used for this
- * many rows. Measured on SwiftShader (784x100, batch 256): tiled 16 > 8 > 4 (LightNN-3: 57, 63,
- * ~80 ms); BinaryNet 8 > 4 > 1.
- */
-export function largeBatchRows(layer: Pick<QuantDenseLayer, 'format'>): number {
-  return usesTiles(layer.format) ? 16 : 8;
 }
 
 export interface DenseKernel {
   readonly layer: QuantDenseLayer;
-  /** Source and options of the large-batch pipeline (the only one when rowsPerThread is given). */
   readonly wgsl: string;
   readonly shader: DenseShaderOptions;
-  /** Every pipeline, each used for batches from minBatch up (the last that fits wins). */
-  readonly variants: readonly { minBatch: number; wgsl: string; shader: DenseShaderOptions }[];
   /** u32 words per batch row of the input (activations or sign-bit words). */
   readonly inputWordsPerRow: number;
   /** u32/i32 words per batch row of the output. */
@@ -140,26 +107,11 @@ export async function createDenseKernel(
   validateLayer(layer);
   checkNoOverflow(layer);
   const outputsPerThread = options.outputsPerThread ?? 4;
-  const invocations = options.invocationsPerWorkgroup ?? 64;
-  const tiled = usesTiles(layer.format);
-  const workgroup = tiled
-    ? chooseTiledWorkgroup(layer.units, outputsPerThread, invocations, device.limits)
-    : chooseWorkgroupShape(layer.units, outputsPerThread, invocations, device.limits);
-  const shaderFor = (rowsPerThread: number): DenseShaderOptions => ({
+  const shader: DenseShaderOptions = {
     outputsPerThread,
-    workgroup,
-    rowsPerThread,
-    ...(tiled ? { tileInputs: options.tileInputs ?? defaultTileInputs(layer.format) } : {}),
-    ...(layer.format.kind === 'lightnn' ? { lightnnTerms: options.lightnnTerms ?? 'exponent' } : {}),
-  });
-  const plans =
-    options.rowsPerThread !== undefined
-      ? [{ minBatch: 1, shader: shaderFor(options.rowsPerThread) }]
-      : [
-          { minBatch: 1, shader: shaderFor(1) },
-          { minBatch: SMALL_BATCH, shader: shaderFor(largeBatchRows(layer)) },
-        ];
-  const sources = plans.map((plan) => ({ ...plan, wgsl: denseShaderWgsl(layer, plan.shader) }));
+    workgroup: chooseWorkgroupShape(layer.units, outputsPerThread, options.invocationsPerWorkgroup ?? 64, device.limits),
+  };
+  const wgsl = denseShaderWgsl(layer, shader);
   const inWords = inputWordsPerRow(layer);
   const outWords = outputWordsPerRow(layer);
   const maxBinding = device.limits.maxStorageBufferBindingSize;
@@ -183,20 +135,15 @@ export async function createDenseKernel(
   device.pushErrorScope('internal');
   device.pushErrorScope('out-of-memory');
   let thrown: unknown;
-  const modules: GPUShaderModule[] = [];
-  const variants: { minBatch: number; shader: DenseShaderOptions; pipeline: GPUComputePipeline }[] = [];
+  let module: GPUShaderModule | undefined;
+  let pipeline: GPUComputePipeline | undefined;
   let weights: GPUBuffer | undefined;
   let bias: GPUBuffer | undefined;
   try {
-    for (const source of sources) {
-      const module = device.createShaderModule({ label, code: source.wgsl });
-      modules.push(module);
-      const pipeline = device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
-      variants.push({ minBatch: source.minBatch, shader: source.shader, pipeline });
-    }
-    // Both pipelines share the tile size, so they share one weight layout.
-    weights = uploadWords(device, denseWeightWords(layer, sources[0].shader), `${label} weights`);
-    bias = uploadWords(device, denseBiasWords(layer, { lightnnTerms: options.lightnnTerms }), `${label} bias`);
+    module = device.createShaderModule({ label, code: wgsl });
+    pipeline = device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+    weights = uploadWords(device, layer.weights, `${label} weights`);
+    bias = uploadWords(device, layer.bias, `${label} bias`);
   } catch (error) {
     thrown = error;
   }
@@ -208,18 +155,12 @@ export async function createDenseKernel(
       usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
     });
 
-  const encodeWith = (
-    variant: (typeof variants)[number],
-    encoder: GPUCommandEncoder,
-    input: GPUBuffer,
-    batch: number,
-    output: GPUBuffer,
-  ): void => {
-    if (!weights || !bias) throw new Error(`layer "${layer.name}": kernel was not created`);
+  const encode = (encoder: GPUCommandEncoder, input: GPUBuffer, batch: number, output: GPUBuffer): void => {
+    if (!pipeline || !weights || !bias) throw new Error(`layer "${layer.name}": kernel was not created`);
     if (batch > maxBatch) {
       throw new Error(`layer "${layer.name}": batch ${batch} exceeds ${maxBatch}, the most one storage binding holds; split it`);
     }
-    const [x, y, z] = denseDispatch(layer, batch, variant.shader, maxPerDimension);
+    const [x, y, z] = denseDispatch(layer, batch, shader, maxPerDimension);
     const inBytes = batch * inWords * 4;
     const outBytes = outputBytes(batch);
     if (input.size < inBytes) {
@@ -231,7 +172,7 @@ export async function createDenseKernel(
     if (outputNeedsClear(layer)) encoder.clearBuffer(output, 0, outBytes);
     const bindGroup = device.createBindGroup({
       label,
-      layout: variant.pipeline.getBindGroupLayout(0),
+      layout: pipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: { buffer: weights } },
         { binding: 1, resource: { buffer: bias } },
@@ -241,16 +182,10 @@ export async function createDenseKernel(
       ],
     });
     const pass = encoder.beginComputePass({ label });
-    pass.setPipeline(variant.pipeline);
+    pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
-  };
-
-  const encode = (encoder: GPUCommandEncoder, input: GPUBuffer, batch: number, output: GPUBuffer): void => {
-    const variant = variants.filter((v) => v.minBatch <= batch).at(-1) ?? variants[0];
-    if (!variant) throw new Error(`layer "${layer.name}": kernel was not created`);
-    encodeWith(variant, encoder, input, batch, output);
   };
 
   const run = (input: GPUBuffer, batch: number): GPUBuffer => {
@@ -261,14 +196,11 @@ export async function createDenseKernel(
     return output;
   };
 
-  // First dispatch of every pipeline: one zero row, still inside the error scopes.
+  // First dispatch: one zero row, still inside the error scopes.
   if (!thrown) {
     try {
       const probeInput = uploadWords(device, new Uint32Array(inWords));
-      const probeOutput = createOutputBuffer(1);
-      const encoder = device.createCommandEncoder({ label });
-      for (const variant of variants) encodeWith(variant, encoder, probeInput, 1, probeOutput);
-      device.queue.submit([encoder.finish()]);
+      const probeOutput = run(probeInput, 1);
       probeInput.destroy();
       probeOutput.destroy();
     } catch (error) {
@@ -281,16 +213,14 @@ export async function createDenseKernel(
     weights?.destroy();
     bias?.destroy();
     if (thrown) throw thrown;
-    const messages = (await Promise.all(modules.map(compilationMessages))).filter(Boolean).join('\n');
+    const messages = module ? await compilationMessages(module) : '';
     throw new Error(`WebGPU rejected the dense kernel for layer "${layer.name}": ${error?.message}\n${messages}`);
   }
 
-  const main = sources[sources.length - 1];
   return {
     layer,
-    wgsl: main.wgsl,
-    shader: main.shader,
-    variants: sources.map(({ minBatch, wgsl, shader }) => ({ minBatch, wgsl, shader })),
+    wgsl,
+    shader,
     inputWordsPerRow: inWords,
     outputWordsPerRow: outWords,
     maxBatch,
