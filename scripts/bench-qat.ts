@@ -12,7 +12,8 @@
  *   --samples=N (training images per mlp1 run; default 2048 on wasm, 512 on cpu; at least 6 batches)
  *   --lenet-batches=8 --lenet-samples=48 --lenet-rounds=1
  * lenet runs on cpu only (wasm has no conv gradients) and is slow there (a few samples/s), so its
- * runs are small; pass --models=mlp1 to skip it.
+ * runs are small; pass --models=mlp1 to skip it. The default run takes about 20 minutes here
+ * (wasm mlp1 6, cpu mlp1 4, cpu lenet 10).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultConfig, disposeNetwork, runConfig, type Config, type ActivationScheme, type WeightScheme } from '../src/core';
@@ -94,6 +95,9 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Whole samples/s, or two decimals below 100 (lenet on cpu trains a few samples/s). */
+const roundSps = (sps: number): number => (sps >= 100 ? Math.round(sps) : +sps.toFixed(2));
+
 interface Row {
   backend: string;
   model: string;
@@ -138,8 +142,8 @@ for (const backend of backends) {
           model,
           scheme: s.id,
           batch,
-          floatSps: Math.round(median(floatSps)),
-          qatSps: Math.round(median(qatSps)),
+          floatSps: roundSps(median(floatSps)),
+          qatSps: roundSps(median(qatSps)),
           ratio: +median(ratios).toFixed(3),
         };
         rows.push(row);
