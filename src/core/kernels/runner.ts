@@ -13,11 +13,17 @@ import {
   type QuantDenseLayer,
 } from './reference';
 import {
+  chooseTiledWorkgroup,
   chooseWorkgroupShape,
+  defaultTileInputs,
+  denseBiasWords,
   denseDispatch,
+  denseWeightWords,
   denseShaderWgsl,
   outputNeedsClear,
+  usesTiles,
   type DenseShaderOptions,
+  type LightNNTerms,
   type OutputsPerThread,
 } from './wgsl';
 
@@ -29,20 +35,59 @@ const BufferUsage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80
 const MAP_MODE_READ = 0x1;
 
 export interface DenseKernelOptions {
-  /** 4 (default) computes four units per thread (1.3-1.4x faster on SwiftShader); 1 is the simple form. */
+  /** 4 (default) computes four units per thread, sharing each activation load; 1 is the simple form. */
   outputsPerThread?: OutputsPerThread;
-  /** Threads per workgroup, a power of two (default 64), capped by the device's limits. */
+  /**
+   * Threads per workgroup (default 64), capped by the device's limits. The tiled kernels use up to
+   * this many in one row (a multiple of 4); BinaryNet's direct kernel needs a power of two.
+   */
   invocationsPerWorkgroup?: number;
   /** Lower cap on workgroups per dispatch dimension than the device's (tests use it to exercise z). */
   maxWorkgroupsPerDimension?: number;
   /** Cap on rows per run, below what one storage binding allows (MLP runs split larger batches). */
   maxBatch?: number;
+  /**
+   * Batch rows per thread. Default: two pipelines, one row per thread for batches below
+   * SMALL_BATCH and largeBatchRows(layer) from there on; a number here makes that the only one.
+   */
+  rowsPerThread?: number;
+  /** Inputs per workgroup-memory tile of the tiled kernels (default defaultTileInputs). */
+  tileInputs?: number;
+  /** LightNN terms: 'exponent' (default) or 'shift' (see wgsl.ts). */
+  lightnnTerms?: LightNNTerms;
+}
+
+/** Batches below this run one row per thread; larger ones largeBatchRows(layer). */
+export const SMALL_BATCH = 8;
+
+/**
+ * Rows per thread for large batches: each weight is decoded once per thread and used for this
+ * many rows. The tile loop is unrolled over rows, so this also sets the shader's size, and
+ * SwiftShader's compile time grows faster than linearly with it. On SwiftShader, batch 256: 16
+ * rows beat 8 by ~10% for LightNN-3/4 at 4096x4096 (and compile in ~0.5 s with their 16-input
+ * tiles); for the other formats 8 rows ran within a few % of 16 at 2.5x less compile time
+ * (~0.3 s). BinaryNet (direct kernel): 8 > 4 > 1.
+ */
+export function largeBatchRows(layer: Pick<QuantDenseLayer, 'format'>): number {
+  return layer.format.kind === 'lightnn' && layer.format.k >= 3 ? 16 : 8;
+}
+
+/**
+ * Rows per thread of the tiled kernel's large-batch pipeline: largeBatchRows, fewer where the
+ * workgroup is narrow (few units) so that each thread copies at most 16 activations per tile
+ * (the copy is unrolled too).
+ */
+function tiledLargeBatchRows(layer: Pick<QuantDenseLayer, 'format'>, workgroupX: number, tileInputs: number): number {
+  return Math.max(1, Math.min(largeBatchRows(layer), Math.floor((16 * workgroupX) / tileInputs)));
 }
 
 export interface DenseKernel {
   readonly layer: QuantDenseLayer;
+  /** Source and options of the large-batch pipeline (the only one when rowsPerThread is given). */
   readonly wgsl: string;
   readonly shader: DenseShaderOptions;
+  /** Every pipeline, each used for batches from minBatch up (the last that fits wins). */
+  readonly variants: readonly { minBatch: number; wgsl: string; shader: DenseShaderOptions }[];
   /** u32 words per batch row of the input (activations or sign-bit words). */
   readonly inputWordsPerRow: number;
   /** u32/i32 words per batch row of the output. */
@@ -107,11 +152,33 @@ export async function createDenseKernel(
   validateLayer(layer);
   checkNoOverflow(layer);
   const outputsPerThread = options.outputsPerThread ?? 4;
-  const shader: DenseShaderOptions = {
+  const invocations = options.invocationsPerWorkgroup ?? 64;
+  const tiled = usesTiles(layer.format);
+  const workgroup = tiled
+    ? chooseTiledWorkgroup(layer.units, outputsPerThread, invocations, device.limits)
+    : chooseWorkgroupShape(layer.units, outputsPerThread, invocations, device.limits);
+  const shaderFor = (rowsPerThread: number): DenseShaderOptions => ({
     outputsPerThread,
-    workgroup: chooseWorkgroupShape(layer.units, outputsPerThread, options.invocationsPerWorkgroup ?? 64, device.limits),
-  };
-  const wgsl = denseShaderWgsl(layer, shader);
+    workgroup,
+    rowsPerThread,
+    ...(tiled ? { tileInputs: options.tileInputs ?? defaultTileInputs(layer.format) } : {}),
+    ...(layer.format.kind === 'lightnn' ? { lightnnTerms: options.lightnnTerms ?? 'exponent' } : {}),
+  });
+  const plans =
+    options.rowsPerThread !== undefined
+      ? [{ minBatch: 1, shader: shaderFor(options.rowsPerThread) }]
+      : [
+          { minBatch: 1, shader: shaderFor(1) },
+          {
+            minBatch: SMALL_BATCH,
+            shader: shaderFor(
+              tiled
+                ? tiledLargeBatchRows(layer, workgroup.x, options.tileInputs ?? defaultTileInputs(layer.format))
+                : largeBatchRows(layer),
+            ),
+          },
+        ];
+  const sources = plans.map((plan) => ({ ...plan, wgsl: denseShaderWgsl(layer, plan.shader) }));
   const inWords = inputWordsPerRow(layer);
   const outWords = outputWordsPerRow(layer);
   const maxBinding = device.limits.maxStorageBufferBindingSize;
@@ -135,15 +202,23 @@ export async function createDenseKernel(
   device.pushErrorScope('internal');
   device.pushErrorScope('out-of-memory');
   let thrown: unknown;
-  let module: GPUShaderModule | undefined;
-  let pipeline: GPUComputePipeline | undefined;
+  const modules: GPUShaderModule[] = [];
+  const variants: { minBatch: number; shader: DenseShaderOptions; pipeline: GPUComputePipeline }[] = [];
   let weights: GPUBuffer | undefined;
   let bias: GPUBuffer | undefined;
   try {
-    module = device.createShaderModule({ label, code: wgsl });
-    pipeline = device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
-    weights = uploadWords(device, layer.weights, `${label} weights`);
-    bias = uploadWords(device, layer.bias, `${label} bias`);
+    // Both pipelines compile at once (Dawn may use its worker threads).
+    const pipelines = await Promise.all(
+      sources.map((source) => {
+        const module = device.createShaderModule({ label, code: source.wgsl });
+        modules.push(module);
+        return device.createComputePipelineAsync({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      }),
+    );
+    sources.forEach((source, i) => variants.push({ minBatch: source.minBatch, shader: source.shader, pipeline: pipelines[i] }));
+    // Both pipelines share the tile size, so they share one weight layout.
+    weights = uploadWords(device, denseWeightWords(layer, sources[0].shader), `${label} weights`);
+    bias = uploadWords(device, denseBiasWords(layer, { lightnnTerms: options.lightnnTerms }), `${label} bias`);
   } catch (error) {
     thrown = error;
   }
@@ -155,12 +230,18 @@ export async function createDenseKernel(
       usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
     });
 
-  const encode = (encoder: GPUCommandEncoder, input: GPUBuffer, batch: number, output: GPUBuffer): void => {
-    if (!pipeline || !weights || !bias) throw new Error(`layer "${layer.name}": kernel was not created`);
+  const encodeWith = (
+    variant: (typeof variants)[number],
+    encoder: GPUCommandEncoder,
+    input: GPUBuffer,
+    batch: number,
+    output: GPUBuffer,
+  ): void => {
+    if (!weights || !bias) throw new Error(`layer "${layer.name}": kernel was not created`);
     if (batch > maxBatch) {
       throw new Error(`layer "${layer.name}": batch ${batch} exceeds ${maxBatch}, the most one storage binding holds; split it`);
     }
-    const [x, y, z] = denseDispatch(layer, batch, shader, maxPerDimension);
+    const [x, y, z] = denseDispatch(layer, batch, variant.shader, maxPerDimension);
     const inBytes = batch * inWords * 4;
     const outBytes = outputBytes(batch);
     if (input.size < inBytes) {
@@ -172,7 +253,7 @@ export async function createDenseKernel(
     if (outputNeedsClear(layer)) encoder.clearBuffer(output, 0, outBytes);
     const bindGroup = device.createBindGroup({
       label,
-      layout: pipeline.getBindGroupLayout(0),
+      layout: variant.pipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: { buffer: weights } },
         { binding: 1, resource: { buffer: bias } },
@@ -182,10 +263,16 @@ export async function createDenseKernel(
       ],
     });
     const pass = encoder.beginComputePass({ label });
-    pass.setPipeline(pipeline);
+    pass.setPipeline(variant.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
+  };
+
+  const encode = (encoder: GPUCommandEncoder, input: GPUBuffer, batch: number, output: GPUBuffer): void => {
+    const variant = variants.filter((v) => v.minBatch <= batch).at(-1) ?? variants[0];
+    if (!variant) throw new Error(`layer "${layer.name}": kernel was not created`);
+    encodeWith(variant, encoder, input, batch, output);
   };
 
   const run = (input: GPUBuffer, batch: number): GPUBuffer => {
@@ -196,11 +283,14 @@ export async function createDenseKernel(
     return output;
   };
 
-  // First dispatch: one zero row, still inside the error scopes.
+  // First dispatch of every pipeline: one zero row, still inside the error scopes.
   if (!thrown) {
     try {
       const probeInput = uploadWords(device, new Uint32Array(inWords));
-      const probeOutput = run(probeInput, 1);
+      const probeOutput = createOutputBuffer(1);
+      const encoder = device.createCommandEncoder({ label });
+      for (const variant of variants) encodeWith(variant, encoder, probeInput, 1, probeOutput);
+      device.queue.submit([encoder.finish()]);
       probeInput.destroy();
       probeOutput.destroy();
     } catch (error) {
@@ -212,15 +302,21 @@ export async function createDenseKernel(
   if (thrown || error) {
     weights?.destroy();
     bias?.destroy();
-    if (thrown) throw thrown;
-    const messages = module ? await compilationMessages(module) : '';
+    if (thrown) {
+      const messages = (await Promise.all(modules.map(compilationMessages))).filter(Boolean).join('\n');
+      if (!messages) throw thrown;
+      throw new Error(`WebGPU rejected the dense kernel for layer "${layer.name}": ${thrown instanceof Error ? thrown.message : String(thrown)}\n${messages}`);
+    }
+    const messages = (await Promise.all(modules.map(compilationMessages))).filter(Boolean).join('\n');
     throw new Error(`WebGPU rejected the dense kernel for layer "${layer.name}": ${error?.message}\n${messages}`);
   }
 
+  const main = sources[sources.length - 1];
   return {
     layer,
-    wgsl,
-    shader,
+    wgsl: main.wgsl,
+    shader: main.shader,
+    variants: sources.map(({ minBatch, wgsl, shader }) => ({ minBatch, wgsl, shader })),
     inputWordsPerRow: inWords,
     outputWordsPerRow: outWords,
     maxBatch,
