@@ -1,6 +1,6 @@
 /**
- * The quantized WGSL kernels against tf.matMul float32 on TF.js's WebGPU device, in headless
- * Chromium: serves the built dist/ with `vite preview` on a free port (from 4191 up), opens
+ * The quantized WGSL kernels against tf.matMul / tf.conv2d float32 on TF.js's WebGPU device, in
+ * headless Chromium (`npm run bench:kernels` runs this, then the Node bench): serves the built dist/ with `vite preview` on a free port (from 4191 up), opens
  * kernels.html?suite=bench, prints each case as one JSON line as it finishes
  *   {"case","scheme","batch","ms","floatMs","speedup","bitExact","weightBytes","weightGBps",...}
  * then one line per case on memory bandwidth (achieved GB/s of packed weight reads, each weight
@@ -12,7 +12,7 @@
  * two CPU emulations of GPU code, not a GPU.
  *
  * Run: npx tsx scripts/bench-kernels-browser.ts   Options (all optional):
- *   --shapes=784x100,100x10,4096x4096  --batches=1,256
+ *   --shapes=784x100,100x10,4096x4096  --convs=conv1,conv2 (lenet's; --convs= for none)  --batches=1,256
  *   --formats=lightnn-1,lightnn-2,lightnn-3,fixed-2,fixed-4,fixed-8,binaryconnect,binarynet
  *   --target-ms=1500 (timed work per side and case)  --max-launches=500
  *   --suite=bench|exact|model (exact and model print their summary JSON)  --port=4191
@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { chromium } from '@playwright/test';
 import { preview } from 'vite';
+import type { BenchSummary } from '../src/kernels-page/shared';
 
 function option(name: string, fallback: string): string {
   const prefix = `--${name}=`;
@@ -62,19 +63,6 @@ async function freePort(start: number): Promise<number> {
   throw new Error(`no free port in ${start}..${start + 99}`);
 }
 
-interface BenchCase {
-  case: string;
-  scheme: string;
-  batch: number;
-  ms: number;
-  floatMs: number;
-  bitExact: boolean;
-  weightBytes: number;
-  weightGBps: number;
-  floatWeightGBps: number;
-  gpuMs: number | null;
-}
-
 if (!existsSync('dist/kernels.html')) {
   console.error('[bench-kernels-browser] dist/kernels.html is missing: run `npx vite build` first');
   process.exit(2);
@@ -102,12 +90,13 @@ try {
   for (const [opt, key] of [
     ['shapes', 'shapes'],
     ['batches', 'batches'],
+    ['convs', 'convs'],
     ['formats', 'formats'],
     ['target-ms', 'targetMs'],
     ['max-launches', 'maxLaunches'],
   ]) {
-    const value = option(opt, '');
-    if (value) query.set(key, value);
+    // Present but empty (--convs=) is kept: it means none.
+    if (process.argv.slice(2).some((a) => a.startsWith(`--${opt}=`))) query.set(key, option(opt, ''));
   }
   for (const [key, value] of new URLSearchParams(option('query', ''))) query.set(key, value);
   const url = `http://localhost:${port}/kernels.html?${query.toString().replace(/%2C/gi, ',')}`;
@@ -119,12 +108,12 @@ try {
     console.error(`[bench-kernels-browser] the page failed: ${results.error}`);
     exitCode = 1;
   } else if (suite === 'bench') {
-    const cases = results.cases as BenchCase[];
+    const { cases } = results as unknown as BenchSummary;
     console.error(`[bench-kernels-browser] adapter: ${String(results.adapter)}`);
-    console.log('# memory bandwidth: packed weight bytes read per launch / ms (each weight once per launch)');
+    console.log(`# memory bandwidth: packed weight bytes read per launch / ms (each weight once per launch), against the device's read bandwidth of ${results.readGBps} GB/s`);
     for (const c of cases) {
       console.log(
-        `# ${c.case} batch ${c.batch} ${c.scheme}: ${c.weightBytes} B packed weights in ${c.ms} ms = ${c.weightGBps} GB/s` +
+        `# ${c.case} batch ${c.batch} ${c.scheme}: ${c.weightBytes} B packed weights in ${c.ms} ms = ${c.weightGBps} GB/s (${(100 * (c.weightBandwidthShare ?? 0)).toPrecision(2)}% of read bandwidth)` +
           `${c.gpuMs !== null ? ` (GPU timestamps ${c.gpuMs} ms)` : ''}; float32 matMul ${c.floatWeightGBps} GB/s of float weights in ${c.floatMs} ms`,
       );
     }

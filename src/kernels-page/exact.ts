@@ -6,22 +6,12 @@
  * Query: shapes=BxIxU,... (default below), formats=lightnn-1,... (default all eight).
  */
 import { randomDenseLayer, randomLayerInput, type RandomLayerSpec } from '../core/kernels/random';
-import { denseReference, formatName, mlpReference, type WeightFormat } from '../core/kernels/reference';
+import { denseReference, formatName, mlpReference } from '../core/kernels/reference';
 import { createDenseKernel, createMlpRunner, readBuffer, uploadWords } from '../core/kernels/runner';
 import { deriveSeed, mulberry32 } from '../core/rng';
 import { flushTfWebGpu } from '../worker/kernelRun';
+import { FORMATS, parseFormats } from './benchCases';
 import { heading, nextFrame, paragraph, setStatus, table, type ExactCase, type ExactSummary, type PageDevice } from './shared';
-
-export const FORMATS: Record<string, WeightFormat> = {
-  'lightnn-1': { kind: 'lightnn', k: 1 },
-  'lightnn-2': { kind: 'lightnn', k: 2 },
-  'lightnn-3': { kind: 'lightnn', k: 3 },
-  'fixed-2': { kind: 'fixed', bits: 2 },
-  'fixed-4': { kind: 'fixed', bits: 4 },
-  'fixed-8': { kind: 'fixed', bits: 8 },
-  binaryconnect: { kind: 'binaryconnect' },
-  binarynet: { kind: 'binarynet' },
-};
 
 /** (batch, inputs, units): one element, odd sizes, MNIST's first layer, wider than a workgroup. */
 export const EXACT_SHAPES: [number, number, number][] = [
@@ -41,13 +31,6 @@ export function parseShapes(text: string | null): [number, number, number][] {
     if (parts.length !== 3 || !parts.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`bad shape "${s}": expected BATCHxINPUTSxUNITS`);
     return parts as [number, number, number];
   });
-}
-
-export function parseFormats(text: string | null, fallback: string[]): string[] {
-  const ids = text ? text.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
-  const unknown = ids.filter((id) => !(id in FORMATS));
-  if (unknown.length) throw new Error(`unknown formats ${unknown.join(', ')} (known: ${Object.keys(FORMATS).join(', ')})`);
-  return ids;
 }
 
 function compare(got: ArrayLike<number>, want: ArrayLike<number>): { mismatches: number; firstMismatch: string } {

@@ -7,6 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { KernelRunReport } from '../worker/kernelRun';
+import type { BenchCase } from './benchCases';
+
+export type { BenchCase };
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -45,33 +48,11 @@ export interface ExactSummary {
   ms: number;
 }
 
-export interface BenchCase {
-  case: string;
-  scheme: string;
-  batch: number;
-  /** Quantized kernel, wall ms per launch (many launches, one onSubmittedWorkDone). */
-  ms: number;
-  /** tf.matMul float32 on the same device, ms per launch (many launches, one `await data()`). */
-  floatMs: number;
-  speedup: number;
-  bitExact: boolean;
-  /** Rows compared with the CPU reference (all unless the layer is huge). */
-  checkedRows: number;
-  weightBytes: number;
-  /** Packed weight bytes / ms: each weight counted once per launch. */
-  weightGBps: number;
-  /** float32 weight bytes / floatMs, for comparison. */
-  floatWeightGBps: number;
-  /** GPU timestamps around the kernel launches, ms per launch (null without timestamp-query). */
-  gpuMs: number | null;
-  launches: number;
-  floatLaunches: number;
-  adapter: string;
-}
-
 export interface BenchSummary {
   suite: 'bench';
   adapter: string;
+  /** The device's read bandwidth, GB/s (measureReadBandwidth). */
+  readGBps: number;
   cases: BenchCase[];
   uncapturedErrors: string[];
   ms: number;

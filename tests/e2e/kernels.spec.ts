@@ -4,7 +4,7 @@
  * worker's code path) without the main app.
  */
 import { expect, test, type Page } from '@playwright/test';
-import type { ExactSummary, KernelResults, ModelSummary } from '../../src/kernels-page/shared';
+import type { BenchSummary, ExactSummary, KernelResults, ModelSummary } from '../../src/kernels-page/shared';
 
 async function results(page: Page, url: string, timeout: number): Promise<KernelResults> {
   const console: string[] = [];
@@ -41,6 +41,35 @@ test('every weight format is bit-exact on TF.js\'s WebGPU device, odd shapes inc
   for (const stage of ['logits', 'requant', 'sign']) expect(r.cases.some((c) => c.output.startsWith(stage))).toBe(true);
   await expect(page.getByTestId('kernels-status')).toHaveText('done: exact');
   await expect(page.getByTestId('exact-table').locator('td.bad')).toHaveCount(0);
+});
+
+test('the benchmark suite: dense and lenet conv cases, each checked against the reference, no tensors left', async ({ page }) => {
+  test.setTimeout(120_000);
+  // Timings are printed by `npm run bench:kernels`, never asserted; this checks what the bench measures is right.
+  const url = '/kernels.html?suite=bench&shapes=100x10&convs=conv1,conv2&batches=3&formats=lightnn-2,fixed-4,binaryconnect,binarynet&targetMs=10&maxLaunches=2';
+  const r = (await results(page, url, 100_000)) as BenchSummary;
+  expect(r.suite).toBe('bench');
+  expect(r.uncapturedErrors).toEqual([]);
+  expect(r.cases.map((c) => `${c.case} ${c.scheme}`)).toEqual(
+    ['100x10', 'conv1 28x28x1 5x5x20', 'conv2 12x12x20 5x5x50'].flatMap((name) => ['LightNN-2', 'fixed-4', 'BinaryConnect', 'BinaryNet'].map((s) => `${name} ${s}`)),
+  );
+  for (const c of r.cases) {
+    expect(c.bitExact, `${c.case} ${c.scheme}`).toBe(true);
+    expect(c.checkedRows).toBe(3);
+    expect(c.ms).toBeGreaterThan(0);
+    expect(c.floatMs).toBeGreaterThan(0);
+    expect(c.speedup).toBeCloseTo(c.floatMs / c.ms, 1);
+    // Only conv cases carry the float matMul of the same MACs.
+    expect(c.floatMatMulMs === undefined).toBe(c.case === '100x10');
+  }
+  // Packed bytes: conv2 is 50 filters of fan-in 5*5*20 = 500, each filter's weights starting a new u32:
+  // LightNN-2 8 bits a weight (125 words), fixed-4 4 bits (63 words), BinaryConnect 1 bit (16 words).
+  const bytes = (scheme: string) => r.cases.find((c) => c.case.startsWith('conv2') && c.scheme === scheme)!.weightBytes;
+  expect(bytes('LightNN-2')).toBe(25_000);
+  expect(bytes('fixed-4')).toBe(12_600);
+  expect(bytes('BinaryConnect')).toBe(3_200);
+  await expect(page.getByTestId('kernels-status')).toHaveText('done: bench');
+  await expect(page.locator('p.bad')).toHaveCount(0);
 });
 
 test('a trained LightNN-1 mlp1 runs through runOnKernels: accuracy, storage, timings', async ({ page }) => {
