@@ -24,6 +24,7 @@ import {
   type RandomLenetSpec,
 } from '../../src/core/kernels/conv';
 import {
+  convUsesTiles,
   createConvKernel,
   createLenetRunner,
   createMaxPoolKernel,
@@ -63,6 +64,9 @@ function distinctValues(values: ArrayLike<number>): number {
   return new Set(Array.from(values)).size;
 }
 
+/** Formats each conv kernel ran in (through runConv), checked by the last test. */
+const convKernelsRun = { tiled: new Set<string>(), direct: new Set<string>() };
+
 async function runConv(
   device: GPUDevice,
   layer: QuantConv2dLayer,
@@ -78,6 +82,9 @@ async function runConv(
   output.destroy();
   kernel.destroy();
   expect(kernel.outputWordsPerRow).toBe(convOutputWordsPerImage(layer));
+  // Which kernel ran: the tiled one over the windows or the direct one (both are checked here).
+  expect(kernel.wgsl.includes('WINDOW_ROW')).toBe(convUsesTiles(layer));
+  convKernelsRun[convUsesTiles(layer) ? 'tiled' : 'direct'].add(formatName(layer.format));
   return layer.output.kind === 'logits' ? new Int32Array(bytes) : new Uint32Array(bytes);
 }
 
@@ -354,6 +361,11 @@ describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match t
     expect(() => kernel.run(input, 2)).toThrow(/batch 2 needs 256/);
     input.destroy();
     kernel.destroy();
+  });
+
+  it('both conv kernels ran above: tiled for LightNN and wide fixed-point/BinaryConnect windows, direct for the rest', () => {
+    for (const name of ['LightNN-1', 'LightNN-2', 'LightNN-3', 'fixed-4', 'BinaryConnect']) expect(convKernelsRun.tiled).toContain(name);
+    for (const name of ['BinaryNet', 'fixed-4', 'BinaryConnect']) expect(convKernelsRun.direct).toContain(name);
   });
 
   it.skipIf(!process.env.CONV_BENCH)('timing: LeNet conv2 (12x12x20 -> 8x8x50) at batch 64, per format', { timeout: 600_000 }, async () => {

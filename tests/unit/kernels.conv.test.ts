@@ -53,7 +53,7 @@ import {
   type OutputStage,
   type WeightFormat,
 } from '../../src/core/kernels/reference';
-import { chooseWorkgroupShape, type OutputsPerThread } from '../../src/core/kernels/wgsl';
+import { chooseWorkgroupShape, denseShaderWgsl, type OutputsPerThread } from '../../src/core/kernels/wgsl';
 import { architecture } from '../../src/core/models';
 import { mulberry32 } from '../../src/core/rng';
 
@@ -619,6 +619,32 @@ describe('generated WGSL and dispatch', () => {
     expect(wgsl).toContain('& vec4<u32>(15u)');
     expect(wgsl).toContain('atomicOr');
     expect(innerCode(wgsl)).not.toContain('*');
+  });
+
+  describe('the tiled dense kernel over conv windows (what createConvKernel uses for every format but BinaryNet)', () => {
+    const dense = (format: WeightFormat, output?: OutputStage) => ({ ...conv2(format, output), inputs: 500, units: 50 });
+    const tiled = (format: WeightFormat, output?: OutputStage) =>
+      denseShaderWgsl(dense(format, output), { outputsPerThread: 4, workgroup: { x: 16, y: 1 }, rowsPerThread: 4, tileInputs: 32, windows: conv2(format) });
+
+    it.each<WeightFormat>([{ kind: 'lightnn', k: 1 }, { kind: 'lightnn', k: 2 }, { kind: 'binaryconnect' }])('%o: shifts and adds only', (format) => {
+      const wgsl = tiled(format);
+      // Rows are pixels: an image row is 12 * 20 inputs, a window row 5 * 20; 8 x 8 pixels per image.
+      expect(wgsl).toContain('const ROW_STRIDE : u32 = 240u;');
+      expect(wgsl).toContain('const WINDOW_ROW : u32 = 100u;');
+      expect(wgsl).toContain('const PIXELS : u32 = 64u;');
+      // The product work: the unrolled tile loop, without its comments and the window indexing.
+      const loop = wgsl.slice(wgsl.indexOf('for (var c = 0u'), wgsl.indexOf('// Barriers are behind us'));
+      const code = loop.replace(/\/\/.*$/gm, '').replace(/\(kk\d+ \/ WINDOW_ROW\) \* ROW_STRIDE/g, '');
+      expect(code).toContain('kk0 += 32u;');
+      expect(code).not.toContain('*');
+    });
+
+    it('refuses windows that do not match the layer, sign outputs and BinaryNet', () => {
+      const options = { outputsPerThread: 4 as const, workgroup: { x: 16, y: 1 }, windows: conv2({ kind: 'lightnn', k: 1 }) };
+      expect(() => denseShaderWgsl({ ...dense({ kind: 'lightnn', k: 1 }), inputs: 499 }, options)).toThrow(/conv windows of 500 inputs, but the layer has 499/);
+      expect(() => denseShaderWgsl(dense({ kind: 'lightnn', k: 1 }, { kind: 'sign' }), options)).toThrow(/pack per image/);
+      expect(() => denseShaderWgsl(dense({ kind: 'binarynet' }), options)).toThrow(/BinaryNet has no tiled kernel/);
+    });
   });
 
   it('fixed-point multiplies and sign-extends', () => {

@@ -5,6 +5,8 @@
  */
 import {
   checkConvNoOverflow,
+  convAsDense,
+  convFanIn,
   convInputWordsPerImage,
   convOutputWordsPerImage,
   convRowAlignedWeights,
@@ -22,6 +24,7 @@ import {
 import {
   convDispatch,
   convOutputNeedsClear,
+  convPixels,
   convShaderWgsl,
   maxPoolShaderWgsl,
   poolDispatch,
@@ -29,8 +32,19 @@ import {
   poolThreadsPerPixel,
 } from './convWgsl';
 import { formatName } from './reference';
-import { createDenseKernel, uploadWords, type DenseKernelOptions } from './runner';
-import { chooseWorkgroupShape, type DenseShaderOptions, type WorkgroupShape } from './wgsl';
+import { createDenseKernel, tiledLargeBatchRows, uploadWords, type DenseKernelOptions } from './runner';
+import {
+  chooseTiledWorkgroup,
+  chooseWorkgroupShape,
+  defaultTileInputs,
+  denseBiasWords,
+  denseDispatch,
+  denseShaderWgsl,
+  denseWeightWords,
+  usesTiles,
+  type DenseShaderOptions,
+  type WorkgroupShape,
+} from './wgsl';
 
 /** GPUBufferUsage / GPUMapMode values from the WebGPU spec (no globals needed). */
 const BufferUsage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
@@ -205,6 +219,21 @@ async function createBatchKernel(device: GPUDevice, setup: KernelSetup): Promise
 }
 
 /**
+ * Whether createConvKernel runs this layer through the tiled dense kernel over its windows rather
+ * than the direct conv kernel. Sign outputs pack per image and BinaryNet has no tiled kernel, so
+ * those go direct. Measured on SwiftShader (headless Chromium, batch 256, ms per launch, direct ->
+ * tiled): lenet conv2 (fan-in 500) LightNN-1 857 -> 292, LightNN-2 1275 -> 445, LightNN-3 1879 ->
+ * 601, fixed-4 483 -> 307, BinaryConnect 856 -> 290; conv1 (fan-in 25, 20 filters) LightNN-2 673
+ * -> 291, LightNN-3 721 -> 271, LightNN-1 238 -> 238, but fixed-4 160 -> 246 and BinaryConnect 145
+ * -> 242: a 25-input window fills under one 32-input tile, so fixed point and BinaryConnect (whose
+ * direct loop is cheap) stay direct when the window is under two tiles.
+ */
+export function convUsesTiles(layer: Pick<QuantConv2dLayer, 'format' | 'output' | 'kernel' | 'inChannels'>): boolean {
+  if (!usesTiles(layer.format) || layer.output.kind === 'sign') return false;
+  return layer.format.kind === 'lightnn' || convFanIn(layer) >= 2 * defaultTileInputs(layer.format);
+}
+
+/**
  * Compiles the kernel for one conv layer and uploads its weights (row-aligned, see conv.ts).
  * Refuses layers whose accumulator could overflow i32. Input: [batch][H][W][C] u32, or per-image
  * sign-bit words for binarynet; output as conv2dReference.
@@ -217,19 +246,48 @@ export async function createConvKernel(
   validateConvLayer(layer);
   checkConvNoOverflow(layer);
   const outputsPerThread = options.outputsPerThread ?? 4;
-  const shader: DenseShaderOptions = {
-    outputsPerThread,
-    workgroup: chooseWorkgroupShape(layer.filters, outputsPerThread, options.invocationsPerWorkgroup ?? 64, device.limits),
-  };
-  const kernel = await createBatchKernel(device, {
-    what: `conv layer "${layer.name}" (${formatName(layer.format)})`,
-    wgsl: convShaderWgsl(layer, shader),
-    constants: [convRowAlignedWeights(layer), layer.bias],
+  const invocations = options.invocationsPerWorkgroup ?? 64;
+  const what = `conv layer "${layer.name}" (${formatName(layer.format)})`;
+  const common = {
+    what,
     inWords: convInputWordsPerImage(layer),
     outWords: convOutputWordsPerImage(layer),
     needsClear: convOutputNeedsClear(layer),
-    dispatch: (batch, maxPerDimension) => convDispatch(layer, batch, shader, maxPerDimension),
     options,
+  };
+  if (convUsesTiles(layer)) {
+    // The tiled dense kernel over the windows (wgsl.ts, DenseShaderOptions.windows): each packed
+    // weight word decoded once per thread for several output pixels, activations shared through
+    // workgroup memory.
+    const dense = convAsDense(layer);
+    const workgroup = chooseTiledWorkgroup(layer.filters, outputsPerThread, invocations, device.limits);
+    const tileInputs = options.tileInputs ?? defaultTileInputs(layer.format);
+    const shader: DenseShaderOptions = {
+      outputsPerThread,
+      workgroup,
+      rowsPerThread: options.rowsPerThread ?? tiledLargeBatchRows(layer, workgroup.x, tileInputs),
+      tileInputs,
+      ...(layer.format.kind === 'lightnn' ? { lightnnTerms: options.lightnnTerms ?? 'exponent' } : {}),
+      windows: layer,
+    };
+    const kernel = await createBatchKernel(device, {
+      ...common,
+      wgsl: denseShaderWgsl(dense, shader),
+      constants: [denseWeightWords(dense, shader), denseBiasWords(dense, shader)],
+      dispatch: (batch, maxPerDimension) => denseDispatch(dense, batch * convPixels(layer), shader, maxPerDimension),
+    });
+    return { ...kernel, layer, shader };
+  }
+  // Direct kernel: one output pixel per thread, T filters.
+  const shader: DenseShaderOptions = {
+    outputsPerThread,
+    workgroup: chooseWorkgroupShape(layer.filters, outputsPerThread, invocations, device.limits),
+  };
+  const kernel = await createBatchKernel(device, {
+    ...common,
+    wgsl: convShaderWgsl(layer, shader),
+    constants: [convRowAlignedWeights(layer), layer.bias],
+    dispatch: (batch, maxPerDimension) => convDispatch(layer, batch, shader, maxPerDimension),
   });
   return { ...kernel, layer, shader };
 }

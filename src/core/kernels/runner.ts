@@ -77,7 +77,7 @@ export function largeBatchRows(layer: Pick<QuantDenseLayer, 'format'>): number {
  * workgroup is narrow (few units) so that each thread copies at most 16 activations per tile
  * (the copy is unrolled too).
  */
-function tiledLargeBatchRows(layer: Pick<QuantDenseLayer, 'format'>, workgroupX: number, tileInputs: number): number {
+export function tiledLargeBatchRows(layer: Pick<QuantDenseLayer, 'format'>, workgroupX: number, tileInputs: number): number {
   return Math.max(1, Math.min(largeBatchRows(layer), Math.floor((16 * workgroupX) / tileInputs)));
 }
 

@@ -82,6 +82,21 @@ export interface DenseShaderOptions {
   tileInputs?: number;
   /** LightNN terms (default 'exponent'). */
   lightnnTerms?: LightNNTerms;
+  /**
+   * Tiled kernels only: run a convolution (valid, stride 1) as this dense layer over its windows
+   * ("implicit im2col"): rows are the batch's output pixels, row = (b * OH + oy) * OW + ox, and a
+   * row's inputs are its K x K x C window, read from the NHWC image where the tile is filled. The
+   * layer's inputs must be K * K * C, its weights in [kh][kw][c] order (convAsDense).
+   */
+  windows?: ConvWindows;
+}
+
+/** The image and kernel of a convolution run by the tiled dense kernel (DenseShaderOptions.windows). */
+export interface ConvWindows {
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  kernel: number;
 }
 
 export interface WorkgroupLimits {
@@ -561,6 +576,12 @@ function tiledShader(spec: DenseShaderSpec, options: DenseShaderOptions): string
   const KC = options.tileInputs ?? defaultTileInputs(format);
   const terms = lightnnTerms(options);
   const float = format.kind === 'lightnn' && terms === 'exponent';
+  const win = options.windows;
+  if (win) {
+    const fanIn = win.kernel * win.kernel * win.inChannels;
+    if (spec.inputs !== fanIn) throw new Error(`conv windows of ${fanIn} inputs, but the layer has ${spec.inputs}`);
+    if (spec.output.kind === 'sign') throw new Error('sign outputs of a convolution pack per image: the direct conv kernel writes them');
+  }
   if (!(Number.isInteger(KC) && KC >= P && KC % P === 0)) {
     throw new Error(`tile of ${KC} inputs: must be a positive multiple of ${P} (weights per word)`);
   }
@@ -604,8 +625,20 @@ function tiledShader(spec: DenseShaderSpec, options: DenseShaderOptions): string
   }
   // The last tile's inputs past INPUTS read as 0 (their weights are padding, see denseWeightWords).
   // (The read itself may run past the row, or the buffer, where WebGPU clamps it.)
+  // Where slot j's activation is: src_j walks a dense row; with windows, kk_j walks the window
+  // (kernel row kk / WINDOW_ROW, then kk % WINDOW_ROW contiguous NHWC inputs) from the row's first pixel.
+  const slotStart = (j: number): string => {
+    if (!win) return `  var src${j} = min(block + s${j} / ${u(KC)}, batch - 1u) * INPUTS + k${j};`;
+    return [
+      `  let r${j} = min(block + s${j} / ${u(KC)}, batch - 1u);`,
+      `  let p${j} = r${j} % PIXELS;`,
+      `  let base${j} = ((r${j} / PIXELS) * IN_H + p${j} / OUT_W) * ROW_STRIDE + (p${j} % OUT_W) * IN_C;`,
+      `  var kk${j} = k${j};`,
+    ].join('\n');
+  };
+  const address = (j: number): string => (win ? `base${j} + (kk${j} / WINDOW_ROW) * ROW_STRIDE + kk${j} % WINDOW_ROW` : `src${j}`);
   const load = range(slots).map((j) => {
-    const value = float ? `bitcast<u32>(f32(i32(act[src${j}])))` : `act[src${j}]`;
+    const value = float ? `bitcast<u32>(f32(i32(act[${address(j)}])))` : `act[${address(j)}]`;
     return `tile[s${j}] = ${ragged ? `select(0u, ${value}, k${j} < left)` : value};`;
   });
   const flush = rows.map((r) => `acc${r} += ${A}(f${r});`);
@@ -614,7 +647,7 @@ function tiledShader(spec: DenseShaderSpec, options: DenseShaderOptions): string
     `for (var c = 0u; c < ${u(tiles)}; c++) {`,
     ...['workgroupBarrier();', ...load, 'workgroupBarrier();', ...compute].map((l) => `  ${l}`),
     `  w += ${u((KC / P) * spec.units)};`,
-    ...range(slots).map((j) => `  src${j} += ${u(KC)};`),
+    ...range(slots).map((j) => `  ${win ? `kk${j}` : `src${j}`} += ${u(KC)};`),
     ...(ragged ? [`  left -= ${u(KC)};`] : []),
     ...(float && perFlush < tiles
       ? [`  if (c % ${u(perFlush)} == ${u(perFlush - 1)}) {`, ...[...flush, ...reset].map((l) => `    ${l}`), '  }']
@@ -622,7 +655,7 @@ function tiledShader(spec: DenseShaderSpec, options: DenseShaderOptions): string
     '}',
   ];
   const lastWord = spec.inputs % P;
-  return `${header(spec, T, R, `, tiles of ${KC} inputs${float ? ', LightNN terms on f32 exponents' : ''}`)}
+  return `${header(spec, T, R, `, tiles of ${KC} inputs${float ? ', LightNN terms on f32 exponents' : ''}`)}${win ? windowConstants(win) : ''}
 ${
   lastWord
     ? `// Last word row: only ${lastWord} of its ${P} fields are inputs. Its other fields and the word rows up to
@@ -646,7 +679,7 @@ fn main(@builtin(local_invocation_id) lid : vec3<u32>,
 ${Y === 1 ? '' : `  let tb = lid.y * ${u(R * KC)};\n`}  // Tile slots this thread fills, and where their first activation is (rows past the batch
   // read the last row; their results are dropped).
 ${range(slots)
-  .map((j) => `  let s${j} = li + ${u(j * X * Y)};\n  let k${j} = s${j} % ${u(KC)};\n  var src${j} = min(block + s${j} / ${u(KC)}, batch - 1u) * INPUTS + k${j};`)
+  .map((j) => `  let s${j} = li + ${u(j * X * Y)};\n  let k${j} = s${j} % ${u(KC)};\n${slotStart(j)}`)
   .join('\n')}
 ${outputOffsets(spec, R)}
   // Weight columns of this thread's units; past the last unit they repeat it (results dropped).
@@ -662,6 +695,22 @@ ${ragged ? '  var left = INPUTS;   // inputs from the current tile on\n' : ''}${
 ${outputStatements(spec, types, layout)}
 }
 `;
+}
+
+/** Constants of a convolution run through the tiled kernel (the rows are output pixels). */
+function windowConstants(win: ConvWindows): string {
+  const outWidth = win.inWidth - win.kernel + 1;
+  const outHeight = win.inHeight - win.kernel + 1;
+  return `
+// Convolution over ${win.inHeight}x${win.inWidth}x${win.inChannels} images, ${win.kernel}x${win.kernel} kernel (valid, stride 1):
+// rows are output pixels (b * OH + oy) * OW + ox, a row's inputs its window in [kh][kw][c] order.
+const IN_H : u32 = ${u(win.inHeight)};
+const IN_C : u32 = ${u(win.inChannels)};
+const OUT_W : u32 = ${u(outWidth)};
+const PIXELS : u32 = ${u(outHeight * outWidth)};
+// Inputs from one image row to the next, and per kernel row of a window.
+const ROW_STRIDE : u32 = ${u(win.inWidth * win.inChannels)};
+const WINDOW_ROW : u32 = ${u(win.kernel * win.inChannels)};`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -740,6 +789,7 @@ ${outputStatements(spec, types, layout)}
 export function denseShaderWgsl(spec: DenseShaderSpec, options: DenseShaderOptions): string {
   const R = rowsPerThread(options);
   if (!(Number.isInteger(R) && R >= 1 && R <= 32)) throw new Error(`rowsPerThread must be an integer in 1..32, got ${R}`);
+  if (options.windows && !usesTiles(spec.format)) throw new Error(`${formatName(spec.format)} has no tiled kernel to run conv windows`);
   return usesTiles(spec.format) ? tiledShader(spec, options) : directShader(spec, options);
 }
 
