@@ -1,7 +1,7 @@
 /**
  * Trained MNIST models on the integer kernels: a short QAT run (runConfig, wasm backend), the
  * network converted with toIntegerMlp, the CPU integer reference (mlpReference) against the
- * TF.js fake-quantized forward pass on the same 1000 test images, and, where Node has a WebGPU
+ * TF.js fake-quantized forward pass on all 10,000 MNIST test images, and, where Node has a WebGPU
  * adapter (npm `webgpu` + SwiftShader), the WGSL kernels against the reference bit for bit.
  *
  * The TF.js side is the PTQ-style evaluation of the trained network (evaluatePtq: activation clips
@@ -56,7 +56,7 @@ afterAll(() => gpu.device?.destroy());
 // ---------------------------------------------------------------------------------------------
 // Trained cases
 
-const TEST_SIZE = 1000;
+const TEST_SIZE = 10_000;
 
 interface ModelCase {
   id: string;
@@ -93,11 +93,11 @@ const ALL_CASES = [...CASES, EXACT_LIGHTNN, EXACT_BINARYNET];
 interface CaseResult {
   model: IntegerMlp;
   labels: Int32Array;
-  /** Integer test inputs, [1000][784]. */
+  /** Integer test inputs, [10000][784]. */
   input: Uint32Array;
   intLogits: Int32Array;
   tfLogits: Float32Array;
-  /** TF.js activations of the first hidden layer, [1000][units]. */
+  /** TF.js activations of the first hidden layer, [10000][units]. */
   tfHidden: Float32Array;
   tfPred: Int32Array;
   intPred: Int32Array;
@@ -383,7 +383,8 @@ describe('toIntegerMlp on hand-made weights', () => {
 
 /*
  * Bounds, from the sweep at the end of this file (seeds 1..5, mlp1, QAT on 2000 images for 1 epoch,
- * wasm backend, 1000 test images; both shift roundings for the ReLU cases):
+ * wasm backend, 1000 test images; both shift roundings for the ReLU cases; the test now compares
+ * all 10,000, where seed 1 measured agreement 99.34% (BinaryNet) .. 99.90% and |delta| <= 0.16 pp):
  *
  *   case                        agreement (min..max)   int - TF.js accuracy (pp)
  *   LightNN-1, 8-bit ReLU       99.7% .. 100%          -0.1 .. 0
@@ -409,7 +410,7 @@ const BOUNDS: Record<string, { minAgreement: number; maxDeltaPp: number }> = {
   BinaryNet: { minAgreement: 0.97, maxDeltaPp: 1 },
 };
 
-describe('trained mlp1 models: the integer reference against TF.js fake quantization (1000 test images)', () => {
+describe('trained mlp1 models: the integer reference against TF.js fake quantization (all 10,000 test images)', () => {
   for (const c of CASES) {
     it(c.id, async () => {
       const r = await runCase(c);
@@ -436,7 +437,7 @@ describe('trained mlp1 models: the integer reference against TF.js fake quantiza
     expect(hidden.otherMismatches).toBe(0);
     expect(r.tfAccuracy).toBe(r.ptqAccuracy);
     // A tie moves one activation by one step, so equal predictions are not guaranteed; they were
-    // equal on all 1000 images for each of seeds 1..5, and this test runs seed 1.
+    // equal on 1000 images for each of seeds 1..5, and on all 10,000 for seed 1, which this test runs.
     expect(Array.from(r.intPred)).toEqual(Array.from(r.tfPred));
   });
 
