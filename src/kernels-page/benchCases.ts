@@ -15,6 +15,7 @@ import { createConvKernel, type BatchKernel } from '../core/kernels/convRunner';
 import { randomDenseLayer, randomLayerInput } from '../core/kernels/random';
 import { denseReference, formatName, type WeightFormat } from '../core/kernels/reference';
 import { createDenseKernel, readBuffer, uploadWords } from '../core/kernels/runner';
+import { architecture, type Conv2dLayer } from '../core/models';
 import { deriveSeed, mulberry32 } from '../core/rng';
 import { flushTfWebGpu, timeLaunches } from '../worker/kernelRun';
 
@@ -176,20 +177,14 @@ export function timeFloatConv(device: GPUDevice, conv: ConvShape, batch: number,
   );
 }
 
-export interface ConvShape {
-  name: string;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  kernel: number;
-  filters: number;
-}
+export type ConvShape = Pick<Conv2dLayer, 'name' | 'inHeight' | 'inWidth' | 'inChannels' | 'kernel' | 'filters'>;
 
-/** Seed 003's 2-conv lenet (models.ts): conv1 on the 28x28 image, conv2 after the first 2x2 pool. */
-export const LENET_CONVS: Record<string, ConvShape> = {
-  conv1: { name: 'conv1 28x28x1 5x5x20', inHeight: 28, inWidth: 28, inChannels: 1, kernel: 5, filters: 20 },
-  conv2: { name: 'conv2 12x12x20 5x5x50', inHeight: 12, inWidth: 12, inChannels: 20, kernel: 5, filters: 50 },
-};
+/** Seed 003's 2-conv lenet, as models.ts builds it: conv1 on the 28x28 image, conv2 after the first 2x2 pool. */
+export const LENET_CONVS: Record<string, ConvShape> = Object.fromEntries(
+  architecture({ model: 'lenet' })
+    .filter((layer): layer is Conv2dLayer => layer.kind === 'conv2d')
+    .map((c) => [c.name, { ...c, name: `${c.name} ${c.inHeight}x${c.inWidth}x${c.inChannels} ${c.kernel}x${c.kernel}x${c.filters}` }]),
+);
 
 /** One quantized layer of a bench case: its kernel, a random input, and the reference of a prefix of rows. */
 export interface QuantCase {
