@@ -32,7 +32,7 @@ import {
   poolThreadsPerPixel,
 } from './convWgsl';
 import { formatName } from './reference';
-import { createDenseKernel, tiledLargeBatchRows, uploadWords, type DenseKernelOptions } from './runner';
+import { createDenseKernel, readBuffer, tiledLargeBatchRows, uploadWords, type DenseKernelOptions } from './runner';
 import {
   chooseTiledWorkgroup,
   chooseWorkgroupShape,
@@ -46,9 +46,8 @@ import {
   type WorkgroupShape,
 } from './wgsl';
 
-/** GPUBufferUsage / GPUMapMode values from the WebGPU spec (no globals needed). */
-const BufferUsage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
-const MAP_MODE_READ = 0x1;
+/** GPUBufferUsage values from the WebGPU spec (no globals needed). */
+const BufferUsage = { COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
 
 /** What a chain needs of any layer's kernel; DenseKernel has the same members (a "row" is one image). */
 export interface BatchKernel {
@@ -388,15 +387,10 @@ export async function createConvNetRunner(
   const runBuffer = async (input: GPUBuffer, batch: number): Promise<Int32Array> => {
     const encoder = device.createCommandEncoder({ label: 'conv net' });
     const { logits, scratch } = encode(encoder, input, batch);
-    const bytes = last.outputBytes(batch);
-    const staging = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    encoder.copyBufferToBuffer(logits, 0, staging, 0, bytes);
     device.queue.submit([encoder.finish()]);
     try {
-      await staging.mapAsync(MAP_MODE_READ);
-      return new Int32Array(staging.getMappedRange().slice(0));
+      return new Int32Array(await readBuffer(device, logits, last.outputBytes(batch)));
     } finally {
-      staging.destroy();
       logits.destroy();
       for (const buffer of scratch) buffer.destroy();
     }

@@ -375,15 +375,10 @@ export async function createMlpRunner(
       kernel.encode(encoder, current, batch, output);
       current = output;
     }
-    const bytes = last.outputBytes(batch);
-    const staging = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    encoder.copyBufferToBuffer(current, 0, staging, 0, bytes);
     device.queue.submit([encoder.finish()]);
     try {
-      await staging.mapAsync(MAP_MODE_READ);
-      return new Int32Array(staging.getMappedRange().slice(0));
+      return new Int32Array(await readBuffer(device, current, last.outputBytes(batch)));
     } finally {
-      staging.destroy();
       for (const buffer of intermediates) buffer.destroy();
     }
   };
