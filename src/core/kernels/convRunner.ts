@@ -233,7 +233,8 @@ export function convUsesTiles(layer: Pick<QuantConv2dLayer, 'format' | 'output' 
 }
 
 /**
- * Compiles the kernel for one conv layer and uploads its weights (row-aligned, see conv.ts).
+ * Compiles the kernel for one conv layer (tiled or direct, convUsesTiles) and uploads its weights in that
+ * kernel's layout (denseWeightWords, or row-aligned: see conv.ts).
  * Refuses layers whose accumulator could overflow i32. Input: [batch][H][W][C] u32, or per-image
  * sign-bit words for binarynet; output as conv2dReference.
  */
