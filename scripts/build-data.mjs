@@ -28,13 +28,15 @@ for (const name of files) {
   const raw = readFileSync(source);
   const sha256 = createHash('sha256').update(raw).digest('hex');
   const old = previous.files[name];
+  // rawBytes lets the loader count progress when a server sends the .gz already decompressed
+  // (Content-Encoding); older manifests wrote it as `bytes`.
   if (old && old.sha256 === sha256 && existsSync(target) && statSync(target).size === old.gzipBytes) {
-    manifest.files[name] = old;
+    manifest.files[name] = { rawBytes: raw.length, gzipBytes: old.gzipBytes, sha256 };
     continue;
   }
   const gz = gzipSync(raw, { level: 9 });
   writeFileSync(target, gz);
-  manifest.files[name] = { bytes: raw.length, gzipBytes: gz.length, sha256 };
+  manifest.files[name] = { rawBytes: raw.length, gzipBytes: gz.length, sha256 };
   built++;
 }
 writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));

@@ -61,14 +61,32 @@ export const MNIST_FILES = {
 export type MnistFileKey = keyof typeof MNIST_FILES;
 
 export interface LoadProgress {
+  /** fraction x totalBytes, so loadedBytes <= totalBytes always. */
   loadedBytes: number;
+  /** The four files' gzip sizes: what travels over the network. */
   totalBytes: number;
+  /** 0..1, exactly 1 once every file is read. */
+  fraction: number;
+}
+
+/** One file's entry in public/data/mnist/manifest.json (scripts/build-data.mjs). */
+export interface MnistManifestEntry {
+  gzipBytes: number;
+  /** Uncompressed size; older manifests call it `bytes`. */
+  rawBytes?: number;
+  bytes?: number;
+  sha256?: string;
 }
 
 /**
  * Fetches the four gzip-compressed IDX assets the build step made (scripts/build-data.mjs),
  * decompresses them with the platform's DecompressionStream and parses them. Uses only web
  * platform APIs, so it runs in the page, in a worker and in Node 20.
+ *
+ * Progress: a server that sends the .gz with Content-Encoding: gzip hands us the body already
+ * decompressed, so the bytes we count are raw bytes, not gzip bytes. Each file's bytes are therefore
+ * counted against its raw size or its gzip size, whichever the first byte says it is, and the files
+ * are weighted by their gzip sizes (the download) into one fraction.
  */
 export async function fetchMnist(
   baseUrl: string,
@@ -77,26 +95,49 @@ export async function fetchMnist(
 ): Promise<MnistData> {
   const manifestResponse = await fetchFn(`${baseUrl}/manifest.json`);
   if (!manifestResponse.ok) throw new Error(`MNIST assets missing at ${baseUrl} (HTTP ${manifestResponse.status}); run \`npm run data\`.`);
-  const manifest = (await manifestResponse.json()) as { files: Record<string, { gzipBytes: number }> };
+  const manifest = (await manifestResponse.json()) as { files: Record<string, MnistManifestEntry> };
   const keys = Object.keys(MNIST_FILES) as MnistFileKey[];
-  const totalBytes = keys.reduce((sum, k) => sum + (manifest.files[MNIST_FILES[k]]?.gzipBytes ?? 0), 0);
-  const loaded: Record<string, number> = {};
-  const report = () => onProgress?.({ loadedBytes: Object.values(loaded).reduce((a, b) => a + b, 0), totalBytes });
+  const entry = (k: MnistFileKey) => manifest.files[MNIST_FILES[k]];
+  const totalBytes = keys.reduce((sum, k) => sum + (entry(k)?.gzipBytes ?? 0), 0);
+  // Each file's share of the whole; equal shares if the manifest lacks sizes.
+  const weights = keys.map((k) => (totalBytes > 0 ? (entry(k)?.gzipBytes ?? 0) / totalBytes : 1 / keys.length));
+  const fileFraction = keys.map(() => 0);
+  let lastLoaded = -1;
+  const report = (final = false) => {
+    if (!onProgress) return;
+    const fraction = final ? 1 : Math.min(1, keys.reduce((sum, _, i) => sum + weights[i] * fileFraction[i], 0));
+    // Floor: never more than what has arrived.
+    const loadedBytes = final ? totalBytes : Math.min(totalBytes, Math.floor(fraction * totalBytes));
+    if (!final && loadedBytes === lastLoaded) return;
+    lastLoaded = loadedBytes;
+    onProgress({ loadedBytes, totalBytes, fraction });
+  };
 
-  const fetchOne = async (key: MnistFileKey): Promise<Uint8Array> => {
+  const fetchOne = async (key: MnistFileKey, i: number): Promise<Uint8Array> => {
     const name = MNIST_FILES[key];
     const response = await fetchFn(`${baseUrl}/${name}.gz`);
     if (!response.ok || !response.body) throw new Error(`Could not load ${name}.gz (HTTP ${response.status}).`);
-    loaded[name] = 0;
+    const sizes = entry(key);
+    const rawBytes = sizes?.rawBytes ?? sizes?.bytes;
+    let expected: number | undefined;
+    let received = 0;
     const counter = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
-        loaded[name] += chunk.byteLength;
-        report();
+        if (chunk.byteLength > 0) {
+          // IDX starts with 0x00, gzip with 0x1f: the first byte tells which we are counting.
+          if (received === 0) expected = chunk[0] === 0x1f ? sizes?.gzipBytes : rawBytes;
+          received += chunk.byteLength;
+          // Without a known size, creep towards (never reach) the end until the stream closes.
+          fileFraction[i] = expected ? Math.min(1, received / expected) : Math.min(0.99, fileFraction[i] + 0.01);
+          report();
+        }
         controller.enqueue(chunk);
       },
     });
-    const compressed = response.body.pipeThrough(counter);
-    const bytes = new Uint8Array(await new Response(compressed).arrayBuffer());
+    const body = response.body.pipeThrough(counter);
+    const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+    fileFraction[i] = 1;
+    report();
     // A server may already have undone the gzip (Content-Encoding); only decompress real gzip.
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
       const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
@@ -106,6 +147,7 @@ export async function fetchMnist(
   };
 
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(keys.map(fetchOne));
+  report(true);
   return {
     train: imageSetFromIdx(trainImages, trainLabels, 'train'),
     test: imageSetFromIdx(testImages, testLabels, 'test'),
