@@ -383,28 +383,28 @@ const FLOAT_ACTIVATIONS: Partial<Config> = { activations: { kind: 'relu' }, laye
 export const SWEEP_PRESETS: readonly SweepPreset[] = [
   {
     id: 'seed000',
-    name: 'Seed 000: weight bits x input resolution',
+    name: 'Weight bits × input resolution',
     sweep: { axes: [{ knob: 'weightBits', values: range(2, 8) }, { knob: 'inputBits', values: range(1, 8) }], mode: 'ptq' },
     base: FLOAT_ACTIVATIONS,
     paper: '2-bit weights give 74.5-76.1% whatever the input resolution; above 3 bits 98%+; inputs of 2..8 bits within about 0.5 pp.',
   },
   {
     id: 'seed001',
-    name: 'Seed 001: exponent x mantissa',
+    name: 'Exponent × mantissa of float weights',
     sweep: { axes: [{ knob: 'exponentBits', values: range(2, 8) }, { knob: 'mantissaBits', values: range(0, 7) }], mode: 'ptq' },
     base: { ...FLOAT_ACTIVATIONS, inputBits: 8 },
     paper: 'Float weights of 10 bits or fewer (sign + E + M) stay within 0.5 pp of float32; below a minimum exponent width accuracy collapses.',
   },
   {
     id: 'seed003-mlp1',
-    name: 'Seed 003: LightNN vs binarized networks (1-hidden)',
+    name: 'LightNN vs binary networks: 1 hidden layer',
     sweep: { axes: [{ knob: 'preset', values: [...PRESET_IDS] }], mode: 'qat' },
     base: { model: 'mlp1', inputBits: 8, layers: [] },
     paper: 'MNIST 1-hidden test error (%): see the table (Conventional 1.72 ... BinaryNet 6.79).',
   },
   {
     id: 'seed003-lenet',
-    name: 'Seed 003 (2-conv)',
+    name: 'LightNN vs binary networks: 2 conv layers',
     sweep: { axes: [{ knob: 'preset', values: [...PRESET_IDS] }], mode: 'qat' },
     base: { model: 'lenet', inputBits: 8, layers: [] },
     paper: 'MNIST 2-conv test error (%): see the table (Conventional 0.86 ... BinaryNet 3.16).',

@@ -109,13 +109,20 @@ export function EnergyTableEditor() {
                 </td>
                 <td>
                   {key === 'shiftCost' ? (
-                    <select data-testid="energy-input-shiftCost" value={overrides.shiftCost ?? DEFAULT_ENERGY_TABLE.shiftCost} onChange={(e) => commit(key, e.target.value)}>
+                    <select
+                      data-testid="energy-input-shiftCost"
+                      aria-label={ENERGY_TABLE_LABELS[key]}
+                      value={overrides.shiftCost ?? DEFAULT_ENERGY_TABLE.shiftCost}
+                      onChange={(e) => commit(key, e.target.value)}
+                    >
                       <option value="adder">adder (QKeras)</option>
                       <option value="aladdin">Aladdin ratio</option>
                     </select>
                   ) : (
                     <NumberCell
                       testId={`energy-input-${key}`}
+                      // The visible label sits in another cell; screen readers need it on the input itself.
+                      label={`${ENERGY_TABLE_LABELS[key]} (${ENERGY_TABLE_UNITS[key as NumericEnergyTableKey]})`}
                       value={(overrides[key] as number | undefined) ?? (DEFAULT_ENERGY_TABLE[key] as number)}
                       onCommit={(value) => commit(key, value)}
                     />
@@ -134,7 +141,7 @@ export function EnergyTableEditor() {
 }
 
 /** A number box that commits on Enter or blur; a refused value stays red until corrected. */
-function NumberCell({ testId, value, onCommit }: { testId: string; value: number; onCommit(value: number): boolean }) {
+function NumberCell({ testId, label, value, onCommit }: { testId: string; label: string; value: number; onCommit(value: number): boolean }) {
   const [text, setText] = useState(String(value));
   useEffect(() => setText(String(value)), [value]);
   const commit = () => {
@@ -144,6 +151,7 @@ function NumberCell({ testId, value, onCommit }: { testId: string; value: number
   return (
     <input
       data-testid={testId}
+      aria-label={label}
       inputMode="decimal"
       value={text}
       aria-invalid={text.trim() !== String(value)}
