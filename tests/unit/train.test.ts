@@ -130,8 +130,10 @@ describe('training in Node (cpu backend)', () => {
         },
       },
     );
-    await new Promise((r) => setTimeout(r, 200));
-    expect(stepsWhenPaused).toBe(2);
+    // Wait for the pause itself (a loaded machine can take longer than any fixed sleep)...
+    await vi.waitFor(() => expect(stepsWhenPaused).toBe(2), { timeout: 30_000, interval: 20 });
+    // ...then check that no batch runs while paused.
+    await new Promise((r) => setTimeout(r, 100));
     expect(steps).toBe(2);
     resume();
     const result = await done;
