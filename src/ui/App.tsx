@@ -1,22 +1,28 @@
+/**
+ * One screen for the whole loop (knobs, Train, the accuracy numbers, the Pareto chart, weights or
+ * curves), laid out for a 1280x800 projector; everything else in named sections below, one click away.
+ */
+import { useEffect, useState } from 'react';
 import { BACKEND_CHOICES, MODEL_NAMES } from '../core/config';
 import { formatDuration } from '../core/planning';
 import { TrainingCharts } from './Charts';
+import { AccuracyHero } from './Hero';
 import { HiddenKnob, NumberKnob, SelectKnob } from './Knobs';
-import { PtqAccuracy, RunQuantizedAccuracy } from './quant/QuantizedAccuracy';
 import { QuantizationPanel } from './quant/QuantizationPanel';
-import { TrainedWeightsPanel } from './quant/TrainedWeightsPanel';
+import { WeightsView } from './quant/WeightsView';
 import { KernelPanel } from './kernels/KernelPanel';
-import { isFloatQuant } from './quantConfig';
 import { selectParameterCount, useStore, type Phase } from './store';
 import { EnergyPanel } from './energy/EnergyPanel';
 import { ParetoPanel } from './pareto/ParetoPanel';
+import { RecordsBar } from './pareto/RecordsBar';
+import { RecordsTable } from './pareto/RecordsTable';
 import { SweepPanel } from './sweep/SweepPanel';
 import { selectSweepBusy, useSweep } from './sweep/sweepStore';
 
 const MODEL_LABELS: Record<(typeof MODEL_NAMES)[number], string> = {
-  mlp1: 'mlp1 — 784-100-10 (seed 003 "1-hidden")',
-  lenet: 'lenet — 2 conv + 2 dense (seed 003 "2-conv")',
-  mlp: 'mlp — custom hidden widths',
+  mlp1: 'MLP 784-100-10',
+  lenet: 'LeNet (2 conv + 2 dense)',
+  mlp: 'MLP, your widths',
 };
 const BACKEND_LABELS: Record<(typeof BACKEND_CHOICES)[number], string> = {
   auto: 'auto (WebGPU → WebGL → WASM → CPU)',
@@ -32,17 +38,20 @@ function BackendBadge() {
   if (!backend) {
     return (
       <div className="backend-badge pending">
-        Backend: <span data-testid="backend">{phase === 'error' ? 'none' : 'starting…'}</span>
+        <span data-testid="backend">{phase === 'error' ? 'none' : 'starting…'}</span>
       </div>
     );
   }
+  const notes = [...backend.fallbackReasons, ...(backend.advice ? [backend.advice] : [])];
   return (
-    <div className="backend-badge" title={backend.fallbackReasons.join('\n')}>
-      Backend: <strong data-testid="backend">{backend.name}</strong>
+    <div className="backend-badge" title={notes.join('\n') || undefined}>
+      <span className="sr-only">Backend: </span>
+      <strong data-testid="backend">{backend.name}</strong>
       <span className="adapter" data-testid="backend-adapter">
         {' '}
         · {backend.adapter}
       </span>
+      {notes.length > 0 && <span aria-hidden="true"> ⓘ</span>}
     </div>
   );
 }
@@ -89,11 +98,9 @@ function Notices() {
 function statusText(phase: Phase, loadProgress: { loaded: number; total: number } | null, error: string | null): string {
   switch (phase) {
     case 'starting':
-      return 'starting the backend…';
+      return 'starting…';
     case 'loading':
-      return loadProgress && loadProgress.total > 0
-        ? `loading MNIST ${Math.round((100 * loadProgress.loaded) / loadProgress.total)}%`
-        : 'loading MNIST…';
+      return loadProgress && loadProgress.total > 0 ? `loading MNIST ${Math.min(100, Math.round((100 * loadProgress.loaded) / loadProgress.total))}%` : 'loading MNIST…';
     case 'ready':
       return 'ready';
     case 'training':
@@ -109,38 +116,32 @@ function statusText(phase: Phase, loadProgress: { loaded: number; total: number 
   }
 }
 
-function Controls() {
+/** Train, pause, stop, progress, and the knobs a lecturer changes before pressing Train. */
+function RunBar() {
   const phase = useStore((s) => s.phase);
   const progress = useStore((s) => s.progress);
   const loadProgress = useStore((s) => s.loadProgress);
   const error = useStore((s) => s.error);
   const warning = useStore((s) => s.warning);
   const acknowledged = useStore((s) => s.warningAcknowledged);
+  const model = useStore((s) => s.config.model);
+  const params = useStore(selectParameterCount);
   const { startTraining, pause, resume, stop, acknowledgeWarning } = useStore.getState();
   const sweepBusy = useSweep(selectSweepBusy);
   const running = phase === 'training' || phase === 'paused';
   const busy = phase === 'starting' || phase === 'loading';
+  const locked = running || sweepBusy;
   const fraction = progress ? progress.samplesDone / progress.samplesTotal : 0;
   return (
-    <section className="panel controls">
-      {warning && !running && (
-        <div className="warning" data-testid="training-warning">
-          <p>{warning.message}</p>
-          {!acknowledged && !warning.blocking && (
-            <button onClick={acknowledgeWarning} data-testid="train-anyway">
-              Train anyway
-            </button>
-          )}
-        </div>
-      )}
-      <div className="buttons">
+    <section className="runbar" aria-label="Training">
+      <div className="run-buttons">
         <button
-          className="primary"
+          className="primary train"
           data-testid="train-button"
           disabled={running || busy || sweepBusy || (warning !== null && !acknowledged)}
           onClick={() => void startTraining()}
         >
-          {phase === 'done' || phase === 'stopped' ? 'Train again' : 'Train'}
+          {phase === 'done' || phase === 'stopped' ? '▶ Train again' : '▶ Train'}
         </button>
         {phase === 'paused' ? (
           <button data-testid="resume-button" onClick={resume}>
@@ -154,95 +155,95 @@ function Controls() {
         <button data-testid="stop-button" disabled={!running} onClick={stop}>
           Stop
         </button>
-        <span className={`status ${phase}`} data-testid="status">
-          {statusText(phase, loadProgress, error)}
-        </span>
       </div>
-      <div className="progress" aria-label="training progress">
-        <progress data-testid="progress" max={1} value={fraction} />
-        <span className="progress-text" data-testid="progress-text">
-          {progress
-            ? `epoch ${progress.epoch} · batch ${progress.batchInEpoch}/${progress.batchesPerEpoch} · ${Math.round(progress.samplesPerSec).toLocaleString('en-US')} samples/s · ${
-                running ? `ETA ${formatDuration(progress.etaMs / 1000)}` : `${(progress.elapsedMs / 1000).toFixed(1)} s`
-              }`
-            : ''}
-        </span>
-      </div>
-    </section>
-  );
-}
-
-function Result() {
-  const result = useStore((s) => s.result);
-  const epochs = useStore((s) => s.epochs);
-  const last = epochs[epochs.length - 1];
-  const accuracy = result?.testAccuracy ?? null;
-  const config = useStore((s) => s.config);
-  // A QAT run is tested through its quantizers; anything else is tested with float32 weights.
-  const runConfig = result?.config ?? config;
-  const qat = runConfig.training === 'qat' && !isFloatQuant(runConfig);
-  return (
-    <section className="panel result">
-      <h2>Test accuracy</h2>
-      <div className="stats">
-        <div className="stat">
-          <h3>{qat ? 'QAT model, quantized' : 'float32 weights'}</h3>
-          <p className="big">
-            <span data-testid="test-accuracy">{accuracy !== null ? (accuracy * 100).toFixed(2) : last ? (last.testAccuracy * 100).toFixed(2) : '—'}</span>
-            {(accuracy !== null || last) && <span className="unit">%</span>}
-          </p>
+      <div className="run-progress">
+        <div className="run-status">
+          <span className={`status ${phase}`} data-testid="status" role="status">
+            {statusText(phase, loadProgress, error)}
+          </span>
+          <span className="progress-text" data-testid="progress-text">
+            {progress
+              ? `epoch ${progress.epoch} · batch ${progress.batchInEpoch}/${progress.batchesPerEpoch} · ${Math.round(progress.samplesPerSec).toLocaleString('en-US')} images/s · ${
+                  running ? `${formatDuration(progress.etaMs / 1000)} left` : `${(progress.elapsedMs / 1000).toFixed(1)} s`
+                }`
+              : ''}
+          </span>
         </div>
-        <RunQuantizedAccuracy />
-        <PtqAccuracy />
+        <progress data-testid="progress" aria-label="training progress" max={1} value={fraction} />
       </div>
-      {result && (
-        <p className="muted" data-testid="result-details">
-          {result.status === 'done' ? 'Finished' : 'Stopped'} after {result.epochsCompleted} epoch{result.epochsCompleted === 1 ? '' : 's'} on{' '}
-          {result.config.testSize.toLocaleString('en-US')} test images · {Math.round(result.samplesPerSec).toLocaleString('en-US')} samples/s on {result.backend} ·{' '}
-          {(result.elapsedMs / 1000).toFixed(1)} s
+      <div className="run-knobs">
+        <SelectKnob name="model" label="Network" disabled={locked} options={MODEL_NAMES.map((m) => ({ value: m, label: MODEL_LABELS[m] }))} />
+        {model === 'mlp' && <HiddenKnob disabled={locked} />}
+        <NumberKnob name="epochs" label="Epochs" disabled={locked} />
+        <NumberKnob name="trainSize" label="Training images" disabled={locked} />
+        <p className="params">
+          <span data-testid="param-count" data-count={params}>
+            {params.toLocaleString('en-US')}
+          </span>{' '}
+          weights
         </p>
+      </div>
+      {warning && !running && (
+        <div className="warning" data-testid="training-warning">
+          <p>{warning.message}</p>
+          {!acknowledged && !warning.blocking && (
+            <button onClick={acknowledgeWarning} data-testid="train-anyway">
+              Train anyway
+            </button>
+          )}
+        </div>
       )}
     </section>
   );
 }
 
-function ModelPanel() {
-  const model = useStore((s) => s.config.model);
-  const params = useStore(selectParameterCount);
-  // A sweep's cells use the network and the backend it started with.
-  const sweepBusy = useSweep(selectSweepBusy);
-  const locked = useStore((s) => s.phase === 'training' || s.phase === 'paused') || sweepBusy;
+/** Weights or training curves, in one compact panel; training shows the curves. */
+function ViewPanel() {
+  const phase = useStore((s) => s.phase);
+  const [picked, setPicked] = useState<'weights' | 'curves' | null>(null);
+  const view = picked ?? (phase === 'training' || phase === 'paused' ? 'curves' : 'weights');
   return (
-    <section className="panel">
-      <h2>Model</h2>
-      <SelectKnob name="model" label="Architecture" disabled={locked} options={MODEL_NAMES.map((m) => ({ value: m, label: MODEL_LABELS[m] }))} />
-      {model === 'mlp' && <HiddenKnob disabled={locked} />}
-      <p className="params">
-        <span data-testid="param-count">{params}</span> parameters <span className="muted">({params.toLocaleString('en-US')})</span>
-      </p>
+    <section className="panel view-panel" aria-label="Weights and training curves">
+      <div className="view-tabs" role="tablist" aria-label="View">
+        <button role="tab" aria-selected={view === 'weights'} data-testid="view-weights" onClick={() => setPicked('weights')}>
+          Weights
+        </button>
+        <button role="tab" aria-selected={view === 'curves'} data-testid="view-curves" onClick={() => setPicked('curves')}>
+          Training curves
+        </button>
+      </div>
+      {view === 'weights' ? (
+        <div data-testid="histogram-panel" role="tabpanel">
+          <WeightsView />
+        </div>
+      ) : (
+        <div data-testid="curves-panel" role="tabpanel">
+          <TrainingCharts compact height={150} />
+        </div>
+      )}
     </section>
   );
 }
 
-function TrainingPanel() {
+function TrainingSettings() {
   const optimizer = useStore((s) => s.config.optimizer);
   const sweepBusy = useSweep(selectSweepBusy);
   const locked = useStore((s) => s.phase === 'training' || s.phase === 'paused') || sweepBusy;
   return (
-    <section className="panel">
-      <h2>Training</h2>
+    <section className="panel" data-testid="training-settings">
+      <h2>Training settings</h2>
       <div className="grid">
-        <NumberKnob name="epochs" label="Epochs" disabled={locked} />
         <NumberKnob name="batch" label="Batch size" disabled={locked} />
         <NumberKnob name="lr" label="Learning rate" disabled={locked} />
         <SelectKnob name="optimizer" label="Optimizer" disabled={locked} options={[{ value: 'adam', label: 'Adam' }, { value: 'sgd', label: 'SGD + momentum' }]} />
         {optimizer === 'sgd' && <NumberKnob name="momentum" label="Momentum" disabled={locked} />}
-        <NumberKnob name="trainSize" label="Training images" disabled={locked} />
         <NumberKnob name="testSize" label="Test images" disabled={locked} />
         <NumberKnob name="dataSeed" label="Data seed" disabled={locked} />
         <NumberKnob name="initSeed" label="Init seed" disabled={locked} />
         <SelectKnob name="backend" label="Backend" disabled={locked} options={BACKEND_CHOICES.map((b) => ({ value: b, label: BACKEND_LABELS[b] }))} />
       </div>
+      <BackendNotes />
+      <DataLine />
     </section>
   );
 }
@@ -258,6 +259,55 @@ function DataLine() {
   );
 }
 
+export const SECTIONS = [
+  { id: 'training', label: 'Training settings' },
+  { id: 'experiments', label: 'Paper experiments & sweeps' },
+  { id: 'energy', label: 'Energy model' },
+  { id: 'kernels', label: 'WebGPU kernels' },
+  { id: 'records', label: 'All results' },
+] as const;
+export type SectionId = (typeof SECTIONS)[number]['id'];
+
+function sectionFromHash(): SectionId | null {
+  const id = location.hash.replace(/^#/, '');
+  return SECTIONS.some((s) => s.id === id) ? (id as SectionId) : null;
+}
+
+/** The sections below the screen: one open at a time, its name in the URL's hash so a link opens it. */
+function Sections() {
+  const [open, setOpen] = useState<SectionId | null>(() => (typeof location === 'undefined' ? null : sectionFromHash()));
+  useEffect(() => {
+    const onHash = () => setOpen(sectionFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const choose = (id: SectionId) => {
+    const next = open === id ? null : id;
+    setOpen(next);
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${next ? `#${next}` : ''}`);
+  };
+  return (
+    <div className="sections">
+      <div className="section-tabs" role="tablist" aria-label="More">
+        {SECTIONS.map((s) => (
+          <button key={s.id} role="tab" aria-selected={open === s.id} aria-controls={`section-${s.id}`} data-testid={`section-tab-${s.id}`} onClick={() => choose(s.id)}>
+            {s.label}
+          </button>
+        ))}
+      </div>
+      {open && (
+        <div className="section-body" id={`section-${open}`} role="tabpanel">
+          {open === 'training' && <TrainingSettings />}
+          {open === 'experiments' && <SweepPanel />}
+          {open === 'energy' && <EnergyPanel />}
+          {open === 'kernels' && <KernelPanel />}
+          {open === 'records' && <RecordsTable />}
+        </div>
+      )}
+    </div>
+  );
+}
+
 export function App() {
   const copyLink = useStore((s) => s.copyLink);
   const copied = useStore((s) => s.linkCopied);
@@ -265,36 +315,30 @@ export function App() {
     <div className="app">
       <header>
         <h1>Quantization Playground</h1>
+        <span className="tagline">What happens to a network when its numbers get fewer bits?</span>
         <BackendBadge />
         <button data-testid="copy-link" onClick={() => void copyLink()}>
           {copied ? 'Link copied' : 'Copy link'}
         </button>
       </header>
       <Notices />
-      <BackendNotes />
-      <main>
-        <div className="column">
-          <ModelPanel />
+      <RunBar />
+      <main className="stage">
+        <div className="area-knobs">
           <QuantizationPanel />
-          <TrainingPanel />
         </div>
-        <div className="column wide">
-          <Controls />
-          <Result />
-          <ParetoPanel />
-          <TrainedWeightsPanel />
-          <KernelPanel />
-          <section className="panel">
-            <h2>Training curves</h2>
-            <TrainingCharts />
-          </section>
-          <DataLine />
+        <div className="area-hero">
+          <AccuracyHero />
+        </div>
+        <div className="area-view">
+          <ViewPanel />
+        </div>
+        <div className="area-chart">
+          <ParetoPanel height={380} />
+          <RecordsBar />
         </div>
       </main>
-      <div className="analysis">
-        <SweepPanel />
-        <EnergyPanel />
-      </div>
+      <Sections />
     </div>
   );
 }

@@ -1,38 +1,71 @@
-/** Inputs for config fields. Typed values are validated by the config schema on commit. */
-import { useEffect, useState, type ReactNode } from 'react';
-import { FIELD_HELP, parseHiddenText, type ConfigKey } from '../core/config';
+/**
+ * Inputs for config fields. Sliders apply on every move; typed knobs apply as soon as what is typed
+ * is valid (no Enter needed) and say next to themselves, in plain words, what is wrong otherwise.
+ */
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import { FIELD_HELP, parseHiddenText, rangeOf, type ConfigKey } from '../core/config';
 import { useStore } from './store';
 
-export function Field({ label, help, children }: { label: string; help?: string; children: ReactNode }) {
+export function Field({ label, help, children, error }: { label: string; help?: string; children: ReactNode; error?: string | null }) {
   return (
     <label className="field" title={help}>
       <span className="field-label">{label}</span>
       {children}
+      {error && (
+        <span className="knob-error" role="alert" data-testid="knob-error">
+          {error}
+        </span>
+      )}
     </label>
   );
 }
 
-/** A text box that commits on Enter or blur; the schema decides whether the value is taken. */
+/** "Epochs must be a whole number from 1 to 100 (you typed "abc")." */
+export function plainKnobError(label: string, key: ConfigKey, typed: string, schemaMessage: string): string {
+  const range = rangeOf(key)?.replace('an integer', 'a whole number');
+  const echo = typed.length > 40 ? `${typed.slice(0, 40)}…` : typed;
+  if (range) return `${label} must be ${range} (you typed "${echo}").`;
+  return `${label}: ${schemaMessage}`;
+}
+
+/** Plain decimals only: "0x10", "1e3" or "+5" are not what a student means by a number. */
+function parseTypedNumber(text: string): number {
+  const t = text.trim();
+  return /^-?(\d+\.?\d*|\.\d+)$/.test(t) ? Number(t) : NaN;
+}
+
+/** A typed number: taken as soon as it is valid; otherwise the message shows beside it and the config keeps its value. */
 export function NumberKnob({ name, label, disabled }: { name: ConfigKey; label: string; disabled?: boolean }) {
   const value = useStore((s) => s.config[name]);
-  const setKnob = useStore((s) => s.setKnob);
+  const trySetKnob = useStore((s) => s.trySetKnob);
   const [text, setText] = useState(String(value));
-  useEffect(() => setText(String(value)), [value]);
-  const commit = () => {
-    if (text === String(value)) return;
-    setKnob(name, text.trim() === '' ? NaN : Number(text));
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setText((t) => (parseTypedNumber(t) === value ? t : String(value)));
+    setError(null);
+  }, [value]);
+  const apply = (typed: string) => {
+    const n = parseTypedNumber(typed);
+    if (n === value) {
+      setError(null);
+      return;
+    }
+    const message = trySetKnob(name, n);
+    setError(message === null ? null : plainKnobError(label, name, typed, message));
   };
   return (
-    <Field label={label} help={FIELD_HELP[name]}>
+    <Field label={label} help={FIELD_HELP[name]} error={error}>
       <input
         data-testid={`knob-${name}`}
         inputMode="decimal"
         value={text}
         disabled={disabled}
-        aria-invalid={text !== String(value)}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => e.key === 'Enter' && commit()}
+        aria-invalid={error !== null}
+        onChange={(e) => {
+          setText(e.target.value);
+          apply(e.target.value);
+        }}
+        onBlur={() => error === null && setText(String(value))}
       />
     </Field>
   );
@@ -66,24 +99,83 @@ export function SelectKnob<T extends string>({
 
 export function HiddenKnob({ disabled }: { disabled?: boolean }) {
   const hidden = useStore((s) => s.config.hidden);
-  const setKnob = useStore((s) => s.setKnob);
+  const trySetKnob = useStore((s) => s.trySetKnob);
   const [text, setText] = useState(hidden.join(','));
-  useEffect(() => setText(hidden.join(',')), [hidden]);
-  const commit = () => {
-    if (text.replace(/\s/g, '') === hidden.join(',')) return;
-    setKnob('hidden', parseHiddenText(text));
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setText((t) => (t.replace(/\s/g, '') === hidden.join(',') ? t : hidden.join(',')));
+    setError(null);
+  }, [hidden]);
+  const apply = (typed: string) => {
+    if (typed.replace(/\s/g, '') === hidden.join(',')) return setError(null);
+    const message = trySetKnob('hidden', parseHiddenText(typed));
+    setError(message === null ? null : `Hidden widths: a comma list of 1 to 8 widths, each a whole number from 1 to 8192 (you typed "${typed.slice(0, 40)}").`);
   };
   return (
-    <Field label="Hidden widths" help={FIELD_HELP.hidden}>
+    <Field label="Hidden widths" help={FIELD_HELP.hidden} error={error}>
       <input
         data-testid="knob-hidden"
         value={text}
         disabled={disabled}
-        aria-invalid={text.replace(/\s/g, '') !== hidden.join(',')}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => e.key === 'Enter' && commit()}
+        aria-invalid={error !== null}
+        onChange={(e) => {
+          setText(e.target.value);
+          apply(e.target.value);
+        }}
       />
     </Field>
+  );
+}
+
+/**
+ * A slider with its value shown: arrow keys step it, and every move applies at once (the store
+ * evaluates the latest value and drops stale ones).
+ */
+export function Slider({
+  testId,
+  label,
+  value,
+  min,
+  max,
+  step = 1,
+  hint,
+  disabled,
+  format = String,
+  onChange,
+}: {
+  testId: string;
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  step?: number;
+  hint?: ReactNode;
+  disabled?: boolean;
+  format?(value: number): string;
+  onChange(value: number): void;
+}) {
+  const id = useId();
+  return (
+    <div className="slider">
+      <div className="slider-head">
+        <label htmlFor={id}>{label}</label>
+        <output htmlFor={id} className="slider-value" data-testid={`${testId}-value`}>
+          {format(value)}
+        </output>
+      </div>
+      <input
+        id={id}
+        type="range"
+        data-testid={testId}
+        min={min}
+        max={max}
+        step={step}
+        value={value}
+        disabled={disabled}
+        aria-valuetext={format(value)}
+        onChange={(e) => onChange(Number(e.target.value))}
+      />
+      {hint && <div className="hint">{hint}</div>}
+    </div>
   );
 }

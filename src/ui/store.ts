@@ -17,8 +17,11 @@ export type Phase = 'starting' | 'loading' | 'ready' | 'training' | 'paused' | '
 
 /** Batch curves keep at most this many points; older ones are thinned so long runs stay fast to draw. */
 const MAX_CURVE_POINTS = 600;
-/** Quantization knobs settle for this long before the kept model is re-evaluated. */
-const PTQ_DEBOUNCE_MS = 150;
+/**
+ * The URL is rewritten at most this often while a slider moves (browsers throttle
+ * history.replaceState past ~100 calls in 10 s).
+ */
+const URL_SYNC_MS = 120;
 
 export interface CurvePoint {
   step: number;
@@ -55,6 +58,8 @@ export interface AppState {
   ptqError: string | null;
 
   setKnob<K extends ConfigKey>(key: K, value: unknown): void;
+  /** Like setKnob, but the caller shows the message (beside its knob): null when the value was taken. */
+  trySetKnob<K extends ConfigKey>(key: K, value: unknown): string | null;
   /** Several knobs at once (e.g. a preset's weights and activations); all or none are taken. */
   setKnobs(values: Partial<Record<ConfigKey, unknown>>): void;
   applyConfig(config: Config): void;
@@ -80,9 +85,13 @@ export interface AppState {
 let trainer: TrainerHandle | null = null;
 let trainerBackendChoice: Config['backend'] | null = null;
 
+let urlTimer: ReturnType<typeof setTimeout> | null = null;
 function syncUrl(config: Config) {
-  const url = `${location.pathname}?${encodeConfig(config)}${location.hash}`;
-  history.replaceState(history.state, '', url);
+  if (urlTimer) clearTimeout(urlTimer);
+  urlTimer = setTimeout(() => {
+    urlTimer = null;
+    history.replaceState(history.state, '', `${location.pathname}?${encodeConfig(config)}${location.hash}`);
+  }, URL_SYNC_MS);
 }
 
 function thin(points: CurvePoint[]): CurvePoint[] {
@@ -149,6 +158,8 @@ export const useStore = create<AppState>((set, get) => {
   let ptqTimer: ReturnType<typeof setTimeout> | null = null;
   /** The evaluation under way; a terminated worker never answers, so forgetting the model clears it. */
   let ptqInFlight: symbol | null = null;
+  /** Settles when the evaluation under way ends: weight charts wait for it, so the accuracy comes first. */
+  let ptqDone: Promise<unknown> = Promise.resolve();
 
   function forgetModel() {
     ptqInFlight = null;
@@ -163,12 +174,16 @@ export const useStore = create<AppState>((set, get) => {
     return !(key in ptqResults) && key !== quantKey(result.config);
   }
 
-  function schedulePtq(delay = PTQ_DEBOUNCE_MS) {
-    if (ptqTimer) clearTimeout(ptqTimer);
+  /**
+   * No debounce: while one evaluation runs, knob changes only move the target, and the setting
+   * showing when it ends is evaluated next (stale settings are never evaluated).
+   */
+  function schedulePtq() {
+    if (ptqTimer) return;
     ptqTimer = setTimeout(() => {
       ptqTimer = null;
       void runPtq();
-    }, delay);
+    }, 0);
   }
 
   async function runPtq() {
@@ -180,7 +195,9 @@ export const useStore = create<AppState>((set, get) => {
     ptqInFlight = token;
     set({ ptqRunning: true, ptqError: null });
     try {
-      const ptq = await handle.api.evaluatePtq(quantOfConfig(config));
+      const evaluation = handle.api.evaluatePtq(quantOfConfig(config));
+      ptqDone = evaluation.catch(() => undefined);
+      const ptq = await evaluation;
       if (trainer === handle && get().modelVersion === modelVersion) set({ ptqResults: { ...get().ptqResults, [key]: ptq } });
     } catch (error) {
       if (trainer === handle && get().modelVersion === modelVersion) set({ ptqError: error instanceof Error ? error.message : String(error) });
@@ -188,7 +205,7 @@ export const useStore = create<AppState>((set, get) => {
       if (ptqInFlight === token) {
         ptqInFlight = null;
         set({ ptqRunning: false });
-        if (ptqWanted() && !get().ptqError) schedulePtq(0);
+        if (ptqWanted() && !get().ptqError) schedulePtq();
       }
     }
   }
@@ -220,6 +237,13 @@ export const useStore = create<AppState>((set, get) => {
 
     setKnob(key, value) {
       get().setKnobs({ [key]: value });
+    },
+
+    trySetKnob(key, value) {
+      const update = validate(get().config, key, value);
+      if (!update.ok) return update.message;
+      get().applyConfig(update.config);
+      return null;
     },
 
     setKnobs(values) {
@@ -292,7 +316,7 @@ export const useStore = create<AppState>((set, get) => {
         const result = await handle.api.train(config, onEvent);
         if (trainer === handle) {
           set({ result, phase: result.status === 'done' ? 'done' : 'stopped', modelKept: true, ptqResults: {} });
-          schedulePtq(0);
+          schedulePtq();
         }
         return trainer === handle ? result : null;
       } catch (error) {
@@ -337,6 +361,10 @@ export const useStore = create<AppState>((set, get) => {
     async fetchWeightStats(layerIndex, scheme) {
       const handle = trainer;
       if (!handle || !get().modelKept) return null;
+      // The worker runs one call at a time: let a slider step's evaluation go first.
+      await new Promise((r) => setTimeout(r, 0));
+      await ptqDone;
+      if (trainer !== handle) return null;
       return handle.api.weightStats(layerIndex, scheme);
     },
   };

@@ -1,13 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
+import { openSection, waitReady } from './helpers';
 
-async function waitReady(page: Page) {
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
-}
-
+/** A typed knob applies without Enter. */
 async function setKnob(page: Page, name: string, value: string) {
-  const input = page.getByTestId(`knob-${name}`);
-  await input.fill(value);
-  await input.press('Enter');
+  await page.getByTestId(`knob-${name}`).fill(value);
 }
 
 test('Copy link reproduces the exact config in a new page, and knobs update the URL in place', async ({ page, context }) => {
@@ -17,17 +13,19 @@ test('Copy link reproduces the exact config in a new page, and knobs update the 
   await page.getByTestId('knob-model').selectOption('mlp');
   await setKnob(page, 'hidden', '64, 32');
   await setKnob(page, 'epochs', '4');
+  await openSection(page, 'training');
   await setKnob(page, 'lr', '0.0125');
   await page.getByTestId('knob-optimizer').selectOption('sgd');
   await setKnob(page, 'momentum', '0.8');
   await setKnob(page, 'initSeed', '42');
   await expect(page).toHaveURL(/hidden=64,32/);
+  await expect(page).toHaveURL(/initSeed=42/);
   expect(page.url()).toContain('epochs=4');
   expect(page.url()).toContain('lr=0.0125');
   expect(page.url()).toContain('v=1');
   // replaceState: no new history entries.
   expect(await page.evaluate(() => history.length)).toBe(historyLength);
-  await expect(page.getByTestId('param-count')).toHaveText(String(784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10));
+  await expect(page.getByTestId('param-count')).toHaveAttribute('data-count', String(784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10));
 
   await page.getByTestId('copy-link').click();
   await expect(page.getByTestId('copy-link')).toHaveText('Link copied');
@@ -39,6 +37,7 @@ test('Copy link reproduces the exact config in a new page, and knobs update the 
   await expect(other.getByTestId('knob-model')).toHaveValue('mlp');
   await expect(other.getByTestId('knob-hidden')).toHaveValue('64,32');
   await expect(other.getByTestId('knob-epochs')).toHaveValue('4');
+  await openSection(other, 'training');
   await expect(other.getByTestId('knob-lr')).toHaveValue('0.0125');
   await expect(other.getByTestId('knob-optimizer')).toHaveValue('sgd');
   await expect(other.getByTestId('knob-momentum')).toHaveValue('0.8');
@@ -57,14 +56,18 @@ test('bad URL values show messages naming them and the page still works', async 
   await expect(page.getByText('Ignored unknown URL key: foo.')).toBeVisible();
   await expect(page.getByTestId('knob-model')).toHaveValue('mlp1');
   await expect(page.getByTestId('knob-epochs')).toHaveValue('3');
+  await openSection(page, 'training');
   await expect(page.getByTestId('knob-batch')).toHaveValue('16');
-  await expect(page.getByTestId('param-count')).toHaveText('79510');
-  // A bad knob value typed by hand is refused with a message; the config keeps the old value.
+  await expect(page.getByTestId('param-count')).toHaveAttribute('data-count', '79510');
+  await expect(page.getByTestId('param-count')).toHaveText('79,510');
+  // A bad knob value typed by hand is refused with a plain message beside the knob; the config keeps the old value.
   await setKnob(page, 'epochs', '1000');
-  await expect(page.getByTestId('knob-error')).toHaveText('epochs="1000" is not valid (must be an integer from 1 to 100).');
+  const epochsField = page.locator('label.field', { has: page.getByTestId('knob-epochs') });
+  await expect(epochsField.getByTestId('knob-error')).toHaveText('Epochs must be a whole number from 1 to 100 (you typed "1000").');
   await expect(page).not.toHaveURL(/epochs=1000/);
   await setKnob(page, 'epochs', '1');
   await expect(page.getByTestId('knob-error')).toHaveCount(0);
+  await expect(page).toHaveURL(/epochs=1&/);
   await waitReady(page);
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('status')).toHaveText('done', { timeout: 120_000 });
@@ -76,7 +79,7 @@ test('the page stays responsive while the worker trains; pause, resume and stop 
   await waitReady(page);
   const baseline = await page.evaluate(async () => (await (window as any).__playground.workerMemory()).numTensors);
   await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('progress-text')).toContainText('samples/s', { timeout: 60_000 });
+  await expect(page.getByTestId('progress-text')).toContainText('images/s', { timeout: 60_000 });
 
   // Longest gap between 10 ms timers on the main thread over 3 s of training.
   const maxGap = await page.evaluate(async () => {
@@ -123,6 +126,7 @@ test('a manual backend choice is honoured and shown', async ({ page }) => {
   await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
   await expect(page.getByTestId('result-details')).toContainText('on wasm');
   // Switching the backend in the page restarts the worker on the new backend.
+  await openSection(page, 'training');
   await page.getByTestId('knob-backend').selectOption('cpu');
   await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
   await expect(page).toHaveURL(/backend=cpu/);
@@ -130,7 +134,7 @@ test('a manual backend choice is honoured and shown', async ({ page }) => {
 
 test('a model too big for the backend is flagged before training, with the reason', async ({ page }) => {
   await page.goto('/?model=mlp&hidden=4096,4096,4096&trainSize=60000');
-  await expect(page.getByTestId('param-count')).toHaveText('36818954');
+  await expect(page.getByTestId('param-count')).toHaveAttribute('data-count', '36818954');
   await waitReady(page);
   const warning = page.getByTestId('training-warning');
   await expect(warning).toContainText('36,818,954 parameters');

@@ -8,7 +8,7 @@ test('trains mlp1 on WebGPU from a URL and reaches a test accuracy above 80%', a
   await page.goto('/?model=mlp1&trainSize=2000&testSize=1000&epochs=1');
   await expect(page.getByTestId('backend')).toHaveText('webgpu', { timeout: 90_000 });
   await expect(page.getByTestId('backend-adapter')).toContainText('SwiftShader');
-  await expect(page.getByTestId('param-count')).toHaveText('79510');
+  await expect(page.getByTestId('param-count')).toHaveAttribute('data-count', '79510');
   await waitReady(page);
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('status')).toContainText('done', { timeout: 150_000 });
@@ -16,5 +16,6 @@ test('trains mlp1 on WebGPU from a URL and reaches a test accuracy above 80%', a
   expect(accuracy).toBeGreaterThan(80);
   expect(accuracy).toBeLessThanOrEqual(100);
   await expect(page.getByTestId('result-details')).toContainText('1,000 test images');
+  await page.getByTestId('view-curves').click();
   await expect(page.getByTestId('loss-chart')).toBeVisible();
 });

@@ -1,3 +1,4 @@
+import { openSection } from './helpers';
 import { expect, test } from '@playwright/test';
 
 test('a LightNN-1 mlp1 trained in the page runs on the WebGPU kernels with matching accuracy', async ({ page }) => {
@@ -8,6 +9,7 @@ test('a LightNN-1 mlp1 trained in the page runs on the WebGPU kernels with match
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('status')).toHaveText('done', { timeout: 150_000 });
 
+  await openSection(page, 'kernels');
   await page.getByTestId('run-kernels').click();
   await expect(page.getByTestId('kernel-report')).toBeVisible({ timeout: 120_000 });
   const kernel = Number(await page.getByTestId('kernel-accuracy').textContent());
@@ -36,6 +38,7 @@ test('a model the kernels cannot run is refused with a message', async ({ page }
   await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await openSection(page, 'kernels');
   await page.getByTestId('run-kernels').click();
   await expect(page.getByTestId('kernel-error')).toContainText('cannot run on the integer kernels', { timeout: 60_000 });
   await expect(page.getByTestId('kernel-error')).toContainText('float32');
@@ -47,6 +50,7 @@ test('a trained lenet runs on the WebGPU conv, pool and dense kernels', async ({
   await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('status')).toHaveText('done', { timeout: 150_000 });
+  await openSection(page, 'kernels');
   await page.getByTestId('run-kernels').click();
   await expect(page.getByTestId('kernel-report')).toBeVisible({ timeout: 150_000 });
   const kernel = Number(await page.getByTestId('kernel-accuracy').textContent());

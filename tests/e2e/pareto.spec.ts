@@ -4,9 +4,7 @@ import { expect, test, type Page } from '@playwright/test';
 /** Screenshots for docs/ are written only when asked: SCREENSHOTS=1 npx playwright test ... */
 const SCREENSHOTS = !!process.env.SCREENSHOTS;
 
-async function waitReady(page: Page) {
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
-}
+import { freshQuantized, openSection, pickFormat, waitReady } from './helpers';
 
 async function typeKnob(page: Page, testId: string, value: string) {
   await page.getByTestId(testId).fill(value);
@@ -18,6 +16,7 @@ const resetWorker = (page: Page) => page.evaluate(async () => (await (window as 
 
 test('the energy panel follows the knobs; an edited table number changes energy and chart and goes to the URL', async ({ page }) => {
   await page.goto('/?model=mlp1&backend=wasm');
+  await openSection(page, 'energy');
   await expect(page.getByTestId('energy-layer-chart')).toBeVisible();
   await expect(page.getByTestId('energy-weight-memory')).toHaveText('SRAM');
   await expect(page.getByTestId('energy-shift-convention')).toHaveText('shift = adder');
@@ -45,8 +44,9 @@ test('the energy panel follows the knobs; an edited table number changes energy 
   await expect(page.getByTestId('energy-shift-convention')).toHaveText('Aladdin ratio');
   expect(paperBefore).not.toBeNull();
 
-  // A link carries the table.
+  // A link carries the table (and the open section, in the hash).
   await page.reload();
+  await expect(page.getByTestId('section-tab-energy')).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('energy-input-sramPJPer64Bit')).toHaveValue('100');
 
   // A value the scaling laws cannot use is refused with the validator's message.
@@ -71,14 +71,15 @@ test('clicking a Pareto point restores its config in the knobs and the URL; the 
   await expect(page).toHaveURL(/sweep=lightnnK:1-4;mode=ptq/);
 
   // The sweep varies the weights of the current config (now with BinaryNet's sign activations).
+  await openSection(page, 'experiments');
   await page.getByTestId('sweep-run').click();
   await expect(page.getByTestId('sweep-status')).toHaveText('done', { timeout: 120_000 });
   const points = page.locator('[data-testid="pareto-point"], [data-testid="pareto-front-marker"]');
   await expect(points).toHaveCount(5); // the float model and four LightNN cells
   const lightnn3 = await page.evaluate(() => (window as any).__playground.records.getState().records.find((r: any) => r.label.startsWith('LightNN-3')).id as string);
   await page.locator(`[data-record-id="${lightnn3}"]`).click();
-  await expect(page.getByTestId('knob-weights')).toHaveValue('lightnn');
-  await expect(page.getByTestId('knob-weights-k')).toHaveValue('3');
+  await expect(page.getByTestId('knob-weights')).toHaveAttribute('data-value', 'lightnn');
+  await expect(page.getByTestId('knob-slider-lightnnK')).toHaveValue('3');
   await expect(page.getByTestId('knob-activations')).toHaveValue('sign');
   await expect(page).toHaveURL(/weights=lightnn:k=3&activations=sign&/);
   // The current configuration is drawn where that point is (the kept float model's PTQ).
@@ -86,6 +87,7 @@ test('clicking a Pareto point restores its config in the knobs and the URL; the 
   // That live PTQ evaluation is a record of its own.
   await expect(points).toHaveCount(6);
 
+  await page.getByText('Chart options').click();
   const svgDownload = page.waitForEvent('download');
   await page.getByTestId('pareto-export-svg').click();
   const svg = await svgDownload;
@@ -115,8 +117,8 @@ test('records persist across a reload (IndexedDB), export as CSV, and clear', as
   await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
   await expect(page.getByTestId('records-count')).toHaveText('1');
   // A PTQ evaluation of the kept model is a record too.
-  await page.getByTestId('knob-weights').selectOption('fixed');
-  await expect(page.getByTestId('ptq-accuracy')).toBeVisible({ timeout: 20_000 });
+  await pickFormat(page, 'fixed');
+  await freshQuantized(page);
   await expect(page.getByTestId('records-count')).toHaveText('2');
 
   await page.reload();
@@ -140,6 +142,7 @@ test('records persist across a reload (IndexedDB), export as CSV, and clear', as
 test('seed 003 (1-hidden) preset: seven QAT models beside the paper table, the front marked', async ({ page }) => {
   await page.goto('/?model=mlp1&trainSize=1000&testSize=300&epochs=1&backend=wasm');
   await waitReady(page);
+  await openSection(page, 'experiments');
   await page.getByTestId('sweep-preset-seed003-mlp1').click();
   await expect(page).toHaveURL(/sweep=preset:all;mode=qat/);
   await expect(page.getByTestId('sweep-status')).toHaveText('done', { timeout: 170_000 });
@@ -154,6 +157,7 @@ test('seed 003 (1-hidden) preset: seven QAT models beside the paper table, the f
   const binaryNet = await page.evaluate(() => (window as any).__playground.records.getState().records.find((r: any) => r.label.startsWith('BinaryNet')).id as string);
   await expect(page.locator(`[data-record-id="${binaryNet}"]`)).toHaveAttribute('data-testid', 'pareto-front-marker');
   if (SCREENSHOTS) {
+    await page.getByText('Chart options').click();
     await page.getByTestId('pareto-y-axis').selectOption('error');
     await page.getByTestId('pareto-panel').screenshot({ path: 'docs/screenshots/seed003-front.png' });
   }

@@ -3,16 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 /** Screenshots for docs/ are written only when asked: SCREENSHOTS=1 npx playwright test ... */
 const SCREENSHOTS = !!process.env.SCREENSHOTS;
 
-async function waitReady(page: Page) {
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
-}
-
-const workerTensors = (page: Page) => page.evaluate(async () => (await (window as any).__playground.workerMemory()).numTensors as number);
-const resetWorker = (page: Page) => page.evaluate(async () => (await (window as any).__playground.resetWorker()).numTensors as number);
-async function typeKnob(page: Page, testId: string, value: string) {
-  await page.getByTestId(testId).fill(value);
-  await page.getByTestId(testId).press('Enter');
-}
+import { openSection, pickFormat, resetWorker, setSlider, waitReady, workerTensors } from './helpers';
 
 const filledCells = (page: Page) => page.locator('[data-testid="heatmap-cell"][data-filled="true"]');
 
@@ -23,6 +14,7 @@ test('seed 000 preset: 56 PTQ cells fill the heatmap, the front is drawn, the ti
   await waitReady(page);
   const baseline = await workerTensors(page);
 
+  await openSection(page, 'experiments');
   await page.getByTestId('sweep-preset-seed000').click();
   await expect(page).toHaveURL(/sweep=weightBits:2-8,inputBits:1-8;mode=ptq/);
   await expect(page.getByTestId('sweep-status')).toHaveText('done', { timeout: 150_000 });
@@ -54,12 +46,12 @@ test('seed 000 preset: 56 PTQ cells fill the heatmap, the front is drawn, the ti
   if (SCREENSHOTS) await page.getByTestId('sweep-panel').screenshot({ path: 'docs/screenshots/seed000-heatmap.png' });
 
   // A cell's number is the live PTQ of the same setting (evaluatePtq), to the last digit shown.
-  await page.getByTestId('knob-weights').selectOption('fixed');
-  await typeKnob(page, 'knob-weights-bits', '3');
-  await typeKnob(page, 'knob-inputBits', '2');
+  await pickFormat(page, 'fixed');
+  await setSlider(page, 'weightBits', 3);
+  await setSlider(page, 'inputBits', 2);
   await expect(page.getByTestId('ptq-setting')).toContainText('fixed 3-bit, 2-bit inputs', { timeout: 20_000 });
   const cell = await page.evaluate(() => (window as any).__playground.sweep.getState().results[9] as number);
-  await expect(page.getByTestId('ptq-accuracy')).toHaveText((cell * 100).toFixed(2));
+  await expect(page.getByTestId('quantized-accuracy')).toHaveText((cell * 100).toFixed(2));
   // The current configuration is on the chart, at that accuracy.
   await expect(page.getByTestId('pareto-current-point')).toHaveAttribute('data-accuracy', String(cell));
 
@@ -78,6 +70,7 @@ test('cancel mid-way: status says cancelled, partial results stay, Train works, 
   await page.goto('/?model=mlp1&trainSize=4000&testSize=300&epochs=1&backend=wasm&sweep=weightBits:2-8;mode=qat');
   await waitReady(page);
   const baseline = await workerTensors(page);
+  await openSection(page, 'experiments');
   await expect(page.getByTestId('sweep-axis-0-knob')).toHaveValue('weightBits');
   await expect(page.getByTestId('sweep-mode')).toHaveValue('qat');
 
@@ -85,7 +78,7 @@ test('cancel mid-way: status says cancelled, partial results stay, Train works, 
   await expect(page.getByTestId('sweep-status')).toHaveText('running');
   // While it runs, Train and the network knobs wait.
   await expect(page.getByTestId('train-button')).toBeDisabled();
-  await expect(page.getByTestId('knob-backend')).toBeDisabled();
+  await expect(page.getByTestId('knob-model')).toBeDisabled();
   await expect.poll(() => filledCells(page).count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
   await expect(page.getByTestId('sweep-progress-text')).toContainText('ETA');
   await page.getByTestId('sweep-cancel').click();
@@ -107,6 +100,7 @@ test('cancel mid-way: status says cancelled, partial results stay, Train works, 
 
 test('a sweep defined in the editor goes to the URL; a bad one is refused with a message', async ({ page }) => {
   await page.goto('/?model=mlp1&backend=wasm');
+  await openSection(page, 'experiments');
   // The editor starts from seed 000's grid (weight bits x input bits).
   await expect(page.getByTestId('sweep-axis-1-knob')).toHaveValue('inputBits');
   await page.getByTestId('sweep-axis-0-knob').selectOption('lightnnK');
@@ -121,8 +115,9 @@ test('a sweep defined in the editor goes to the URL; a bad one is refused with a
   await page.getByTestId('sweep-axis-1-values').press('Enter');
   await expect(page.getByTestId('sweep-definition-error')).toContainText('inputBits: values must be integers from 1 to 8');
   await expect(page).toHaveURL(/sweep=lightnnK:1-4,inputBits:2_4_8;mode=ptq/);
-  // A link carries the definition, not the results.
+  // A link carries the definition, not the results (and the open section, in the hash).
   await page.reload();
+  await expect(page.getByTestId('section-tab-experiments')).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('sweep-axis-1-values')).toHaveValue('2, 4, 8');
   await expect(page.getByTestId('sweep-status')).toHaveText('idle');
 });

@@ -1,192 +1,342 @@
 /**
  * Accuracy (or error) against a cost: every evaluated configuration, the Pareto-optimal ones as red
- * triangles joined by a staircase (as seed 003 marks them), seed 003's paper points, and the current
- * configuration, which moves with the knobs. Clicking a point restores its configuration.
+ * triangles joined by a staircase (as seed 003 marks them) drawn on top, seed 003's paper points
+ * with their names, and the current configuration, which moves with the knobs.
+ *
+ * recharts draws the axes and the grid; the marks are our own SVG layers placed with recharts'
+ * scale hooks, because a recharts Scatter re-renders (and hit-tests) every mark on every change:
+ * with hundreds of records that took most of a second per knob move. Here the records layer is
+ * memoized and only the current-point layer follows the knobs.
  */
-import type { ReactElement } from 'react';
-import { CartesianGrid, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { COST_AXES, frontStaircase, wantsLogScale, type ChartPoint, type CostAxis, type RecordSource } from '../../core/runRecord';
-import { formatArea, formatEnergy, formatPercent, formatStorage, formatTick } from '../format';
-import type { ParetoData } from './useParetoData';
+import { memo, useMemo, type KeyboardEvent } from 'react';
+import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, XAxis, YAxis, usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
+import { COST_AXES, frontStaircase, type ChartPoint, type CostAxis, type RecordSource } from '../../core/runRecord';
+import { formatTick } from '../format';
 import type { LegendEntry } from './chartExport';
+import { useCurrentPoint, useParetoRecords } from './useParetoData';
 
 export type AccuracyAxis = 'accuracy' | 'error';
 
 export const SOURCE_COLOURS: Record<RecordSource, string> = {
-  train: '#2563eb',
+  train: '#1d4ed8',
   ptq: '#7c3aed',
-  sweep: '#0d9488',
+  sweep: '#0f766e',
   paper: '#111827',
 };
 const FRONT_COLOUR = '#dc2626';
-const CURRENT_COLOUR = '#ea580c';
+const CURRENT_COLOUR = '#c2410c';
 
 export const LEGEND: LegendEntry[] = [
-  { label: 'training run', colour: SOURCE_COLOURS.train },
-  { label: 'PTQ evaluation', colour: SOURCE_COLOURS.ptq },
-  { label: 'sweep cell', colour: SOURCE_COLOURS.sweep },
-  { label: 'Pareto-optimal (▲)', colour: FRONT_COLOUR },
-  { label: 'seed 003 paper (◇)', colour: SOURCE_COLOURS.paper },
-  { label: 'current config (◎)', colour: CURRENT_COLOUR },
+  { label: 'trained', colour: SOURCE_COLOURS.train },
+  { label: 'quantized after training', colour: SOURCE_COLOURS.ptq },
+  { label: 'sweep', colour: SOURCE_COLOURS.sweep },
+  { label: 'Pareto-optimal ▲', colour: FRONT_COLOUR },
+  { label: 'paper ◇', colour: SOURCE_COLOURS.paper },
+  { label: 'now ◎', colour: CURRENT_COLOUR },
 ];
 
-interface Datum {
-  x: number;
-  y: number;
-  point: ChartPoint | null;
-}
-
-interface ShapeProps {
-  cx?: number;
-  cy?: number;
-  payload?: Datum;
-}
-
-function yOf(accuracy: number, yAxis: AccuracyAxis): number {
+export function yOf(accuracy: number, yAxis: AccuracyAxis): number {
   return yAxis === 'accuracy' ? accuracy * 100 : (1 - accuracy) * 100;
 }
 
-/** Powers of ten covering the values, for a log axis. */
-function logDomain(values: number[]): { domain: [number, number]; ticks: number[] } {
-  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
-  const lo = Math.floor(Math.log10(Math.min(...positive)));
-  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...positive))));
-  const ticks = Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
-  return { domain: [10 ** lo, 10 ** hi], ticks };
+/** Powers of ten covering the values, for a log axis: the domain moves only when a value crosses a decade. */
+export function logDomain(values: readonly number[]): { domain: [number, number]; ticks: number[] } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v > 0 && Number.isFinite(v)) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  const a = Math.floor(Math.log10(lo));
+  const b = Math.max(a + 1, Math.ceil(Math.log10(hi)));
+  const ticks = Array.from({ length: b - a + 1 }, (_, i) => 10 ** (a + i));
+  return { domain: [10 ** a, 10 ** b], ticks };
+}
+
+/** [0, a round number above the largest value], with four or five round ticks. */
+export function linearDomain(values: readonly number[]): { domain: [number, number]; ticks: number[] } {
+  let hi = 0;
+  for (const v of values) if (Number.isFinite(v) && v > hi) hi = v;
+  if (hi <= 0) hi = 1;
+  const magnitude = 10 ** Math.floor(Math.log10(hi));
+  const step = [0.2, 0.25, 0.5, 1, 2, 2.5, 5].map((m) => m * magnitude).find((s) => hi / s <= 5) ?? magnitude * 10;
+  const top = Math.ceil(hi / step) * step;
+  const ticks: number[] = [];
+  for (let t = 0; t <= top + step / 2; t += step) ticks.push(Number(t.toPrecision(12)));
+  return { domain: [0, top], ticks };
 }
 
 /** A y range in whole 5 % steps around the values, with ticks every 5 or 10 %. */
-function yScale(values: number[], yAxis: AccuracyAxis): { domain: [number, number]; ticks: number[] } {
+export function yScale(values: readonly number[], yAxis: AccuracyAxis): { domain: [number, number]; ticks: number[] } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (Number.isFinite(v)) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
   let domain: [number, number];
-  if (values.length === 0) domain = yAxis === 'accuracy' ? [80, 100] : [0, 20];
-  else if (yAxis === 'accuracy') domain = [Math.max(0, Math.floor((Math.min(...values) - 1) / 5) * 5), 100];
-  else domain = [0, Math.min(100, Math.ceil((Math.max(...values) + 1) / 5) * 5)];
+  if (lo > hi) domain = yAxis === 'accuracy' ? [80, 100] : [0, 20];
+  else if (yAxis === 'accuracy') domain = [Math.max(0, Math.floor((lo - 1) / 5) * 5), 100];
+  else domain = [0, Math.min(100, Math.ceil((hi + 1) / 5) * 5)];
   const step = domain[1] - domain[0] > 40 ? 10 : 5;
   const ticks: number[] = [];
   for (let t = domain[0]; t <= domain[1] + 1e-9; t += step) ticks.push(t);
   return { domain, ticks };
 }
 
-export function ParetoChart({
-  data,
+export interface LabelBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Places a label beside each marker without covering another label or running out of the plot:
+ * tries right-above, right-below, left-above, left-below, then further out, and takes the first
+ * free spot (greedy, left to right). Returns each label's text anchor position and alignment.
+ */
+export function placeLabels(
+  marks: readonly { x: number; y: number; width: number }[],
+  plot: { left: number; right: number; top: number; bottom: number },
+  height = 13,
+): { x: number; y: number; anchor: 'start' | 'end' }[] {
+  const placed: LabelBox[] = [];
+  const overlaps = (a: LabelBox, b: LabelBox) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const order = marks.map((_, i) => i).sort((a, b) => marks[a].x - marks[b].x);
+  const out: { x: number; y: number; anchor: 'start' | 'end' }[] = new Array(marks.length);
+  for (const i of order) {
+    const m = marks[i];
+    const candidates: { x: number; y: number; anchor: 'start' | 'end' }[] = [];
+    for (const lift of [0, 1, 2]) {
+      const up = m.y - 8 - lift * height;
+      const down = m.y + 4 + height + lift * height;
+      candidates.push({ x: m.x + 9, y: up, anchor: 'start' }, { x: m.x + 9, y: down, anchor: 'start' }, { x: m.x - 9, y: up, anchor: 'end' }, { x: m.x - 9, y: down, anchor: 'end' });
+    }
+    const box = (c: { x: number; y: number; anchor: 'start' | 'end' }): LabelBox => ({ x: c.anchor === 'start' ? c.x : c.x - m.width, y: c.y - height + 2, width: m.width, height });
+    const inside = (b: LabelBox) => b.x >= plot.left && b.x + b.width <= plot.right && b.y >= plot.top && b.y + b.height <= plot.bottom;
+    const free = candidates.find((c) => inside(box(c)) && !placed.some((p) => overlaps(p, box(c)))) ?? candidates.find((c) => inside(box(c))) ?? candidates[0];
+    placed.push(box(free));
+    out[i] = free;
+  }
+  return out;
+}
+
+export interface Axes {
+  x: { domain: [number, number]; ticks: number[]; log: boolean };
+  y: { domain: [number, number]; ticks: number[] };
+}
+
+export interface PointEvents {
+  onPick(point: ChartPoint): void;
+  /** Hover or focus on a mark (null when it ends); x, y in chart pixels. */
+  onHover(target: { point: ChartPoint; x: number; y: number; optimal: boolean } | null): void;
+}
+
+export interface RecordsFilter {
+  thisNetworkOnly: boolean;
+  showPaper: boolean;
+}
+
+function Chart({
+  filter,
+  axes,
   axis,
   yAxis,
-  onPick,
+  height,
+  events,
 }: {
-  data: ParetoData;
+  filter: RecordsFilter;
+  axes: Axes;
   axis: CostAxis;
   yAxis: AccuracyAxis;
-  onPick(point: ChartPoint): void;
+  height: number;
+  events: PointEvents;
 }) {
-  const frontSet = new Set(data.front);
-  const toDatum = (point: ChartPoint): Datum => ({ x: point.cost, y: yOf(point.accuracy, yAxis), point });
-  const others = data.points.filter((_, i) => !frontSet.has(i)).map(toDatum);
-  const front = data.front.map((i) => toDatum(data.points[i]));
-  const staircase: Datum[] = frontStaircase(data.front.map((i) => data.points[i])).map((p) => ({ x: p.cost, y: yOf(p.accuracy, yAxis), point: null }));
-  const paper = data.paper.map(toDatum);
-  const current = data.current;
-  const currentDatum: Datum[] =
-    current.accuracy !== null && Number.isFinite(current.cost) ? [{ x: current.cost, y: yOf(current.accuracy, yAxis), point: null }] : [];
-
-  const xs = [...data.points, ...data.paper].map((p) => p.cost).concat(Number.isFinite(current.cost) ? [current.cost] : []);
-  const log = wantsLogScale(xs);
-  const ys = [...others, ...front, ...paper, ...currentDatum].map((d) => d.y);
   const { label, unit } = COST_AXES[axis];
-  const xAxisProps = log
-    ? { scale: 'log' as const, ...logDomain(xs) }
-    : { scale: 'linear' as const, domain: [0, 'auto'] as [number, 'auto'] };
-
-  const pickable = (testId: string, render: (cx: number, cy: number, point: ChartPoint) => ReactElement) =>
-    function Shape(props: ShapeProps) {
-      const { cx, cy, payload } = props;
-      if (cx === undefined || cy === undefined || !payload?.point) return <g />;
-      const point = payload.point;
-      return (
-        <g
-          data-testid={testId}
-          data-record-id={point.record.id}
-          data-cost={point.cost}
-          data-accuracy={point.accuracy}
-          className="pareto-clickable"
-          onClick={() => onPick(point)}
-        >
-          {render(cx, cy, point)}
-        </g>
-      );
-    };
-
-  const RunMarker = pickable('pareto-point', (cx, cy, point) => (
-    <circle cx={cx} cy={cy} r={6} fill={SOURCE_COLOURS[point.record.source]} fillOpacity={0.75} stroke="white" strokeWidth={1} />
-  ));
-  const FrontMarker = pickable('pareto-front-marker', (cx, cy) => (
-    <path d={`M ${cx} ${cy - 9} L ${cx + 8} ${cy + 6} L ${cx - 8} ${cy + 6} Z`} fill={FRONT_COLOUR} stroke="white" strokeWidth={1} />
-  ));
-  const PaperMarker = pickable('pareto-paper-point', (cx, cy) => (
-    <path d={`M ${cx} ${cy - 8} L ${cx + 8} ${cy} L ${cx} ${cy + 8} L ${cx - 8} ${cy} Z`} fill="white" stroke={SOURCE_COLOURS.paper} strokeWidth={2} />
-  ));
-  const CurrentMarker = (props: ShapeProps) =>
-    props.cx === undefined || props.cy === undefined ? (
-      <g />
-    ) : (
-      <g data-testid="pareto-current-point" data-cost={current.cost} data-accuracy={current.accuracy ?? ''}>
-        <circle cx={props.cx} cy={props.cy} r={13} fill="none" stroke={CURRENT_COLOUR} strokeWidth={3} />
-        <circle cx={props.cx} cy={props.cy} r={4} fill={CURRENT_COLOUR} />
-      </g>
-    );
-  const noMarker = () => <g />;
-
+  // One invisible series at the domain's corners gives recharts its axes.
+  const corners = useMemo(
+    () => [
+      { x: axes.x.domain[0], y: axes.y.domain[0] },
+      { x: axes.x.domain[1], y: axes.y.domain[1] },
+    ],
+    [axes],
+  );
   return (
-    <ResponsiveContainer width="100%" height={440}>
-      <ScatterChart margin={{ top: 12, right: 24, bottom: 28, left: 12 }}>
+    <ResponsiveContainer width="100%" height={height}>
+      <ScatterChart margin={{ top: 14, right: 22, bottom: 26, left: 6 }} accessibilityLayer={false}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis
           type="number"
           dataKey="x"
-          name={label}
-          {...xAxisProps}
+          scale={axes.x.log ? 'log' : 'linear'}
+          domain={axes.x.domain}
+          ticks={axes.x.ticks}
           allowDataOverflow
           tickFormatter={formatTick}
-          label={{ value: `${label} (${unit})${log ? ', log scale' : ''}`, position: 'insideBottom', offset: -16 }}
+          tick={{ fontSize: 13 }}
+          label={{ value: `${label} (${unit})${axes.x.log ? ', log scale' : ''}`, position: 'insideBottom', offset: -14, fontSize: 13 }}
         />
         <YAxis
           type="number"
           dataKey="y"
-          {...yScale(ys, yAxis)}
-          width={64}
+          domain={axes.y.domain}
+          ticks={axes.y.ticks}
+          allowDataOverflow
+          width={58}
+          tick={{ fontSize: 13 }}
           tickFormatter={(v: number) => `${v}%`}
-          label={{ value: yAxis === 'accuracy' ? 'test accuracy' : 'test error', angle: -90, position: 'insideLeft', offset: 4 }}
+          label={{ value: yAxis === 'accuracy' ? 'test accuracy' : 'test error', angle: -90, position: 'insideLeft', offset: 6, fontSize: 13 }}
         />
-        <Tooltip content={<PointTooltip yAxis={yAxis} />} isAnimationActive={false} />
-        <Scatter name="runs" data={others} shape={RunMarker} activeShape={RunMarker} isAnimationActive={false} />
-        <Scatter name="front line" data={staircase} shape={noMarker} activeShape={noMarker} line={{ stroke: FRONT_COLOUR, strokeWidth: 2 }} lineJointType="linear" tooltipType="none" isAnimationActive={false} />
-        <Scatter name="Pareto-optimal" data={front} shape={FrontMarker} activeShape={FrontMarker} isAnimationActive={false} />
-        <Scatter name="paper" data={paper} shape={PaperMarker} activeShape={PaperMarker} isAnimationActive={false} />
-        <Scatter name="current" data={currentDatum} shape={CurrentMarker} activeShape={CurrentMarker} tooltipType="none" isAnimationActive={false} />
-        {current.accuracy === null && Number.isFinite(current.cost) && (
-          <ReferenceLine x={current.cost} stroke={CURRENT_COLOUR} strokeWidth={2} strokeDasharray="6 4" label={{ value: 'current config (not tested)', position: 'insideTopRight', fill: CURRENT_COLOUR }} />
-        )}
+        <Scatter data={corners} shape={() => <g />} isAnimationActive={false} legendType="none" tooltipType="none" />
+        <RecordsLayer filter={filter} axis={axis} yAxis={yAxis} events={events} />
+        <CurrentLayer axis={axis} yAxis={yAxis} />
       </ScatterChart>
     </ResponsiveContainer>
   );
 }
 
-function PointTooltip({ active, payload, yAxis }: { active?: boolean; payload?: readonly { payload?: Datum }[]; yAxis: AccuracyAxis }) {
-  const datum = payload?.[0]?.payload;
-  if (!active || !datum?.point) return null;
-  const { record } = datum.point;
+/**
+ * Re-renders (axes, grid and all) only when the axes' domains, the axis choice or the size change;
+ * a new record re-renders the records layer alone, a knob the current-point layer alone.
+ */
+export const ParetoChart = memo(Chart);
+
+function pointLabel(point: ChartPoint, yAxis: AccuracyAxis, optimal: boolean): string {
+  const value = yAxis === 'accuracy' ? `accuracy ${(point.accuracy * 100).toFixed(2)}%` : `error ${((1 - point.accuracy) * 100).toFixed(2)}%`;
+  return `${point.record.label}: ${value}, ${formatTick(point.cost)}${optimal ? ', Pareto-optimal' : ''}`;
+}
+
+const RecordsLayer = memo(function RecordsLayer({ filter, axis, yAxis, events }: { filter: RecordsFilter; axis: CostAxis; yAxis: AccuracyAxis; events: PointEvents }) {
+  const records = useParetoRecords(axis, filter.thisNetworkOnly, filter.showPaper);
+  const xScale = useXAxisScale();
+  const yScaleFn = useYAxisScale();
+  const plot = usePlotArea();
+  if (!xScale || !yScaleFn || !plot) return null;
+  const place = (p: { cost: number; accuracy: number }) => ({ x: xScale(p.cost) ?? NaN, y: yScaleFn(yOf(p.accuracy, yAxis)) ?? NaN });
+  const paperNames = records.paper.map((point) => point.record.label.replace(/ \(paper\)$/, ''));
+  const labels = placeLabels(
+    records.paper.map((point, i) => ({ ...place(point), width: paperNames[i].length * 6.8 })),
+    { left: plot.x, right: plot.x + plot.width, top: plot.y, bottom: plot.y + plot.height },
+  );
+  const frontSet = new Set(records.front);
+  const staircase = frontStaircase(records.front.map((i) => records.points[i])).map(place);
+  const path = staircase.map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(' ');
+
+  const handlers = (point: ChartPoint, x: number, y: number, optimal: boolean) => ({
+    onClick: () => events.onPick(point),
+    onKeyDown: (e: KeyboardEvent) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        events.onPick(point);
+      }
+    },
+    onMouseEnter: () => events.onHover({ point, x, y, optimal }),
+    onMouseLeave: () => events.onHover(null),
+    onFocus: () => events.onHover({ point, x, y, optimal }),
+    onBlur: () => events.onHover(null),
+  });
+
   return (
-    <div className="chart-tooltip" data-testid="pareto-tooltip">
-      <strong>{record.label}</strong>
-      <div className="muted small">
-        {record.source === 'paper' ? "seed 003's reported test error, our cost model" : `${record.source}${record.testSize ? ` · ${record.testSize.toLocaleString('en-US')} test images` : ''}`}
-      </div>
-      <div>
-        {yAxis === 'accuracy' ? `accuracy ${formatPercent(record.accuracy)}` : `error ${formatPercent(1 - record.accuracy)}`} · {formatEnergy(record.energyPJ)} ·{' '}
-        {formatStorage(record.storageBits)} · {formatArea(record.areaUm2)}
-        {record.kernelMs !== undefined ? ` · kernel ${record.kernelMs.toFixed(3)} ms` : ''}
-      </div>
-      <div className="mono small tooltip-config">{record.config}</div>
-      <div className="muted small">Click to restore this configuration.</div>
-    </div>
+    <g className="pareto-marks">
+      {records.points.map((point, i) => {
+        if (frontSet.has(i)) return null;
+        const { x, y } = place(point);
+        if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
+        return (
+          <g
+            key={point.record.id}
+            data-testid="pareto-point"
+            data-record-id={point.record.id}
+            data-cost={point.cost}
+            data-accuracy={point.accuracy}
+            className="pareto-clickable"
+            {...handlers(point, x, y, false)}
+          >
+            <circle cx={x} cy={y} r={5.5} fill={SOURCE_COLOURS[point.record.source]} fillOpacity={0.55} stroke="white" strokeWidth={1} />
+          </g>
+        );
+      })}
+      {records.paper.map((point, i) => {
+        const { x, y } = place(point);
+        if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
+        const name = paperNames[i];
+        const label = labels[i];
+        return (
+          <g
+            key={point.record.id}
+            data-testid="pareto-paper-point"
+            data-record-id={point.record.id}
+            data-cost={point.cost}
+            data-accuracy={point.accuracy}
+            className="pareto-clickable"
+            tabIndex={0}
+            role="button"
+            aria-label={`Paper: ${pointLabel(point, yAxis, false)}`}
+            {...handlers(point, x, y, false)}
+          >
+            <path d={`M ${x} ${y - 7} L ${x + 7} ${y} L ${x} ${y + 7} L ${x - 7} ${y} Z`} fill="white" stroke={SOURCE_COLOURS.paper} strokeWidth={2} />
+            <text x={label.x} y={label.y} textAnchor={label.anchor} className="paper-label">
+              {name}
+            </text>
+          </g>
+        );
+      })}
+      {path && <path d={path} fill="none" stroke={FRONT_COLOUR} strokeWidth={2} pointerEvents="none" />}
+      {records.front.map((i) => {
+        const point = records.points[i];
+        const { x, y } = place(point);
+        if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
+        return (
+          <g
+            key={point.record.id}
+            data-testid="pareto-front-marker"
+            data-record-id={point.record.id}
+            data-cost={point.cost}
+            data-accuracy={point.accuracy}
+            className="pareto-clickable"
+            tabIndex={0}
+            role="button"
+            aria-label={pointLabel(point, yAxis, true)}
+            {...handlers(point, x, y, true)}
+          >
+            <path d={`M ${x} ${y - 9} L ${x + 8} ${y + 6} L ${x - 8} ${y + 6} Z`} fill={FRONT_COLOUR} stroke="white" strokeWidth={1} />
+          </g>
+        );
+      })}
+    </g>
+  );
+});
+
+/** The moving point: subscribes to the store itself, so a knob re-renders this layer alone. */
+function CurrentLayer({ axis, yAxis }: { axis: CostAxis; yAxis: AccuracyAxis }) {
+  const current = useCurrentPoint(axis);
+  const xScale = useXAxisScale();
+  const yScaleFn = useYAxisScale();
+  if (!xScale || !yScaleFn || !Number.isFinite(current.cost)) return null;
+  const x = xScale(current.cost);
+  if (x === undefined || !Number.isFinite(x)) return null;
+  if (current.accuracy === null) {
+    const [top, bottom] = [yScaleFn(yAxis === 'accuracy' ? 100 : 0), yScaleFn(yAxis === 'accuracy' ? 0 : 100)];
+    return (
+      <g data-testid="pareto-current-untested" data-cost={current.cost} pointerEvents="none">
+        <line x1={x} x2={x} y1={top} y2={bottom} stroke={CURRENT_COLOUR} strokeWidth={2} strokeDasharray="6 4" />
+        <text x={x + 6} y={(top ?? 0) + 16} className="current-label">
+          now (not tested)
+        </text>
+      </g>
+    );
+  }
+  const y = yScaleFn(yOf(current.accuracy, yAxis));
+  if (y === undefined || !Number.isFinite(y)) return null;
+  return (
+    <g data-testid="pareto-current-point" data-cost={current.cost} data-accuracy={current.accuracy} pointerEvents="none">
+      <circle cx={x} cy={y} r={13} fill="none" stroke={CURRENT_COLOUR} strokeWidth={3} />
+      <circle cx={x} cy={y} r={4} fill={CURRENT_COLOUR} />
+    </g>
   );
 }

@@ -1,6 +1,8 @@
 /**
- * What the Pareto chart draws: the session's records (costed under the current energy table,
- * optionally only those of the current network), seed 003's paper points, and the current config.
+ * What the Pareto chart draws, in two parts that change at different speeds: the records (the
+ * session's evaluated configurations, costed under the current energy table, and seed 003's paper
+ * points), which change when a record is added; and the current config's point, which moves with
+ * every knob. Keeping them apart lets the chart redraw only the moving point while a slider moves.
  */
 import { useMemo } from 'react';
 import { decodeConfig, energyTableOf, type Config } from '../../core/config';
@@ -50,42 +52,59 @@ export function currentAccuracy(s: AppState): { accuracy: number; how: string } 
   return null;
 }
 
-export interface ParetoData {
+export interface ParetoRecords {
   points: ChartPoint[];
   /** Indices into points of the Pareto-optimal ones (over the measured points, paper points excluded). */
   front: number[];
   paper: ChartPoint[];
-  current: { cost: number; accuracy: number | null; how: string | null; config: Config };
   /** Whether any record has a measured kernel time. */
   hasKernelTime: boolean;
   recordCount: number;
 }
 
-export function useParetoData(axis: CostAxis, thisNetworkOnly: boolean, showPaper: boolean): ParetoData {
+export interface CurrentPoint {
+  cost: number;
+  accuracy: number | null;
+  how: string | null;
+}
+
+/** The network a config trains (model and hidden widths) and its energy table: what the records depend on. */
+function networkKey(c: Config): string {
+  return JSON.stringify([c.model, c.model === 'mlp' ? c.hidden : null, c.energy]);
+}
+
+export function useParetoRecords(axis: CostAxis, thisNetworkOnly: boolean, showPaper: boolean): ParetoRecords {
   const records = useRecords((s) => s.records);
-  const config = useStore((s) => s.config);
-  const currentValue = useStore((s) => currentAccuracy(s)?.accuracy ?? null);
-  const currentHow = useStore((s) => currentAccuracy(s)?.how ?? null);
-  const tableKey = JSON.stringify(config.energy);
-  const costed = useMemo(() => {
-    const table = energyTableOf(config);
-    return records.map((r) => costedRecord(r, table, tableKey));
-    // Records are costed again only when the table changes, not with every knob.
-  }, [records, tableKey]);
+  const key = useStore((s) => networkKey(s.config));
   return useMemo(() => {
+    // Only the network and the energy table of the config matter here, never its quantization.
+    const config = useStore.getState().config;
+    const table = energyTableOf(config);
+    const tableKey = JSON.stringify(config.energy);
+    const costed = records.map((r) => costedRecord(r, table, tableKey));
     const shown = thisNetworkOnly ? costed.filter((r) => sameNetwork(configOfText(r.config), config)) : costed;
     const { points, front } = chartPoints(shown, axis);
-    const paper: RunRecord[] = showPaper ? paperRecords({ ...config, sweep: null }) : [];
-    const cost = costOf(config);
-    const currentRecord: RunRecord = { id: 'current', config: '', label: 'current', accuracy: 0, ...cost, source: 'train', time: 0 };
-    const currentCost = chartPoints([currentRecord], axis).points[0]?.cost ?? NaN;
+    const paper: RunRecord[] = showPaper ? paperRecords({ ...config, sweep: null }, table) : [];
     return {
       points,
       front,
       paper: chartPoints(paper, axis).points,
-      current: { cost: currentCost, accuracy: currentValue, how: currentHow, config },
       hasKernelTime: records.some((r) => r.kernelMs !== undefined),
       recordCount: shown.length,
     };
-  }, [costed, config, axis, thisNetworkOnly, showPaper, currentValue, currentHow]);
+  }, [records, key, axis, thisNetworkOnly, showPaper]);
+}
+
+/** The cost of the current config on an axis (kernel time has none until measured). */
+export function currentCost(config: Config, axis: CostAxis): number {
+  const record: RunRecord = { id: 'current', config: '', label: 'current', accuracy: 0, ...costOf(config), source: 'train', time: 0 };
+  return chartPoints([record], axis).points[0]?.cost ?? NaN;
+}
+
+export function useCurrentPoint(axis: CostAxis): CurrentPoint {
+  const config = useStore((s) => s.config);
+  const accuracy = useStore((s) => currentAccuracy(s)?.accuracy ?? null);
+  const how = useStore((s) => currentAccuracy(s)?.how ?? null);
+  const cost = useMemo(() => currentCost(config, axis), [config, axis]);
+  return useMemo(() => ({ cost, accuracy, how }), [cost, accuracy, how]);
 }

@@ -1,34 +1,30 @@
-/** The "Quantization" panel: weight format, activations, inputs, training mode, presets, storage. */
+/** The knobs column: paper presets, weight format, inputs, activations, and when quantization happens. */
 import { describeScheme } from '../../core/quant/schemes';
 import { matchPreset, SEED003_PRESETS, type SchemePreset } from '../../core/presets';
-import { activationChoice, activationFor, keepsEndsAt8Bit, storageOf, withEndsAt8Bit, type ActivationChoice } from '../quantConfig';
+import { Slider } from '../Knobs';
+import { activationChoice, activationFor, keepsEndsAt8Bit, withEndsAt8Bit, type ActivationChoice } from '../quantConfig';
 import { useStore } from '../store';
-import { ParamInput, QuantField } from './ParamInput';
-import { Toggle, WeightSchemeKnobs } from './WeightSchemeKnobs';
+import { WeightSchemeKnobs } from './WeightSchemeKnobs';
 
 export function QuantizationPanel() {
   const locked = useStore((s) => s.phase === 'training' || s.phase === 'paused');
   return (
-    <section className="panel quantization" data-testid="quantization-panel">
-      <h2>Quantization</h2>
+    <section className="panel quantization" data-testid="quantization-panel" aria-label="Quantization">
       <PresetPicker disabled={locked} />
       <WeightSchemeKnobs disabled={locked} />
+      <InputBitsKnob disabled={locked} />
       <ActivationKnobs disabled={locked} />
-      <div className="grid">
-        <InputBitsKnob disabled={locked} />
-        <TrainingModeKnob disabled={locked} />
-      </div>
+      <TrainingModeKnob disabled={locked} />
       <KeepEndsToggle disabled={locked} />
       <LayerOverrides disabled={locked} />
-      <Storage />
     </section>
   );
 }
 
 function paperError(preset: SchemePreset, model: string, hidden: readonly number[]): string | null {
-  if (model === 'mlp1') return `${preset.paperError.mlp1}% on 1-hidden`;
-  if (model === 'lenet') return `${preset.paperError.lenet}% on 2-conv`;
-  if (hidden.length === 3 && hidden.every((h) => h === 4096)) return `${preset.paperError.mlp4096x3}% on 3-hidden`;
+  if (model === 'mlp1') return `${preset.paperError.mlp1}% test error on this network`;
+  if (model === 'lenet') return `${preset.paperError.lenet}% test error on this network`;
+  if (hidden.length === 3 && hidden.every((h) => h === 4096)) return `${preset.paperError.mlp4096x3}% test error on this network`;
   return null;
 }
 
@@ -41,10 +37,10 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
   const current = matchPreset(weights, activations);
   const error = current && paperError(current, model, hidden);
   return (
-    <QuantField
-      label="Seed 003 model"
-      help={current ? `Matches ${current.name}${error ? `: paper test error ${error}` : ''}.` : 'The current weights and activations match none of the seven.'}
-    >
+    <label className="field preset">
+      <span className="field-label">
+        Paper presets <span className="source">LightNN vs binary networks (Ding et al., ASP-DAC 2018)</span>
+      </span>
       <select
         data-testid="knob-preset"
         value={current?.id ?? 'custom'}
@@ -54,42 +50,15 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
           if (preset) setKnobs({ weights: preset.weights, activations: preset.activations });
         }}
       >
-        {!current && <option value="custom">custom</option>}
+        {!current && <option value="custom">your own setting</option>}
         {SEED003_PRESETS.map((p) => (
           <option key={p.id} value={p.id}>
             {p.name}
           </option>
         ))}
       </select>
-    </QuantField>
-  );
-}
-
-const ACTIVATION_HELP: Record<ActivationChoice, string> = {
-  relu: 'Hidden activations stay float.',
-  'relu-fixed': 'ReLU on an unsigned grid of 2^bits − 1 levels, clipped at a calibrated value.',
-  sign: '±1 activations (BinaryNet, LightNN-bin): the next layer only adds and subtracts.',
-};
-
-function ActivationKnobs({ disabled }: { disabled: boolean }) {
-  const activations = useStore((s) => s.config.activations);
-  const setKnob = useStore((s) => s.setKnob);
-  const choice = activationChoice(activations);
-  return (
-    <div className="grid">
-      <QuantField label="Activations" help={ACTIVATION_HELP[choice]}>
-        <select data-testid="knob-activations" value={choice} disabled={disabled} onChange={(e) => setKnob('activations', activationFor(e.target.value as ActivationChoice))}>
-          <option value="relu">ReLU, float</option>
-          <option value="relu-fixed">ReLU, fixed point</option>
-          <option value="sign">sign (±1)</option>
-        </select>
-      </QuantField>
-      {activations.kind === 'relu' && activations.bits !== undefined && (
-        <QuantField label="Activation bits" help="1..16 bits per hidden activation.">
-          <ParamInput testId="knob-activations-bits" value={activations.bits} disabled={disabled} onCommit={(bits) => setKnob('activations', { ...activations, bits })} />
-        </QuantField>
-      )}
-    </div>
+      {error && <span className="hint">Paper: {error}</span>}
+    </label>
   );
 }
 
@@ -97,9 +66,54 @@ function InputBitsKnob({ disabled }: { disabled: boolean }) {
   const inputBits = useStore((s) => s.config.inputBits);
   const setKnob = useStore((s) => s.setKnob);
   return (
-    <QuantField label="Input bits" help="1..8: pixels rounded to 2^bits − 1 grey levels.">
-      <ParamInput testId="knob-inputBits" value={inputBits} disabled={disabled} onCommit={(bits) => setKnob('inputBits', bits)} />
-    </QuantField>
+    <Slider
+      testId="knob-slider-inputBits"
+      label="Input resolution"
+      value={inputBits}
+      min={1}
+      max={8}
+      disabled={disabled}
+      format={(b) => `${b} bit${b > 1 ? 's' : ''}`}
+      hint={inputBits === 1 ? 'black and white pixels' : `${2 ** inputBits} grey levels per pixel`}
+      onChange={(bits) => setKnob('inputBits', bits)}
+    />
+  );
+}
+
+const ACTIVATION_HINT: Record<ActivationChoice, string> = {
+  relu: 'Between layers, values stay float.',
+  'relu-fixed': 'Between layers, ReLU outputs rounded to fixed point (clip calibrated per layer).',
+  sign: 'Between layers, only ±1: the next layer just adds and subtracts (BinaryNet).',
+};
+
+function ActivationKnobs({ disabled }: { disabled: boolean }) {
+  const activations = useStore((s) => s.config.activations);
+  const setKnob = useStore((s) => s.setKnob);
+  const choice = activationChoice(activations);
+  return (
+    <div className="activations">
+      <label className="field">
+        <span className="field-label">Activations</span>
+        <select data-testid="knob-activations" value={choice} disabled={disabled} onChange={(e) => setKnob('activations', activationFor(e.target.value as ActivationChoice))}>
+          <option value="relu">ReLU, float</option>
+          <option value="relu-fixed">ReLU, fixed point</option>
+          <option value="sign">sign (±1)</option>
+        </select>
+        <span className="hint">{ACTIVATION_HINT[choice]}</span>
+      </label>
+      {activations.kind === 'relu' && activations.bits !== undefined && (
+        <Slider
+          testId="knob-slider-activationBits"
+          label="Activation bits"
+          value={activations.bits}
+          min={1}
+          max={16}
+          disabled={disabled}
+          format={(b) => `${b} bit${b > 1 ? 's' : ''}`}
+          onChange={(bits) => setKnob('activations', { ...activations, bits })}
+        />
+      )}
+    </div>
   );
 }
 
@@ -107,15 +121,18 @@ function TrainingModeKnob({ disabled }: { disabled: boolean }) {
   const training = useStore((s) => s.config.training);
   const setKnob = useStore((s) => s.setKnob);
   return (
-    <QuantField
-      label="Training"
-      help={training === 'qat' ? 'Forward pass through the quantizers; gradients update float weights.' : 'Train float32, then quantize the trained weights (PTQ).'}
-    >
+    <label className="field">
+      <span className="field-label">When to quantize</span>
       <select data-testid="knob-training" value={training} disabled={disabled} onChange={(e) => setKnob('training', e.target.value)}>
-        <option value="float">float, then PTQ</option>
-        <option value="qat">quantization-aware (QAT)</option>
+        <option value="float">after training (PTQ)</option>
+        <option value="qat">during training (QAT)</option>
       </select>
-    </QuantField>
+      <span className="hint">
+        {training === 'qat'
+          ? 'Quantization-aware training: the network trains through the rounding and learns to live with it. Retrain after a change.'
+          : 'Post-training quantization: train in float32 once, then round the trained weights; knobs re-test live, no retraining.'}
+      </span>
+    </label>
   );
 }
 
@@ -124,14 +141,10 @@ function KeepEndsToggle({ disabled }: { disabled: boolean }) {
   const model = useStore((s) => s.config.model);
   const setKnob = useStore((s) => s.setKnob);
   return (
-    <Toggle
-      testId="knob-keep-ends"
-      label="First and last layer at 8-bit fixed"
-      help={`They matter most and hold few weights${model === 'mlp1' ? ' (mlp1 has only these two layers)' : ''}.`}
-      checked={keepsEndsAt8Bit(layers)}
-      disabled={disabled}
-      onChange={(on) => setKnob('layers', withEndsAt8Bit(layers, on))}
-    />
+    <label className="inline-field" title={`They matter most and hold few weights${model === 'mlp1' ? ' (mlp1 has only these two layers)' : ''}.`}>
+      <input type="checkbox" data-testid="knob-keep-ends" checked={keepsEndsAt8Bit(layers)} disabled={disabled} onChange={(e) => setKnob('layers', withEndsAt8Bit(layers, e.target.checked))} /> First
+      and last layer at 8-bit fixed
+    </label>
   );
 }
 
@@ -141,29 +154,10 @@ function LayerOverrides({ disabled }: { disabled: boolean }) {
   if (layers.length === 0) return null;
   return (
     <p className="overrides small" data-testid="layer-overrides">
-      Per layer:{' '}
-      {layers.map((o) => `${o.layer === -1 ? 'last' : `#${o.layer}`} ${describeScheme(o.scheme)}`).join(' · ')}{' '}
+      Per layer: {layers.map((o) => `${o.layer === -1 ? 'last' : `#${o.layer}`} ${describeScheme(o.scheme)}`).join(' · ')}{' '}
       <button className="small-button" data-testid="clear-layers" disabled={disabled} onClick={() => setKnob('layers', [])}>
         Clear
       </button>
-    </p>
-  );
-}
-
-function Storage() {
-  const config = useStore((s) => s.config);
-  const storage = storageOf(config);
-  const kb = storage.bits / 8 / 1024;
-  return (
-    <p className="storage" title="Weights and biases, each at its layer's bits per weight; 1 KB = 1024 bytes.">
-      <span className="big-number" data-testid="bits-per-weight">
-        {Number.isInteger(storage.bitsPerWeight) ? storage.bitsPerWeight : storage.bitsPerWeight.toFixed(2)}
-      </span>{' '}
-      bits per weight{storage.mixed ? ' (average)' : ''} ·{' '}
-      <span className="big-number" data-testid="storage-kb">
-        {kb < 10 ? kb.toFixed(2) : kb.toFixed(1)}
-      </span>{' '}
-      KB <span className="muted small">({storage.parameters.toLocaleString('en-US')} parameters)</span>
     </p>
   );
 }

@@ -1,43 +1,55 @@
-/** The weight scheme: its kind, then the parameters of that kind. */
+/** The weight format: a row of buttons, then sliders for that format's widths. */
 import { defaultMinifloatBias, minifloatBiasRange, type WeightScheme } from '../../core/quant/schemes';
+import { Slider } from '../Knobs';
 import { defaultScheme, normalizeScheme, type SchemeKind } from '../quantConfig';
 import { useStore } from '../store';
-import { ParamInput, QuantField } from './ParamInput';
 
-const KINDS: readonly { kind: SchemeKind; label: string; help: string }[] = [
-  { kind: 'float32', label: 'float32', help: 'No quantization: 32-bit floats.' },
-  { kind: 'fixed', label: 'fixed point', help: "Uniform grid of 2^bits − 1 levels; the layer's largest |w| is the top level." },
-  { kind: 'minifloat', label: 'minifloat', help: 'A tiny float: sign, E exponent bits, M mantissa bits.' },
-  { kind: 'lightnn', label: 'LightNN', help: '±(sum of k powers of two 2^−m, m = 0..7): a multiply becomes k shifts.' },
-  { kind: 'binary', label: 'binary', help: 'One bit: ±1 (BinaryConnect) or ±mean|w| of the layer (L1 scale).' },
+export const WEIGHT_FORMATS: readonly { kind: SchemeKind; label: string; description: string }[] = [
+  { kind: 'float32', label: 'float32', description: 'Ordinary 32-bit floats: no quantization, the reference.' },
+  { kind: 'fixed', label: 'fixed', description: 'Evenly spaced levels from −max|w| to +max|w|: a b-bit integer multiplier.' },
+  { kind: 'minifloat', label: 'float', description: 'A tiny float: exponent bits set the range, mantissa bits the precision.' },
+  { kind: 'lightnn', label: 'LightNN', description: 'Each weight is ±(sum of K powers of two): a multiply becomes K shifts and adds.' },
+  { kind: 'binary', label: 'binary', description: 'One bit a weight, ±1 (BinaryConnect) or ±mean|w|: multiplies become adds and subtracts.' },
 ];
+
+/** The last scheme used of each kind, so going fixed → LightNN → fixed comes back to the same bits. */
+const lastOfKind = new Map<SchemeKind, WeightScheme>();
 
 export function WeightSchemeKnobs({ disabled }: { disabled: boolean }) {
   const weights = useStore((s) => s.config.weights);
   const setKnob = useStore((s) => s.setKnob);
   // Partial updates of the current scheme; the schema validates the result.
   const update = (patch: Record<string, unknown>) => setKnob('weights', normalizeScheme({ ...weights, ...patch } as WeightScheme));
-  const help = KINDS.find((k) => k.kind === weights.kind)?.help ?? '';
+  const pick = (kind: SchemeKind) => {
+    lastOfKind.set(weights.kind, weights);
+    setKnob('weights', lastOfKind.get(kind) ?? defaultScheme(kind));
+  };
+  const description = WEIGHT_FORMATS.find((k) => k.kind === weights.kind)?.description ?? '';
   return (
-    <>
-      <QuantField label="Weight format" help={help}>
-        <select
-          data-testid="knob-weights"
-          value={weights.kind}
-          disabled={disabled}
-          onChange={(e) => setKnob('weights', defaultScheme(e.target.value as SchemeKind))}
-        >
-          {KINDS.map((k) => (
-            <option key={k.kind} value={k.kind}>
-              {k.label}
-            </option>
-          ))}
-        </select>
-      </QuantField>
-      <div className="grid">
-        <SchemeParams scheme={weights} disabled={disabled} update={update} />
+    <div className="weight-format">
+      <div className="knob-title" id="weight-format-label">
+        Weight format
       </div>
-    </>
+      <div className="button-row" role="group" aria-labelledby="weight-format-label" data-testid="knob-weights" data-value={weights.kind}>
+        {WEIGHT_FORMATS.map((k) => (
+          <button
+            key={k.kind}
+            type="button"
+            className={k.kind === weights.kind ? 'choice selected' : 'choice'}
+            aria-pressed={k.kind === weights.kind}
+            data-testid={`knob-weights-${k.kind}`}
+            disabled={disabled}
+            onClick={() => pick(k.kind)}
+          >
+            {k.label}
+          </button>
+        ))}
+      </div>
+      <p className="hint" data-testid="weight-format-description">
+        {description}
+      </p>
+      <SchemeParams scheme={weights} disabled={disabled} update={update} />
+    </div>
   );
 }
 
@@ -49,84 +61,134 @@ function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disa
       return null;
     case 'fixed':
       return (
-        <QuantField label="Bits" help="2..16, sign included.">
-          <ParamInput testId="knob-weights-bits" value={scheme.bits} disabled={disabled} onCommit={(bits) => update({ bits })} />
-        </QuantField>
+        <Slider
+          testId="knob-slider-weightBits"
+          label="Weight bits"
+          value={scheme.bits}
+          min={2}
+          max={16}
+          disabled={disabled}
+          format={(b) => `${b} bits`}
+          hint={`${2 ** (scheme.bits - 1) - 1} levels each side of 0, sign included`}
+          onChange={(bits) => update({ bits })}
+        />
       );
     case 'minifloat':
       return <MinifloatParams scheme={scheme} disabled={disabled} update={update} />;
     case 'lightnn':
       return (
         <>
-          <QuantField label="Terms k" help="1..4 powers of two per weight (4k bits stored).">
-            <ParamInput testId="knob-weights-k" value={scheme.k} disabled={disabled} onCommit={(k) => update({ k })} />
-          </QuantField>
-          <QuantField label="Rounding" help="Stochastic: rounds up with probability by distance (training only).">
-            <select data-testid="knob-weights-rounding" value={scheme.rounding ?? 'nearest'} disabled={disabled} onChange={(e) => update({ rounding: e.target.value })}>
-              <option value="nearest">nearest</option>
-              <option value="stochastic">stochastic</option>
-            </select>
-          </QuantField>
-          <Toggle testId="knob-weights-allowZero" label="Allow zero" help="Adds 0 to the legal values (not in seed 003)." checked={scheme.allowZero ?? false} disabled={disabled} onChange={(allowZero) => update({ allowZero })} />
+          <Slider
+            testId="knob-slider-lightnnK"
+            label="LightNN K (shifts per weight)"
+            value={scheme.k}
+            min={1}
+            max={4}
+            disabled={disabled}
+            format={(k) => `K = ${k}`}
+            hint={
+              <>
+                w ≈ ±(2<sup>−m₁</sup>{scheme.k > 1 ? ' + … ' : ''}
+                {scheme.k > 1 && (
+                  <>
+                    + 2<sup>−m{subscript(scheme.k)}</sup>
+                  </>
+                )}
+                ): {scheme.k} shift{scheme.k > 1 ? `s and ${scheme.k - 1} add${scheme.k > 2 ? 's' : ''}` : ''}, {4 * scheme.k} bits stored
+              </>
+            }
+            onChange={(k) => update({ k })}
+          />
+          <details className="more">
+            <summary>More: rounding, zero</summary>
+            <label className="inline-field">
+              Rounding{' '}
+              <select data-testid="knob-weights-rounding" value={scheme.rounding ?? 'nearest'} disabled={disabled} onChange={(e) => update({ rounding: e.target.value })}>
+                <option value="nearest">nearest</option>
+                <option value="stochastic">stochastic (training only)</option>
+              </select>
+            </label>
+            <label className="inline-field">
+              <input type="checkbox" data-testid="knob-weights-allowZero" checked={scheme.allowZero ?? false} disabled={disabled} onChange={(e) => update({ allowZero: e.target.checked })} /> allow
+              zero weights (not in the paper)
+            </label>
+          </details>
         </>
       );
     case 'binary':
       return (
-        <QuantField label="Scale" help="none: ±1; l1: ±mean|w| per layer (seed 002).">
-          <select data-testid="knob-weights-scale" value={scheme.scale} disabled={disabled} onChange={(e) => update({ scale: e.target.value })}>
-            <option value="none">none (±1)</option>
-            <option value="l1">l1 (±α)</option>
-          </select>
-        </QuantField>
+        <div className="button-row compact" role="group" aria-label="Binary scale" data-testid="knob-weights-scale" data-value={scheme.scale}>
+          {(
+            [
+              ['none', '±1 (BinaryConnect)'],
+              ['l1', '±mean|w| (scaled)'],
+            ] as const
+          ).map(([scale, label]) => (
+            <button
+              key={scale}
+              type="button"
+              className={scheme.scale === scale ? 'choice selected' : 'choice'}
+              aria-pressed={scheme.scale === scale}
+              data-testid={`knob-weights-scale-${scale}`}
+              disabled={disabled}
+              onClick={() => update({ scale })}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
       );
   }
 }
 
+const subscript = (n: number) => String(n).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]);
+
 function MinifloatParams({ scheme, disabled, update }: { scheme: Extract<WeightScheme, { kind: 'minifloat' }>; disabled: boolean; update: Update }) {
   const range = minifloatBiasRange(scheme.exponentBits);
+  const defaultBias = defaultMinifloatBias(scheme.exponentBits);
+  const total = 1 + scheme.exponentBits + scheme.mantissaBits;
   return (
     <>
-      <QuantField label="Exponent bits E" help="2..8: the range of magnitudes.">
-        <ParamInput testId="knob-weights-exponentBits" value={scheme.exponentBits} disabled={disabled} onCommit={(exponentBits) => update({ exponentBits })} />
-      </QuantField>
-      <QuantField label="Mantissa bits M" help="0..23: the precision within a power of two.">
-        <ParamInput testId="knob-weights-mantissaBits" value={scheme.mantissaBits} disabled={disabled} onCommit={(mantissaBits) => update({ mantissaBits })} />
-      </QuantField>
-      <QuantField label="Bias" help={`${range.min}..${range.max}; blank: 2^(E−1) − 1. Per-layer auto bias: under Trained weights.`}>
-        <ParamInput
-          testId="knob-weights-bias"
-          value={scheme.bias}
-          placeholder={`default ${defaultMinifloatBias(scheme.exponentBits)}`}
+      <Slider
+        testId="knob-slider-exponentBits"
+        label="Exponent bits (range)"
+        value={scheme.exponentBits}
+        min={2}
+        max={8}
+        disabled={disabled}
+        format={(e) => `E${e}`}
+        // A bias fitted to the old width would be out of range for the new one.
+        onChange={(exponentBits) => update({ exponentBits, bias: undefined })}
+      />
+      <Slider
+        testId="knob-slider-mantissaBits"
+        label="Mantissa bits (precision)"
+        value={scheme.mantissaBits}
+        min={0}
+        max={23}
+        disabled={disabled}
+        format={(m) => `M${m}`}
+        hint={`${total} bits: 1 sign + ${scheme.exponentBits} exponent + ${scheme.mantissaBits} mantissa`}
+        onChange={(mantissaBits) => update({ mantissaBits })}
+      />
+      <details className="more">
+        <summary>More: bias, subnormals</summary>
+        <Slider
+          testId="knob-slider-bias"
+          label="Exponent bias"
+          value={scheme.bias ?? defaultBias}
+          min={range.min}
+          max={range.max}
           disabled={disabled}
-          onCommit={(bias) => update({ bias })}
+          format={(b) => (b === defaultBias ? `${b} (default)` : String(b))}
+          hint="Shifts the whole range: a larger bias reaches smaller weights. Per-layer auto bias: under Weights."
+          onChange={(bias) => update({ bias })}
         />
-      </QuantField>
-      <Toggle testId="knob-weights-subnormals" label="Subnormals" help="Off: values below the smallest normal go to 0 or to it." checked={scheme.subnormals ?? true} disabled={disabled} onChange={(subnormals) => update({ subnormals })} />
+        <label className="inline-field">
+          <input type="checkbox" data-testid="knob-weights-subnormals" checked={scheme.subnormals ?? true} disabled={disabled} onChange={(e) => update({ subnormals: e.target.checked })} />{' '}
+          subnormals (tiny values between 0 and the smallest normal)
+        </label>
+      </details>
     </>
-  );
-}
-
-export function Toggle({
-  testId,
-  label,
-  help,
-  checked,
-  disabled,
-  onChange,
-}: {
-  testId: string;
-  label: string;
-  help: string;
-  checked: boolean;
-  disabled: boolean;
-  onChange(checked: boolean): void;
-}) {
-  return (
-    <label className="field quant-field toggle">
-      <span className="field-label">
-        <input type="checkbox" data-testid={testId} checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)} /> {label}
-      </span>
-      <small className="help">{help}</small>
-    </label>
   );
 }

@@ -1,26 +1,30 @@
-/** The kept model's weights: histogram with the legal values, and the exponent width per layer. */
+/** The kept model's weights: a histogram with the legal values, and for floats the exponent width per layer. */
 import { useStore } from '../store';
 import { ExponentTable } from './ExponentTable';
 import { useKeptModelQuery } from './useKeptModelQuery';
 import { WeightHistogram } from './WeightHistogram';
 
-export function TrainedWeightsPanel() {
+export function WeightsView() {
   const modelKept = useStore((s) => s.modelKept);
   const modelVersion = useStore((s) => s.modelVersion);
   const exponentBits = useStore((s) => (s.config.weights.kind === 'minifloat' ? s.config.weights.exponentBits : null));
   const fetchLayerSummaries = useStore((s) => s.fetchLayerSummaries);
   const { value: layers, error } = useKeptModelQuery(() => fetchLayerSummaries(exponentBits), [modelKept, modelVersion, exponentBits]);
-  if (!modelKept) return null;
+  if (!modelKept) return <p className="muted empty-view">Train a network: its weights appear here, with the values the format can hold.</p>;
   return (
-    <section className="panel trained-weights">
-      <h2>Trained weights</h2>
+    <div className="trained-weights">
       {error && <p className="error-text">{error}</p>}
       {layers && layers.length > 0 && (
         <>
-          <WeightHistogram layers={layers} />
-          <ExponentTable layers={layers} exponentBits={exponentBits} />
+          <WeightHistogram layers={layers} compact height={200} />
+          {exponentBits !== null && (
+            <details className="more">
+              <summary>Exponent bits each layer needs (E_min) and auto bias</summary>
+              <ExponentTable layers={layers} exponentBits={exponentBits} />
+            </details>
+          )}
         </>
       )}
-    </section>
+    </div>
   );
 }
