@@ -5,8 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Config } from './config';
+import { confusionMatrix, findFlips, matrixAccuracy, type Flip } from './confusion';
 import type { ImageSet, MnistData } from './data';
-import { createNetwork, disposeNetwork, type Network } from './network';
+import { INPUT_SIZE, NUM_CLASSES } from './models';
+import { createNetwork, disposeNetwork, forward, type ForwardOptions, type Network } from './network';
 import { quantOf } from './quant/quantConfig';
 import {
   calibrateActivationClips,
@@ -18,7 +20,16 @@ import {
   type QuantConfig,
 } from './quant/quantizedNetwork';
 import { deriveSeed, mulberry32 } from './rng';
-import { batchInputs, evaluate, selectTestSubset, selectTrainingSubset, train, type TrainHooks, type TrainResult } from './train';
+import {
+  batchInputs,
+  evaluate,
+  predictClasses,
+  selectTestSubset,
+  selectTrainingSubset,
+  train,
+  type TrainHooks,
+  type TrainResult,
+} from './train';
 
 /** Training images used to calibrate activation clips. */
 export const CALIBRATION_SIZE = 512;
@@ -84,6 +95,38 @@ export async function runConfig(config: Config, data: MnistData, hooks: Omit<Tra
   return { result, network, trainSet, testSet, quantizedAccuracy };
 }
 
+/** A quantized forward pass ready to run; dispose() frees the kernels it quantized. */
+export interface PreparedQuantizedForward {
+  options: ForwardOptions;
+  dispose(): void;
+}
+
+/**
+ * The quantized forward pass of PTQ, set up once: activation clips calibrated on the first
+ * CALIBRATION_SIZE images of `calibrationSet` (unless the config fixes them), input quantization,
+ * and every kernel quantized once. evaluatePtq and the teaching predictions share it, so a digit's
+ * quantized answer is exactly the one counted in the PTQ accuracy.
+ */
+export async function prepareQuantizedForward(network: Network, q: QuantConfig, calibrationSet: ImageSet): Promise<PreparedQuantizedForward> {
+  const needsClips = q.activations.kind === 'relu' && q.activations.bits !== undefined && q.activations.clip === undefined;
+  const clips = needsClips ? await calibrateActivationClips(network, calibrationPixels(calibrationSet), q) : undefined;
+  const options = quantizedForward(network, q, { mode: 'eval', activationClips: clips });
+  const quantize = options.transformKernel;
+  if (!quantize) return { options, dispose: () => undefined };
+  // The weights do not change while the pass is in use: quantize each kernel once, not once per batch.
+  const kernels = network.params.map((p, i) => tf.tidy(() => quantize(p.kernel, i, p.layer)));
+  let disposed = false;
+  return {
+    options: { ...options, transformKernel: (_kernel, i) => kernels[i] },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      // A float32 layer's "quantized" kernel is the variable itself: keep it.
+      kernels.forEach((k, i) => k !== network.params[i].kernel && k.dispose());
+    },
+  };
+}
+
 /** Quantizes a trained network's weights (and activations, input) and evaluates it: no retraining. */
 export async function evaluatePtq(
   network: Network,
@@ -91,17 +134,117 @@ export async function evaluatePtq(
   testSet: ImageSet,
   calibrationSet: ImageSet,
 ): Promise<{ accuracy: number; loss: number }> {
-  const needsClips = q.activations.kind === 'relu' && q.activations.bits !== undefined && q.activations.clip === undefined;
-  const clips = needsClips ? await calibrateActivationClips(network, calibrationPixels(calibrationSet), q) : undefined;
-  const options = quantizedForward(network, q, { mode: 'eval', activationClips: clips });
-  const quantize = options.transformKernel;
-  if (!quantize) return evaluate(network, testSet, 500, options);
-  // The weights do not change during an evaluation: quantize each kernel once, not once per batch.
-  const kernels = network.params.map((p, i) => tf.tidy(() => quantize(p.kernel, i, p.layer)));
+  const prepared = await prepareQuantizedForward(network, q, calibrationSet);
   try {
-    return await evaluate(network, testSet, 500, { ...options, transformKernel: (_kernel, i) => kernels[i] });
+    return await evaluate(network, testSet, 500, prepared.options);
   } finally {
-    // A float32 layer's "quantized" kernel is the variable itself: keep it.
-    kernels.forEach((k, i) => k !== network.params[i].kernel && k.dispose());
+    prepared.dispose();
+  }
+}
+
+function softmax(logits: ArrayLike<number>): number[] {
+  const row = Array.from(logits);
+  const max = Math.max(...row);
+  const exps = row.map((v) => Math.exp(v - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
+/** Float and quantized softmax probabilities for one image (the worker's Prediction). */
+export interface DigitPrediction {
+  float: number[];
+  quantized: number[];
+}
+
+/** The worker's QuantAnalysis: confusion matrices (index true*10+pred) and flipped test images. */
+export interface QuantizedAnalysis {
+  testCount: number;
+  floatAccuracy: number;
+  quantizedAccuracy: number;
+  float: number[];
+  quantized: number[];
+  flips: (Flip & { pixels: Uint8Array })[];
+}
+
+/** A trained network with the subsets of its run, as the worker keeps it. */
+export interface KeptModel {
+  network: Network;
+  trainSet: ImageSet;
+  testSet: ImageSet;
+}
+
+/**
+ * What the teaching views ask of one trained network: a drawn digit's probabilities, and the
+ * confusion matrices and flipped images of a quantized setting. Both use prepareQuantizedForward,
+ * so the quantized answers are those evaluatePtq counts. It caches what repeats: the float
+ * predictions on the test subset (they depend on the network only) and the quantized pass of the
+ * last setting (clips and kernels), so a digit drawn stroke by stroke costs one small forward pass.
+ * Call dispose() before the network goes.
+ */
+export class ModelInspector {
+  private floatPredictions: Uint8Array | null = null;
+  private pass: { key: string; prepared: PreparedQuantizedForward } | null = null;
+
+  constructor(private readonly model: KeptModel) {}
+
+  /** The quantized pass for `q`, reused while the setting stays the same. */
+  private async quantizedOptions(q: QuantConfig): Promise<ForwardOptions> {
+    const key = JSON.stringify(q);
+    if (this.pass?.key !== key) {
+      this.dropPass();
+      this.pass = { key, prepared: await prepareQuantizedForward(this.model.network, q, this.model.trainSet) };
+    }
+    return this.pass.prepared.options;
+  }
+
+  private dropPass() {
+    this.pass?.prepared.dispose();
+    this.pass = null;
+  }
+
+  /** Probabilities for one 28x28 image of bytes 0..255, scaled as the training batches are. */
+  async predictDigit(pixels: Uint8Array, q: QuantConfig): Promise<DigitPrediction> {
+    if (pixels.length !== INPUT_SIZE) throw new RangeError(`A digit is ${INPUT_SIZE} bytes (28x28), not ${pixels.length}.`);
+    const { network } = this.model;
+    const options = await this.quantizedOptions(q);
+    const { pixels: input } = batchInputs({ images: pixels, labels: new Uint8Array(1), count: 1 }, null, 0, 1);
+    // Both passes in one read-back: on a GPU backend each read-back is a round trip.
+    const logits = tf.tidy(() => {
+      const x = tf.tensor2d(input, [1, INPUT_SIZE]);
+      return tf.concat([forward(network, x), forward(network, x, options)], 0);
+    });
+    const values = await logits.data();
+    logits.dispose();
+    return { float: softmax(values.subarray(0, NUM_CLASSES)), quantized: softmax(values.subarray(NUM_CLASSES, 2 * NUM_CLASSES)) };
+  }
+
+  /** Confusion matrices of the float and the quantized model on the test subset, and the flips. */
+  async analyze(q: QuantConfig, flipLimit = 16): Promise<QuantizedAnalysis> {
+    const { network, testSet } = this.model;
+    this.floatPredictions ??= await predictClasses(network, testSet);
+    const floatPred = this.floatPredictions;
+    // Same batches as evaluatePtq, so the hits (and the accuracy) are the same.
+    const quantPred = await predictClasses(network, testSet, 500, await this.quantizedOptions(q));
+    const float = confusionMatrix(testSet.labels, floatPred, NUM_CLASSES);
+    const quantized = confusionMatrix(testSet.labels, quantPred, NUM_CLASSES);
+    const flips = findFlips(testSet.labels, floatPred, quantPred, flipLimit).map((flip) => ({
+      ...flip,
+      // A copy: a view would carry (and structured-clone) the whole test set's buffer.
+      pixels: testSet.images.slice(flip.index * INPUT_SIZE, (flip.index + 1) * INPUT_SIZE),
+    }));
+    return {
+      testCount: testSet.count,
+      floatAccuracy: matrixAccuracy(float, NUM_CLASSES),
+      quantizedAccuracy: matrixAccuracy(quantized, NUM_CLASSES),
+      float,
+      quantized,
+      flips,
+    };
+  }
+
+  /** Frees the cached quantized kernels (the network itself belongs to the caller). */
+  dispose(): void {
+    this.dropPass();
+    this.floatPredictions = null;
   }
 }

@@ -64,6 +64,39 @@ export interface TrainerApi {
   runSweep(request: SweepRequest, onEvent: (event: SweepEvent) => void): Promise<SweepSummary>;
   /** Stops the sweep under way (or the next one, if it has not started) before its next cell. */
   cancelSweep(): void;
+  /** Float and quantized class probabilities of the kept network for one 28x28 image (0..255). */
+  predictDigit(pixels: Uint8Array, quant: QuantConfig): Promise<Prediction>;
+  /** Confusion matrices of the kept network (float and quantized with `quant`) on the run's test subset, and the flipped examples. */
+  analyzeQuantized(quant: QuantConfig): Promise<QuantAnalysis>;
+  /** The first `count` images of the loaded MNIST test set (count*784 bytes) and their labels; needs no trained model, only the data. */
+  testDigits(count: number): Promise<{ pixels: Uint8Array; labels: Uint8Array }>;
+}
+
+/** Softmax probabilities, 10 each, summing to 1. */
+export interface Prediction {
+  float: number[];
+  quantized: number[];
+}
+
+export interface FlipExample {
+  index: number;
+  label: number;
+  floatPred: number;
+  quantPred: number;
+  /** 784 bytes of that test image. */
+  pixels: Uint8Array;
+}
+
+export interface QuantAnalysis {
+  testCount: number;
+  floatAccuracy: number;
+  quantizedAccuracy: number;
+  /** 100 counts, confusion matrix of the float model, index true*10+pred. */
+  float: number[];
+  /** 100 counts, of the quantized model. */
+  quantized: number[];
+  /** Up to 16, from findFlips: those quantization broke first. */
+  flips: FlipExample[];
 }
 
 export interface SweepRequest {

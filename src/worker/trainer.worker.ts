@@ -8,7 +8,8 @@ import { fetchMnist, type ImageSet, type MnistData } from '../core/data';
 import { disposeNetwork, type Network } from '../core/network';
 import type { BatchMetrics } from '../core/train';
 import type { Config } from '../core/config';
-import { evaluatePtq, runConfig } from '../core/experiment';
+import { evaluatePtq, ModelInspector, runConfig } from '../core/experiment';
+import { INPUT_SIZE } from '../core/models';
 import { autoBias, minExponentBits } from '../core/quant/schemes';
 import { acquireKernelDevice, runOnKernels } from './kernelRun';
 import { selectBackend } from './backends';
@@ -21,6 +22,8 @@ let data: MnistData | null = null;
 let kept: { network: Network; trainSet: ImageSet; testSet: ImageSet } | null = null;
 /** Float copies of the kept kernels, read once with `await data()` (never dataSync). */
 let kernelCache = new Map<number, Float32Array>();
+/** The teaching views' caches for the kept network (float test predictions, last quantized pass). */
+let inspector: ModelInspector | null = null;
 let paused = false;
 let stopRequested = false;
 let resumeWaiters: (() => void)[] = [];
@@ -54,11 +57,20 @@ function dropKept() {
   if (kept) disposeNetwork(kept.network);
   kept = null;
   kernelCache = new Map();
+  // Its quantized kernels are tensors of their own: free them with the network they came from.
+  inspector?.dispose();
+  inspector = null;
 }
 
 function requireKept() {
   if (!kept) throw new Error('No trained model: train one first.');
   return kept;
+}
+
+function requireInspector(): ModelInspector {
+  const model = requireKept();
+  inspector ??= new ModelInspector(model);
+  return inspector;
 }
 
 async function kernelValues(index: number): Promise<Float32Array> {
@@ -223,6 +235,22 @@ const api: TrainerApi = {
 
   cancelSweep() {
     sweepCancelled = true;
+  },
+
+  predictDigit(pixels, quant) {
+    return exclusive(() => requireInspector().predictDigit(pixels, quant));
+  },
+
+  analyzeQuantized(quant) {
+    return exclusive(() => requireInspector().analyze(quant));
+  },
+
+  // Not exclusive: it reads bytes only (no tensors), so the test images can show while a run trains.
+  async testDigits(count) {
+    if (!data) throw new Error('MNIST is not loaded yet');
+    const n = Math.max(0, Math.min(Math.floor(count), data.test.count));
+    // Copies: a view would structured-clone the whole test set's buffer to the page.
+    return { pixels: data.test.images.slice(0, n * INPUT_SIZE), labels: data.test.labels.slice(0, n) };
   },
 };
 
