@@ -8,7 +8,7 @@ import { decodeConfig, encodeConfig, encodeScheme, updateConfig, type Config, ty
 import { parameterCount } from '../core/models';
 import { planTraining, trainingWarning, type PlanWarning } from '../core/planning';
 import type { BatchMetrics, EpochMetrics } from '../core/train';
-import type { BackendInfo, DataInfo, LayerSummary, PtqResult, RunSummary, TrainEvent, WeightStats } from '../worker/protocol';
+import type { BackendInfo, DataInfo, LayerSummary, Prediction, PtqResult, QuantAnalysis, RunSummary, TrainEvent, WeightStats } from '../worker/protocol';
 import type { WeightScheme } from '../core/quant/schemes';
 import { quantKey, quantOfConfig } from './quantConfig';
 import { Comlink, startTrainer, type TrainerHandle } from './trainerClient';
@@ -80,12 +80,24 @@ export interface AppState {
   /** The kept model's weight layers; null when there is none. */
   fetchLayerSummaries(exponentBits: number | null): Promise<LayerSummary[] | null>;
   fetchWeightStats(layerIndex: number, scheme: WeightScheme): Promise<WeightStats | null>;
+  /** A 28x28 digit (0..255) through the kept model, float and at the current quantization; null without a model. */
+  predictDigit(pixels: Uint8Array): Promise<Prediction | null>;
+  /** Confusion matrices and flipped test images at the current quantization; null without a model. */
+  analyzeQuantized(): Promise<QuantAnalysis | null>;
+  /** The first `count` MNIST test images and labels; null before the worker has the data. */
+  testDigits(count: number): Promise<{ pixels: Uint8Array; labels: Uint8Array } | null>;
 }
 
 let trainer: TrainerHandle | null = null;
 let trainerBackendChoice: Config['backend'] | null = null;
 
 let urlTimer: ReturnType<typeof setTimeout> | null = null;
+/** Writes the URL now (Copy link must copy what the address bar shows). */
+function flushUrl(config: Config) {
+  if (urlTimer) clearTimeout(urlTimer);
+  urlTimer = null;
+  history.replaceState(history.state, '', `${location.pathname}?${encodeConfig(config)}${location.hash}`);
+}
 function syncUrl(config: Config) {
   if (urlTimer) clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
@@ -343,7 +355,9 @@ export const useStore = create<AppState>((set, get) => {
     },
 
     async copyLink() {
-      const url = `${location.origin}${location.pathname}?${encodeConfig(get().config)}`;
+      // The open section (#hash) travels too, so a link opens where the sender was.
+      const url = `${location.origin}${location.pathname}?${encodeConfig(get().config)}${location.hash}`;
+      flushUrl(get().config);
       try {
         await navigator.clipboard.writeText(url);
       } catch {
@@ -366,6 +380,32 @@ export const useStore = create<AppState>((set, get) => {
       await ptqDone;
       if (trainer !== handle) return null;
       return handle.api.weightStats(layerIndex, scheme);
+    },
+
+    async predictDigit(pixels) {
+      const handle = trainer;
+      if (!handle || !get().modelKept) return null;
+      // As for the weight charts: the accuracy number of a slider step goes first.
+      await new Promise((r) => setTimeout(r, 0));
+      await ptqDone;
+      if (trainer !== handle || !get().modelKept) return null;
+      return handle.api.predictDigit(pixels, quantOfConfig(get().config));
+    },
+
+    async analyzeQuantized() {
+      const handle = trainer;
+      if (!handle || !get().modelKept) return null;
+      await new Promise((r) => setTimeout(r, 0));
+      await ptqDone;
+      if (trainer !== handle || !get().modelKept) return null;
+      return handle.api.analyzeQuantized(quantOfConfig(get().config));
+    },
+
+    async testDigits(count) {
+      const handle = trainer;
+      // The data arrive after the worker starts; before that there is nothing to show.
+      if (!handle || !get().data) return null;
+      return handle.api.testDigits(count);
     },
   };
 });
