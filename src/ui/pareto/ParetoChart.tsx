@@ -167,11 +167,9 @@ const RecordsLayer = memo(function RecordsLayer({ filter, axis, yAxis, events }:
           </g>
         );
       })}
-      {records.paper.map((point, i) => {
+      {records.paper.map((point) => {
         const { x, y } = place(point);
         if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
-        const name = paperNames[i];
-        const label = labels[i];
         return (
           <g
             key={point.record.id}
@@ -186,12 +184,21 @@ const RecordsLayer = memo(function RecordsLayer({ filter, axis, yAxis, events }:
             {...handlers(point, x, y, false)}
           >
             <path d={`M ${x} ${y - 7} L ${x + 7} ${y} L ${x} ${y + 7} L ${x - 7} ${y} Z`} fill="white" stroke={SOURCE_COLOURS.paper} strokeWidth={2} />
-            <text x={label.x} y={label.y} textAnchor={label.anchor} className="paper-label">
-              {name}
-            </text>
           </g>
         );
       })}
+      {/* Labels apart from their markers: a marker's box (what a click aims at) is the diamond alone. */}
+      <g aria-hidden="true" pointerEvents="none">
+        {records.paper.map((point, i) => {
+          const { x, y } = place(point);
+          if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
+          return (
+            <text key={point.record.id} x={labels[i].x} y={labels[i].y} textAnchor={labels[i].anchor} className="paper-label">
+              {paperNames[i]}
+            </text>
+          );
+        })}
+      </g>
       {path && <path d={path} fill="none" stroke={FRONT_COLOUR} strokeWidth={2} pointerEvents="none" />}
       {records.front.map((i) => {
         const point = records.points[i];
