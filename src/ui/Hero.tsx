@@ -54,18 +54,20 @@ export function AccuracyHero() {
           →
         </div>
         <div className={`hero-stat quantized ${quantized.state}`}>
-          <div className="hero-label">{floatKnobs ? 'quantized: pick a format' : 'quantized'}</div>
-          <div className="hero-big">
-            <span data-testid="quantized-accuracy" data-state={quantized.state} aria-live="polite">
-              {floatKnobs && floatAccuracy !== null ? pct(floatAccuracy) : quantized.value !== null ? pct(quantized.value) : '—'}
-            </span>
-            {(quantized.value !== null || (floatKnobs && floatAccuracy !== null)) && <span className="unit">%</span>}
-            {delta !== null && (
+          <div className="hero-label">
+            {floatKnobs ? 'quantized: pick a format' : 'quantized'}
+              {delta !== null && (
               <span className={`hero-delta ${delta * 100 <= -0.5 ? 'worse' : 'same'}`} data-testid="accuracy-delta">
                 {delta >= 0 ? '+' : '−'}
                 {Math.abs(delta * 100).toFixed(2)} pp
               </span>
             )}
+          </div>
+          <div className="hero-big">
+            <span data-testid="quantized-accuracy" data-state={quantized.state} aria-live="polite">
+              {floatKnobs && floatAccuracy !== null ? pct(floatAccuracy) : quantized.value !== null ? pct(quantized.value) : '—'}
+            </span>
+            {(quantized.value !== null || (floatKnobs && floatAccuracy !== null)) && <span className="unit">%</span>}
           </div>
           <QuantizedSubline state={quantized.state} how={quantized.how} floatKnobs={floatKnobs} />
         </div>

@@ -69,7 +69,7 @@ function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disa
           max={16}
           disabled={disabled}
           format={(b) => `${b} bits`}
-          hint={`${2 ** (scheme.bits - 1) - 1} levels each side of 0, sign included`}
+          hint={`${2 ** (scheme.bits - 1) - 1} level${scheme.bits === 2 ? '' : 's'} each side of 0, sign included`}
           onChange={(bits) => update({ bits })}
         />
       );
