@@ -17,6 +17,9 @@ import { ParetoPanel } from './pareto/ParetoPanel';
 import { RecordsBar } from './pareto/RecordsBar';
 import { RecordsTable } from './pareto/RecordsTable';
 import { SweepPanel } from './sweep/SweepPanel';
+import { DigitView } from './teach/DigitView';
+import { MistakesView } from './teach/MistakesView';
+import { useTeach } from './teach/teachStore';
 import { selectSweepBusy, useSweep } from './sweep/sweepStore';
 
 const MODEL_LABELS: Record<(typeof MODEL_NAMES)[number], string> = {
@@ -197,30 +200,41 @@ function RunBar() {
   );
 }
 
-/** Weights or training curves, in one compact panel; training shows the curves. */
+const VIEWS = [
+  { id: 'weights', label: 'Weights' },
+  { id: 'curves', label: 'Curves' },
+  { id: 'draw', label: 'Draw a digit' },
+  { id: 'mistakes', label: 'Mistakes' },
+] as const;
+type ViewId = (typeof VIEWS)[number]['id'];
+
+/** One compact panel that switches between the weights, the curves, a digit to draw and the mistakes; training shows the curves. */
 function ViewPanel() {
   const phase = useStore((s) => s.phase);
-  const [picked, setPicked] = useState<'weights' | 'curves' | null>(null);
-  const view = picked ?? (phase === 'training' || phase === 'paused' ? 'curves' : 'weights');
+  const [picked, setPicked] = useState<ViewId | null>(null);
+  const requested = useTeach((t) => t.requestedView);
+  // A flipped example clicked in Mistakes opens the drawing pad with it.
+  useEffect(() => {
+    if (!requested) return;
+    setPicked(requested);
+    useTeach.getState().requestView(null);
+  }, [requested]);
+  const view: ViewId = picked ?? (phase === 'training' || phase === 'paused' ? 'curves' : 'weights');
   return (
-    <section className="panel view-panel" aria-label="Weights and training curves">
+    <section className="panel view-panel" aria-label="Weights, curves, drawing and mistakes">
       <div className="view-tabs" role="tablist" aria-label="View">
-        <button role="tab" aria-selected={view === 'weights'} data-testid="view-weights" onClick={() => setPicked('weights')}>
-          Weights
-        </button>
-        <button role="tab" aria-selected={view === 'curves'} data-testid="view-curves" onClick={() => setPicked('curves')}>
-          Training curves
-        </button>
+        {VIEWS.map((v) => (
+          <button key={v.id} role="tab" aria-selected={view === v.id} data-testid={`view-${v.id}`} onClick={() => setPicked(v.id)}>
+            {v.label}
+          </button>
+        ))}
       </div>
-      {view === 'weights' ? (
-        <div data-testid="histogram-panel" role="tabpanel">
-          <WeightsView />
-        </div>
-      ) : (
-        <div data-testid="curves-panel" role="tabpanel">
-          <TrainingCharts compact height={150} />
-        </div>
-      )}
+      <div role="tabpanel" data-testid={view === 'weights' ? 'histogram-panel' : view === 'curves' ? 'curves-panel' : `${view}-panel`}>
+        {view === 'weights' && <WeightsView />}
+        {view === 'curves' && <TrainingCharts compact height={150} />}
+        {view === 'draw' && <DigitView />}
+        {view === 'mistakes' && <MistakesView />}
+      </div>
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { matchPreset, SEED003_PRESETS, type SchemePreset } from '../../core/pres
 import { Slider } from '../Knobs';
 import { activationChoice, activationFor, keepsEndsAt8Bit, withEndsAt8Bit, type ActivationChoice } from '../quantConfig';
 import { useStore } from '../store';
+import { InputPreview } from '../teach/InputPreview';
 import { WeightSchemeKnobs } from './WeightSchemeKnobs';
 
 export function QuantizationPanel() {
@@ -13,6 +14,7 @@ export function QuantizationPanel() {
       <PresetPicker disabled={locked} />
       <WeightSchemeKnobs disabled={locked} />
       <InputBitsKnob disabled={locked} />
+      <InputPreview />
       <ActivationKnobs disabled={locked} />
       <TrainingModeKnob disabled={locked} />
       <KeepEndsToggle disabled={locked} />
@@ -129,8 +131,8 @@ function TrainingModeKnob({ disabled }: { disabled: boolean }) {
       </select>
       <span className="hint">
         {training === 'qat'
-          ? 'Quantization-aware training: the network trains through the rounding and learns to live with it. Retrain after a change.'
-          : 'Post-training quantization: train in float32 once, then round the trained weights; knobs re-test live, no retraining.'}
+          ? 'QAT: training goes through the rounding, so the network learns to live with it. Retrain after a change.'
+          : 'PTQ: train in float32 once, then round the weights; every knob re-tests at once.'}
       </span>
     </label>
   );
