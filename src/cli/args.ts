@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  CLASSROOM_KEYS,
   CONFIG_KEYS,
   decodeConfig,
   defaultConfig,
@@ -32,7 +33,7 @@ export const SEED_MODELS = ['mlp1', 'lenet'] as const;
 export type SeedModel = (typeof SEED_MODELS)[number];
 
 /** Config keys the page uses that the CLI refuses (it runs sweeps as commands, energy with the default table). */
-const PAGE_ONLY_KEYS = ['sweep', 'energy'];
+const PAGE_ONLY_KEYS: string[] = ['sweep', 'energy', ...CLASSROOM_KEYS];
 const CLI_CONFIG_KEYS = (CONFIG_KEYS as readonly string[]).filter((key) => !PAGE_ONLY_KEYS.includes(key));
 
 /** Epochs the seed commands train when --epochs is not given. */

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { DEFAULT_ENERGY_TABLE, ENERGY_TABLE_UNITS, validateEnergyTable, type EnergyTable, type EnergyTableKey } from './cost/energyTable';
 import { minifloatBiasRange, type ActivationScheme, type WeightScheme } from './quant/schemes';
 import { decodeSweepText, encodeSweep, sweepSchema, type SweepDefinition } from './sweep';
+// Lessons are plain data with no imports of their own, so the core can validate `lesson` ids.
+import { LESSON_IDS } from '../lessons';
 
 /** Bump when a URL key changes meaning; decodeConfig migrates older versions. */
 export const CONFIG_VERSION = 1;
@@ -61,6 +63,17 @@ export const layerOverrideSchema = z.strictObject({ layer: z.number().int().min(
 export type LayerOverride = z.infer<typeof layerOverrideSchema>;
 
 export const TRAINING_MODES = ['float', 'qat'] as const;
+
+/** Panels a lecturer can hide with `hide=...` (classroom mode). */
+export const PANEL_NAMES = ['presets', 'knobs', 'chart', 'weights', 'curves', 'draw', 'mistakes', 'training', 'experiments', 'energy', 'kernels', 'records', 'intro'] as const;
+export type PanelName = (typeof PANEL_NAMES)[number];
+
+/**
+ * Keys that change only what the page shows (classroom mode), never what is trained, quantized or
+ * costed: records, the CLI and anything comparing configs should ignore them.
+ */
+export const CLASSROOM_KEYS = ['lesson', 'hide', 'present'] as const;
+export type ClassroomKey = (typeof CLASSROOM_KEYS)[number];
 
 /** Entries of the energy table that differ from the default (Horowitz 45 nm); validated by validateEnergyTable. */
 export type EnergyOverrides = Partial<EnergyTable>;
@@ -143,6 +156,13 @@ export const fieldSchemas = {
   energy: (energyOverridesSchema as unknown as z.ZodType<EnergyOverrides>).default({}),
   /** A sweep over one or two knobs, e.g. `weightBits:2-8,inputBits:1-8;mode=ptq` (its results are not in the URL). */
   sweep: (sweepSchema as unknown as z.ZodType<SweepDefinition>).nullable().default(null),
+  // Classroom mode: page-only, last in the URL so the settings a class compares come first.
+  /** The open lesson (an id from src/lessons), or null for none. */
+  lesson: z.enum(LESSON_IDS).nullable().default(null),
+  /** Panels hidden from the class. */
+  hide: z.array(z.enum(PANEL_NAMES)).default([]),
+  /** Presenter size: bigger type and thicker lines for the back of the room. */
+  present: z.boolean().default(false),
 };
 
 export const configSchema = z.object(fieldSchemas);
@@ -177,7 +197,15 @@ export const FIELD_HELP: Record<ConfigKey, string> = {
   training: 'float (train float32, quantize after: PTQ) or qat (quantization-aware training)',
   energy: 'energy-table entries changed from Horowitz 45 nm, e.g. sramBytes:524288,shiftCost:aladdin',
   sweep: 'a sweep over one or two knobs, e.g. weightBits:2-8,inputBits:1-8;mode=ptq',
+  lesson: `a guided lesson shown above the screen: ${LESSON_IDS.join(', ')}, or none`,
+  hide: `comma-separated panels to hide from the class: ${PANEL_NAMES.join(', ')}`,
+  present: '1 for presenter size (bigger type, thicker lines), 0 for normal',
 };
+
+/** The config with the classroom keys at their defaults: what records and comparisons should see. */
+export function withoutClassroomKeys(config: Config): Config {
+  return { ...config, lesson: null, hide: [], present: false };
+}
 
 // ---------------------------------------------------------------- URL encoding
 
@@ -228,6 +256,12 @@ function fromUrlString(key: ConfigKey, text: string): unknown {
   if (key === 'layers') return decodeLayers(text);
   if (key === 'energy') return decodeEnergy(text);
   if (key === 'sweep') return text.trim() === '' || text.trim() === 'none' ? null : decodeSweepText(text);
+  if (key === 'lesson') return text.trim() === '' || text.trim() === 'none' ? null : text.trim();
+  if (key === 'hide') return [...new Set(text.split(',').map((part) => part.trim()).filter((part) => part !== ''))];
+  if (key === 'present') {
+    const t = text.trim();
+    return t === '1' || t === 'true' ? true : t === '0' || t === 'false' ? false : text;
+  }
   if (key === 'hidden') {
     return text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
   }
@@ -242,13 +276,17 @@ function toUrlString(key: ConfigKey, value: Config[ConfigKey]): string {
   if (key === 'layers') return encodeLayers(value as LayerOverride[]);
   if (key === 'energy') return encodeEnergy(value as EnergyOverrides);
   if (key === 'sweep') return value === null ? '' : encodeSweep(value as SweepDefinition);
+  if (key === 'lesson') return value === null ? 'none' : String(value);
+  if (key === 'hide') return (value as string[]).join(',');
+  if (key === 'present') return value ? '1' : '0';
   // String(number) is the shortest text that parses back to the same double.
   return String(value);
 }
 
 /**
  * Keys written into the URL for a config: `hidden` only matters for model=mlp; no empty `layers`,
- * no `energy` while the table is the default, no `sweep` while none is defined.
+ * no `energy` while the table is the default, no `sweep` while none is defined, and the classroom
+ * keys only when set (a shared link stays the same with or without a lesson).
  */
 function urlKeysFor(config: Config): ConfigKey[] {
   return CONFIG_KEYS.filter(
@@ -256,7 +294,10 @@ function urlKeysFor(config: Config): ConfigKey[] {
       (key !== 'hidden' || config.model === 'mlp') &&
       (key !== 'layers' || config.layers.length > 0) &&
       (key !== 'energy' || Object.keys(config.energy).length > 0) &&
-      (key !== 'sweep' || config.sweep !== null),
+      (key !== 'sweep' || config.sweep !== null) &&
+      (key !== 'lesson' || config.lesson !== null) &&
+      (key !== 'hide' || config.hide.length > 0) &&
+      (key !== 'present' || config.present),
   );
 }
 
@@ -292,7 +333,8 @@ function describeIssue(key: ConfigKey, raw: string, error: z.ZodError): string {
     const text = issue?.code === 'invalid_union' ? `unknown kind; expected ${key === 'activations' ? 'relu or sign' : 'float32, fixed, minifloat, lightnn or binary'}` : why;
     return `${key}=${JSON.stringify(raw)} is not valid (${path ? `${path}: ` : ''}${text}); using the default ${def}.`;
   }
-  if (issue?.code === 'invalid_value' && 'values' in issue) why = `must be one of ${issue.values.join(', ')}`;
+  if (key === 'present') why = 'must be 0 or 1';
+  else if (issue?.code === 'invalid_value' && 'values' in issue) why = `must be one of ${issue.values.join(', ')}`;
   else if (issue?.code === 'invalid_type' || issue?.code === 'too_small' || issue?.code === 'too_big') {
     const range = rangeOf(key);
     if (range) why = key === 'hidden' ? `each width must be ${range}, 1 to ${MAX_HIDDEN_LAYERS} layers` : `must be ${range}`;
@@ -313,14 +355,11 @@ export function rangeOf(key: ConfigKey): string | null {
   return kind;
 }
 
-/**
- * Reads a query string. Never throws: every bad value is replaced by its default and named in a
- * notice, unknown keys are ignored with a notice, and a newer version key is reported.
- */
-export function decodeConfig(search: string): DecodedConfig {
+/** The validated values of the known keys in a query, and what was wrong with the rest. */
+function readQuery(search: string): { values: Partial<Config>; notices: ConfigNotice[] } {
   const params = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   const notices: ConfigNotice[] = [];
-  const raw: Partial<Record<ConfigKey, unknown>> = {};
+  const values: Partial<Record<ConfigKey, unknown>> = {};
   const unknown: string[] = [];
 
   const version = params.get('v');
@@ -342,15 +381,57 @@ export function decodeConfig(search: string): DecodedConfig {
       continue;
     }
     const field = key as ConfigKey;
-    const parsed = (fieldSchemas[field] as z.ZodType).safeParse(fromUrlString(field, value));
-    if (parsed.success) raw[field] = parsed.data;
+    let input = fromUrlString(field, value);
+    if (field === 'hide') {
+      // One mistyped panel name should not unhide the others.
+      const names = input as string[];
+      const bad = names.filter((name) => !(PANEL_NAMES as readonly string[]).includes(name));
+      if (bad.length > 0) {
+        notices.push({
+          level: 'error',
+          key,
+          message: `hide: unknown panel name${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')} ignored; the panels are ${PANEL_NAMES.join(', ')}.`,
+        });
+        input = names.filter((name) => !bad.includes(name));
+      }
+    }
+    const parsed = (fieldSchemas[field] as z.ZodType).safeParse(input);
+    if (parsed.success) values[field] = parsed.data;
     else notices.push({ level: 'error', key, message: describeIssue(field, value, parsed.error) });
   }
   if (unknown.length > 0) {
     notices.push({ level: 'info', message: `Ignored unknown URL key${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.` });
   }
-  const config = configSchema.parse(raw);
+  return { values: values as Partial<Config>, notices };
+}
+
+/**
+ * Reads a query string. Never throws: every bad value is replaced by its default and named in a
+ * notice, unknown keys are ignored with a notice, and a newer version key is reported.
+ */
+export function decodeConfig(search: string): DecodedConfig {
+  const { values, notices } = readQuery(search);
+  const config = configSchema.parse(values);
   return { config, notices: [...notices, ...crossFieldNotices(config)] };
+}
+
+/**
+ * Replaces only the keys a partial query names ("weights=fixed:bits=2&inputBits=8"), validated as
+ * decodeConfig validates them; a bad value is noticed and the config's own value kept. Lessons use
+ * it to set a step's keys without touching the rest.
+ */
+export function applyQuery(config: Config, query: string): DecodedConfig {
+  const { values, notices: read } = readQuery(query);
+  const next = { ...config, ...values };
+  // A refused value leaves the config's own one in place, not the default: say which.
+  const notices = read.map((n) => {
+    if (!n.key || !(CONFIG_KEYS as string[]).includes(n.key)) return n;
+    const key = n.key as ConfigKey;
+    return { ...n, message: n.message.replace(/; using the default .*\.$/, `; keeping ${toUrlString(key, config[key]) || '(none)'}.`) };
+  });
+  // Only cross-field notices this query caused; the config's standing ones were shown already.
+  const before = new Set(crossFieldNotices(config).map((n) => n.message));
+  return { config: next, notices: [...notices, ...crossFieldNotices(next).filter((n) => !before.has(n.message))] };
 }
 
 /** Checks that relate two fields; they only inform, values stay as given. */

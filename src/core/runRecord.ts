@@ -3,7 +3,7 @@
  * sweep cell, or a paper's reported point) with its accuracy and its cost, for the Pareto chart
  * and for export. TF.js-free.
  */
-import { decodeConfig, encodeConfig, energyTableOf, type Config } from './config';
+import { decodeConfig, encodeConfig, energyTableOf, withoutClassroomKeys, type Config } from './config';
 import type { EnergyTable } from './cost/energyTable';
 import { estimateCost } from './cost/estimate';
 import { paretoFront } from './pareto';
@@ -34,7 +34,8 @@ export interface RunRecord {
 
 /** The part of a config that says which network was evaluated: no energy table, no sweep. */
 export function recordConfigText(config: Config): string {
-  return encodeConfig({ ...config, energy: {}, sweep: null });
+  // A record names the evaluated network, not the page it was shown on (lesson, hidden panels).
+  return encodeConfig(withoutClassroomKeys({ ...config, energy: {}, sweep: null }));
 }
 
 export function recordConfig(record: Pick<RunRecord, 'config'>): Config {

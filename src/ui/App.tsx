@@ -20,6 +20,9 @@ import { SweepPanel } from './sweep/SweepPanel';
 import { DigitView } from './teach/DigitView';
 import { MistakesView } from './teach/MistakesView';
 import { useTeach } from './teach/teachStore';
+import { CollapseHint } from './teach/CollapseHint';
+import { LessonPanel } from './teach/LessonPanel';
+import type { PanelName } from '../core/config';
 import { selectSweepBusy, useSweep } from './sweep/sweepStore';
 
 const MODEL_LABELS: Record<(typeof MODEL_NAMES)[number], string> = {
@@ -219,11 +222,16 @@ function ViewPanel() {
     setPicked(requested);
     useTeach.getState().requestView(null);
   }, [requested]);
-  const view: ViewId = picked ?? (phase === 'training' || phase === 'paused' ? 'curves' : 'weights');
+  const hide = useStore((s) => s.config.hide);
+  const views = VIEWS.filter((v) => !hide.includes(v.id));
+  const fallback: ViewId = phase === 'training' || phase === 'paused' ? 'curves' : 'weights';
+  const wanted: ViewId = picked ?? (views.some((v) => v.id === fallback) ? fallback : (views[0]?.id ?? 'weights'));
+  const view: ViewId | null = views.some((v) => v.id === wanted) ? wanted : (views[0]?.id ?? null);
+  if (view === null) return null;
   return (
     <section className="panel view-panel" aria-label="Weights, curves, drawing and mistakes">
       <div className="view-tabs" role="tablist" aria-label="View">
-        {VIEWS.map((v) => (
+        {views.map((v) => (
           <button key={v.id} role="tab" aria-selected={view === v.id} data-testid={`view-${v.id}`} onClick={() => setPicked(v.id)}>
             {v.label}
           </button>
@@ -289,6 +297,8 @@ function sectionFromHash(): SectionId | null {
 
 /** The sections below the screen: one open at a time, its name in the URL's hash so a link opens it. */
 function Sections() {
+  const hide = useStore((s) => s.config.hide);
+  const sections = SECTIONS.filter((s) => !hide.includes(s.id));
   const [open, setOpen] = useState<SectionId | null>(() => (typeof location === 'undefined' ? null : sectionFromHash()));
   useEffect(() => {
     const onHash = () => setOpen(sectionFromHash());
@@ -303,13 +313,13 @@ function Sections() {
   return (
     <div className="sections">
       <div className="section-tabs" role="tablist" aria-label="More">
-        {SECTIONS.map((s) => (
+        {sections.map((s) => (
           <button key={s.id} role="tab" aria-selected={open === s.id} aria-controls={`section-${s.id}`} data-testid={`section-tab-${s.id}`} onClick={() => choose(s.id)}>
             {s.label}
           </button>
         ))}
       </div>
-      {open && (
+      {open && sections.some((s) => s.id === open) && (
         <div className="section-body" id={`section-${open}`} role="tabpanel">
           {open === 'training' && <TrainingSettings />}
           {open === 'experiments' && <SweepPanel />}
@@ -325,32 +335,43 @@ function Sections() {
 export function App() {
   const copyLink = useStore((s) => s.copyLink);
   const copied = useStore((s) => s.linkCopied);
+  const present = useStore((s) => s.config.present);
+  const hide = useStore((s) => s.config.hide);
+  const forStudents = useStore((s) => s.config.lesson !== null || s.config.hide.length > 0);
+  const shown = (name: PanelName) => !hide.includes(name);
+  const stageClass = ['stage', shown('knobs') ? '' : 'no-knobs', shown('chart') ? '' : 'no-chart'].filter(Boolean).join(' ');
   return (
-    <div className="app">
+    <div className={present ? 'app present' : 'app'}>
       <header>
         <h1>Quantization Playground</h1>
         <span className="tagline">What happens to a network when its numbers get fewer bits?</span>
         <BackendBadge />
-        <button data-testid="copy-link" onClick={() => void copyLink()}>
-          {copied ? 'Link copied' : 'Copy link'}
+        <button data-testid="copy-link" onClick={() => void copyLink()} title="A link that opens this page with every setting, the lesson and the hidden panels">
+          {copied ? 'Link copied' : forStudents ? 'Copy link for students' : 'Copy link'}
         </button>
       </header>
       <Notices />
       <RunBar />
-      <main className="stage">
-        <div className="area-knobs">
-          <QuantizationPanel />
-        </div>
+      <LessonPanel />
+      <main className={stageClass}>
+        {shown('knobs') && (
+          <div className="area-knobs">
+            <QuantizationPanel />
+          </div>
+        )}
         <div className="area-hero">
           <AccuracyHero />
+          <CollapseHint />
         </div>
         <div className="area-view">
           <ViewPanel />
         </div>
-        <div className="area-chart">
-          <ParetoPanel height={380} />
-          <RecordsBar />
-        </div>
+        {shown('chart') && (
+          <div className="area-chart">
+            <ParetoPanel height={380} />
+            <RecordsBar />
+          </div>
+        )}
       </main>
       <Sections />
     </div>

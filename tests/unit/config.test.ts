@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  applyQuery,
   BACKEND_CHOICES,
+  CLASSROOM_KEYS,
+  CONFIG_KEYS,
+  costOf,
+  estimateCost,
+  PANEL_NAMES,
+  quantOf,
+  withoutClassroomKeys,
   compactEnergyOverrides,
   CONFIG_VERSION,
   energyTableOf,
@@ -14,6 +22,7 @@ import {
   updateConfig,
   type Config,
 } from '../../src/core';
+import { LESSON_IDS } from '../../src/lessons';
 
 const weightSchemeArb = fc.oneof(
   fc.constant({ kind: 'float32' as const }),
@@ -79,6 +88,9 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   training: fc.constantFrom('float' as const, 'qat' as const),
   energy: energyArb,
   sweep: sweepArb,
+  lesson: fc.option(fc.constantFrom(...LESSON_IDS), { nil: null }),
+  hide: fc.uniqueArray(fc.constantFrom(...PANEL_NAMES)),
+  present: fc.boolean(),
 });
 
 describe('config URL encoding', () => {
@@ -232,5 +244,111 @@ describe('energy table and sweep keys in the URL', () => {
     expect(decodeConfig('sweep=weightBits:2-4,lightnnK:1-2').notices[0].message).toMatch(/both set the weights/);
     expect(decodeConfig('sweep=colour:1-2').notices[0].message).toMatch(/unknown knob "colour"/);
     expect(decodeConfig('sweep=inputBits:1-8;mode=fast').notices[0].message).toMatch(/mode must be ptq or qat/);
+  });
+});
+
+describe('classroom keys (lesson, hide, present)', () => {
+  it('come last, and only when set', () => {
+    expect(CONFIG_KEYS.slice(-3)).toEqual([...CLASSROOM_KEYS]);
+    const plain = encodeConfig(defaultConfig());
+    expect(plain).not.toMatch(/lesson|hide|present/);
+    const text = encodeConfig({ ...defaultConfig(), weights: { kind: 'fixed', bits: 4 }, lesson: 'bits', hide: ['knobs', 'chart'], present: true });
+    expect(text.endsWith('&lesson=bits&hide=knobs,chart&present=1')).toBe(true);
+    expect(text.startsWith(plain.replace('weights=float32', 'weights=fixed:bits=4'))).toBe(true);
+  });
+
+  it('read back exactly', () => {
+    const { config, notices } = decodeConfig('lesson=floats&hide=intro,records&present=1');
+    expect(notices).toEqual([]);
+    expect(config).toEqual({ ...defaultConfig(), lesson: 'floats', hide: ['intro', 'records'], present: true });
+    expect(decodeConfig('lesson=none&hide=&present=0').config).toEqual(defaultConfig());
+    expect(decodeConfig('present=true').config.present).toBe(true);
+  });
+
+  it('refuses an unknown lesson like any bad value', () => {
+    const { config, notices } = decodeConfig('lesson=quantum&epochs=2');
+    expect(config.lesson).toBeNull();
+    expect(config.epochs).toBe(2);
+    expect(notices).toEqual([
+      { level: 'error', key: 'lesson', message: `lesson="quantum" is not valid (must be one of ${LESSON_IDS.join(', ')}); using the default none.` },
+    ]);
+  });
+
+  it('drops unknown panel names, naming them and the valid ones, and keeps the rest', () => {
+    const { config, notices } = decodeConfig('hide=knobs,sidebar,chart,menu');
+    expect(config.hide).toEqual(['knobs', 'chart']);
+    expect(notices).toHaveLength(1);
+    expect(notices[0].key).toBe('hide');
+    expect(notices[0].message).toBe(`hide: unknown panel names "sidebar", "menu" ignored; the panels are ${PANEL_NAMES.join(', ')}.`);
+    expect(decodeConfig('hide=knobs,knobs').config.hide).toEqual(['knobs']);
+  });
+
+  it('refuses a present value other than 0 or 1', () => {
+    const { config, notices } = decodeConfig('present=yes');
+    expect(config.present).toBe(false);
+    expect(notices[0].message).toBe('present="yes" is not valid (must be 0 or 1); using the default 0.');
+  });
+
+  it('are validated by updateConfig too', () => {
+    expect(updateConfig(defaultConfig(), 'lesson', 'pareto').ok).toBe(true);
+    expect(updateConfig(defaultConfig(), 'lesson', 'nope').ok).toBe(false);
+    expect(updateConfig(defaultConfig(), 'hide', ['knobs']).ok).toBe(true);
+    expect(updateConfig(defaultConfig(), 'hide', ['sidebar']).ok).toBe(false);
+    expect(updateConfig(defaultConfig(), 'present', 1).ok).toBe(false);
+  });
+
+  it('change nothing the quantization or the cost model sees', () => {
+    fc.assert(
+      fc.property(configArb, (config) => {
+        const plain = withoutClassroomKeys(config);
+        const classroom = { ...plain, lesson: LESSON_IDS[0], hide: [...PANEL_NAMES], present: true };
+        expect(quantOf(classroom)).toEqual(quantOf(plain));
+        expect(costOf(classroom)).toEqual(costOf(plain));
+        let a: unknown;
+        let b: unknown;
+        try {
+          a = estimateCost(plain);
+        } catch (error) {
+          a = String(error);
+        }
+        try {
+          b = estimateCost(classroom);
+        } catch (error) {
+          b = String(error);
+        }
+        expect(b).toEqual(a);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('applyQuery', () => {
+  const base: Config = { ...defaultConfig(), epochs: 7, weights: { kind: 'fixed', bits: 4 }, lesson: 'bits' };
+
+  it('replaces only the keys the query names', () => {
+    const { config, notices } = applyQuery(base, 'weights=fixed:bits=2&inputBits=2');
+    expect(notices).toEqual([]);
+    expect(config).toEqual({ ...base, weights: { kind: 'fixed', bits: 2 }, inputBits: 2 });
+    expect(applyQuery(base, '').config).toEqual(base);
+    expect(applyQuery(base, '?layers=0=fixed:bits=8').config.layers).toEqual([{ layer: 0, scheme: { kind: 'fixed', bits: 8 } }]);
+  });
+
+  it('keeps the old value where the query has a bad one, with the same notice as decodeConfig', () => {
+    const { config, notices } = applyQuery(base, 'weights=fixed:bits=1&inputBits=3&colour=red');
+    expect(config).toEqual({ ...base, inputBits: 3 });
+    expect(notices.map((n) => n.message)).toEqual([
+      decodeConfig('weights=fixed:bits=1').notices[0].message.replace('using the default float32', 'keeping fixed:bits=4'),
+      'Ignored unknown URL key: colour.',
+    ]);
+    const hide = applyQuery(base, 'hide=knobs,sidebar');
+    expect(hide.config.hide).toEqual(['knobs']);
+    expect(hide.notices[0].message).toMatch(/unknown panel name "sidebar"/);
+  });
+
+  it('reports cross-field notices the query caused, not the ones the config had', () => {
+    const caused = applyQuery({ ...base, trainSize: 100 }, 'batch=200');
+    expect(caused.notices.map((n) => n.key)).toEqual(['batch']);
+    expect(applyQuery({ ...base, trainSize: 100, batch: 200 }, 'epochs=2').notices).toEqual([]);
   });
 });

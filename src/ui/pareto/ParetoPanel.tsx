@@ -11,13 +11,13 @@ const AXIS_CHOICES: CostAxis[] = ['energy', 'storage', 'area', 'kernelTime'];
 const AXIS_SHORT: Record<CostAxis, string> = { energy: 'energy', storage: 'storage', area: 'area', kernelTime: 'kernel time' };
 
 /**
- * Restores a point's configuration in the knobs and the URL. The energy table, the sweep and the
- * backend stay as they are: they describe this page, not the evaluated network.
+ * Restores a point's configuration in the knobs and the URL. The energy table, the sweep, the
+ * backend and the classroom keys stay as they are: they describe this page, not the evaluated network.
  */
 export function restorePoint(point: ChartPoint) {
   const { config, applyConfig } = useStore.getState();
   const restored = recordConfig(point.record);
-  applyConfig({ ...restored, backend: config.backend, energy: config.energy, sweep: config.sweep });
+  applyConfig({ ...restored, backend: config.backend, energy: config.energy, sweep: config.sweep, lesson: config.lesson, hide: config.hide, present: config.present });
 }
 
 /** A cost in the unit that reads best. */

@@ -9,9 +9,10 @@ import { WeightSchemeKnobs } from './WeightSchemeKnobs';
 
 export function QuantizationPanel() {
   const locked = useStore((s) => s.phase === 'training' || s.phase === 'paused');
+  const showPresets = useStore((s) => !s.config.hide.includes('presets'));
   return (
     <section className="panel quantization" data-testid="quantization-panel" aria-label="Quantization">
-      <PresetPicker disabled={locked} />
+      {showPresets && <PresetPicker disabled={locked} />}
       <WeightSchemeKnobs disabled={locked} />
       <InputBitsKnob disabled={locked} />
       <InputPreview />
@@ -39,9 +40,9 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
   const current = matchPreset(weights, activations);
   const error = current && paperError(current, model, hidden);
   return (
-    <label className="field preset">
+    <label className="field preset" title="Seven models of Ding, Liu, Blanton and Marculescu, ASP-DAC 2018: LightNN versus binary networks">
       <span className="field-label">
-        Paper presets <span className="source">LightNN vs binary networks (Ding et al., ASP-DAC 2018)</span>
+        Paper presets <span className="source">(Ding et al. 2018)</span>
       </span>
       <select
         data-testid="knob-preset"

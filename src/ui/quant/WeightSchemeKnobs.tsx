@@ -1,13 +1,14 @@
 /** The weight format: a row of buttons, then sliders for that format's widths. */
 import { defaultMinifloatBias, minifloatBiasRange, type WeightScheme } from '../../core/quant/schemes';
 import { Slider } from '../Knobs';
+import { SchemeFormula } from '../teach/Formula';
 import { defaultScheme, normalizeScheme, type SchemeKind } from '../quantConfig';
 import { useStore } from '../store';
 
 export const WEIGHT_FORMATS: readonly { kind: SchemeKind; label: string; description: string }[] = [
   { kind: 'float32', label: 'float32', description: 'Ordinary 32-bit floats: no quantization, the reference.' },
   { kind: 'fixed', label: 'fixed', description: 'Evenly spaced levels from −max|w| to +max|w|: a b-bit integer multiplier.' },
-  { kind: 'minifloat', label: 'float', description: 'A tiny float: exponent bits set the range, mantissa bits the precision.' },
+  { kind: 'minifloat', label: 'float', description: 'A tiny float: exponent bits set the range, mantissa bits the precision; a small float multiplier.' },
   { kind: 'lightnn', label: 'LightNN', description: 'Each weight is ±(sum of K powers of two): a multiply becomes K shifts and adds.' },
   { kind: 'binary', label: 'binary', description: 'One bit a weight, ±1 (BinaryConnect) or ±mean|w|: multiplies become adds and subtracts.' },
 ];
@@ -45,6 +46,7 @@ export function WeightSchemeKnobs({ disabled }: { disabled: boolean }) {
           </button>
         ))}
       </div>
+      <SchemeFormula scheme={weights} hardwareNote={false} />
       <p className="hint" data-testid="weight-format-description">
         {description}
       </p>

@@ -1,5 +1,6 @@
 /** The kept model's weights: a histogram with the legal values, and for floats the exponent width per layer. */
 import { useStore } from '../store';
+import { Intro } from '../teach/Intro';
 import { ExponentTable } from './ExponentTable';
 import { useKeptModelQuery } from './useKeptModelQuery';
 import { WeightHistogram } from './WeightHistogram';
@@ -10,7 +11,13 @@ export function WeightsView() {
   const exponentBits = useStore((s) => (s.config.weights.kind === 'minifloat' ? s.config.weights.exponentBits : null));
   const fetchLayerSummaries = useStore((s) => s.fetchLayerSummaries);
   const { value: layers, error } = useKeptModelQuery(() => fetchLayerSummaries(exponentBits), [modelKept, modelVersion, exponentBits]);
-  if (!modelKept) return <p className="muted empty-view">Train a network: its weights appear here, with the values the format can hold.</p>;
+  if (!modelKept)
+    return (
+      <>
+        <Intro />
+        <p className="muted empty-view">Train a network: its weights appear here, with the values the format can hold.</p>
+      </>
+    );
   return (
     <div className="trained-weights">
       {error && <p className="error-text">{error}</p>}
