@@ -65,7 +65,8 @@ export type LayerOverride = z.infer<typeof layerOverrideSchema>;
 export const TRAINING_MODES = ['float', 'qat'] as const;
 
 /** Panels a lecturer can hide with `hide=...` (classroom mode). */
-export const PANEL_NAMES = ['presets', 'knobs', 'chart', 'weights', 'curves', 'draw', 'mistakes', 'training', 'experiments', 'energy', 'kernels', 'records', 'intro'] as const;
+/** Panels `hide` can name; `sweeps` is another name for the experiments section (what a teacher calls it). */
+export const PANEL_NAMES = ['presets', 'knobs', 'chart', 'weights', 'curves', 'draw', 'mistakes', 'training', 'experiments', 'sweeps', 'energy', 'kernels', 'records', 'intro'] as const;
 export type PanelName = (typeof PANEL_NAMES)[number];
 
 /**
@@ -197,7 +198,7 @@ export const FIELD_HELP: Record<ConfigKey, string> = {
   training: 'float (train float32, quantize after: PTQ) or qat (quantization-aware training)',
   energy: 'energy-table entries changed from Horowitz 45 nm, e.g. sramBytes:524288,shiftCost:aladdin',
   sweep: 'a sweep over one or two knobs, e.g. weightBits:2-8,inputBits:1-8;mode=ptq',
-  lesson: `a guided lesson shown above the screen: ${LESSON_IDS.join(', ')}, or none`,
+  lesson: `a guided lesson shown above the screen: ${LESSON_IDS.join(', ')} (or its number, 1 to ${LESSON_IDS.length}), or none`,
   hide: `comma-separated panels to hide from the class: ${PANEL_NAMES.join(', ')}`,
   present: '1 for presenter size (bigger type, thicker lines), 0 for normal',
 };
@@ -256,7 +257,12 @@ function fromUrlString(key: ConfigKey, text: string): unknown {
   if (key === 'layers') return decodeLayers(text);
   if (key === 'energy') return decodeEnergy(text);
   if (key === 'sweep') return text.trim() === '' || text.trim() === 'none' ? null : decodeSweepText(text);
-  if (key === 'lesson') return text.trim() === '' || text.trim() === 'none' ? null : text.trim();
+  if (key === 'lesson') {
+    const t = text.trim();
+    if (t === '' || t === 'none') return null;
+    // Lessons are numbered in class ("open lesson 1"): lesson=1 is the first one's id.
+    return /^[1-9]\d*$/.test(t) && Number(t) <= LESSON_IDS.length ? LESSON_IDS[Number(t) - 1] : t;
+  }
   if (key === 'hide') return [...new Set(text.split(',').map((part) => part.trim()).filter((part) => part !== ''))];
   if (key === 'present') {
     const t = text.trim();

@@ -298,7 +298,7 @@ function sectionFromHash(): SectionId | null {
 /** The sections below the screen: one open at a time, its name in the URL's hash so a link opens it. */
 function Sections() {
   const hide = useStore((s) => s.config.hide);
-  const sections = SECTIONS.filter((s) => !hide.includes(s.id));
+  const sections = SECTIONS.filter((s) => !hide.includes(s.id) && !(s.id === 'experiments' && hide.includes('sweeps')));
   const [open, setOpen] = useState<SectionId | null>(() => (typeof location === 'undefined' ? null : sectionFromHash()));
   useEffect(() => {
     const onHash = () => setOpen(sectionFromHash());

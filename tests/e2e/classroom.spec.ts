@@ -113,8 +113,17 @@ test('no serious or critical accessibility violations on the main screen, before
   await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
   await freshQuantized(page);
   await check('after training');
+  for (const view of ['draw', 'mistakes', 'curves']) {
+    await page.getByTestId(`view-${view}`).click();
+    await page.waitForTimeout(300);
+    await check(`view ${view}`);
+  }
   for (const section of ['training', 'experiments', 'energy', 'records']) {
     await openSection(page, section);
     await check(`section ${section}`);
   }
+  // A lesson in presenter mode, as a class sees it.
+  await page.goto('/?backend=wasm&lesson=2&present=1');
+  await expect(page.getByTestId('lesson-panel')).toBeVisible();
+  await check('lesson, presenter mode');
 });

@@ -352,3 +352,17 @@ describe('applyQuery', () => {
     expect(applyQuery({ ...base, trainSize: 100, batch: 200 }, 'epochs=2').notices).toEqual([]);
   });
 });
+
+describe('lesson numbers', () => {
+  it('lesson=1 opens the first lesson and is written back as its id; a number past the last is refused', async () => {
+    const { LESSON_IDS } = await import('../../src/lessons');
+    const first = decodeConfig('?lesson=1');
+    expect(first.config.lesson).toBe(LESSON_IDS[0]);
+    expect(first.notices).toEqual([]);
+    expect(encodeConfig(first.config)).toContain(`lesson=${LESSON_IDS[0]}`);
+    expect(decodeConfig(`?lesson=${LESSON_IDS.length}`).config.lesson).toBe(LESSON_IDS[LESSON_IDS.length - 1]);
+    const tooFar = decodeConfig(`?lesson=${LESSON_IDS.length + 1}`);
+    expect(tooFar.config.lesson).toBeNull();
+    expect(tooFar.notices).toHaveLength(1);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * The teaching views as a class sees them, made by the built page (headless Chromium, WASM, 1280x800):
+ * draw-a-digit with both bar charts, the confusion matrix with the flip gallery, a lesson step, and
+ * presenter mode. Prints how long a stroke takes to reach the bars (the pad's data-update-ms).
+ * Run after `npm run build`: `tsx scripts/screenshots-teach.ts [outDir] [trainSize] [epochs]`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Page } from '@playwright/test';
+
+const PORT = Number(process.env.SCREENSHOT_PORT ?? 4195);
+const outDir = process.argv[2] ?? 'docs/screenshots';
+const trainSize = Number(process.argv[3] ?? 10000);
+const epochs = Number(process.argv[4] ?? 2);
+const DIST = process.env.DIST ?? 'dist';
+
+/** A "7"-ish stroke: across the top, then down to the left, with pointer events as a mouse makes them. */
+async function drawSeven(page: Page) {
+  const box = (await page.getByTestId('digit-canvas').boundingBox())!;
+  const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  const path = [
+    [0.25, 0.2],
+    [0.75, 0.2],
+    [0.6, 0.5],
+    [0.45, 0.85],
+  ];
+  await page.mouse.move(...at(path[0][0], path[0][1]));
+  await page.mouse.down();
+  for (let i = 1; i < path.length; i++) {
+    const [x0, y0] = path[i - 1];
+    const [x1, y1] = path[i];
+    for (let t = 1; t <= 12; t++) await page.mouse.move(...at(x0 + ((x1 - x0) * t) / 12, y0 + ((y1 - y0) * t) / 12));
+  }
+  await page.mouse.up();
+}
+
+mkdirSync(outDir, { recursive: true });
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort', '--outDir', DIST], { stdio: 'ignore' });
+try {
+  await new Promise((r) => setTimeout(r, 2500));
+  const browser = await chromium.launch({
+    executablePath: [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p)),
+    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://localhost:${PORT}/?model=mlp1&backend=wasm&trainSize=${trainSize}&testSize=10000&epochs=${epochs}&batch=64&weights=fixed:bits=2`);
+  await page.getByTestId('status').filter({ hasText: /^ready$/ }).waitFor({ timeout: 120_000 });
+  await page.getByTestId('train-button').click();
+  await page.getByTestId('status').filter({ hasText: /^done$/ }).waitFor({ timeout: 600_000 });
+  await page.getByTestId('quantized-accuracy').and(page.locator('[data-state="fresh"]')).waitFor({ timeout: 60_000 });
+
+  await page.getByTestId('view-draw').click();
+  await drawSeven(page);
+  await page.getByTestId('prediction-quantized').waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(500);
+  const updateMs = await page.getByTestId('digit-view').getAttribute('data-update-ms');
+  console.log(JSON.stringify({ shot: 'draw a digit', lastUpdateMs: Number(updateMs) }));
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: `${outDir}/teach-draw-digit.png` });
+
+  await page.getByTestId('view-mistakes').click();
+  await page.getByTestId('confusion-matrix').waitFor({ timeout: 60_000 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${outDir}/teach-mistakes.png` });
+
+  const lesson = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await lesson.goto(`http://localhost:${PORT}/?model=mlp1&backend=wasm&trainSize=2000&testSize=2000&epochs=1&lesson=bits&present=1`);
+  await lesson.getByTestId('status').filter({ hasText: /^ready$/ }).waitFor({ timeout: 120_000 });
+  await lesson.getByTestId('lesson-panel').waitFor({ timeout: 10_000 }).catch(() => undefined);
+  await lesson.screenshot({ path: `${outDir}/teach-lesson-present.png` });
+  await browser.close();
+} finally {
+  server.kill();
+}
+process.exit(0);
