@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { chromium } from '@playwright/test';
 import { preview } from 'vite';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium';
 import type { BenchSummary } from '../src/kernels-page/shared';
 
 function option(name: string, fallback: string): string {
@@ -35,20 +36,8 @@ const flag = (name: string) => process.argv.slice(2).includes(`--${name}`);
 const suite = option('suite', 'bench');
 const timeoutMs = Number(option('timeout-min', '60')) * 60_000;
 
-const ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+const ARGS = CHROMIUM_ARGS;
 
-function chromiumPath(): string | undefined {
-  return [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
-}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

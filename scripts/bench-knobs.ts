@@ -7,9 +7,8 @@
  * One JSON line per knob change: {"knob","from","to","ms","floatEvalMs","ratio","mainThreadLongestTaskMs",...}
  * Run after `npm run build`: `tsx scripts/bench-knobs.ts [backends=wasm,webgpu] [trainSize=5000] [testSize=10000]`
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { withBuiltPage } from './builtPage';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4194);
 const DIST = process.env.DIST ?? 'dist';
@@ -77,18 +76,12 @@ async function timeStep(page: Page, step: (typeof STEPS)[number]): Promise<{ ms:
   return done;
 }
 
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort', '--outDir', DIST], { stdio: 'ignore' });
-try {
-  await new Promise((r) => setTimeout(r, 2500));
-  const browser = await chromium.launch({
-    executablePath: [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p)),
-    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+await withBuiltPage(PORT, DIST, async (browser, origin) => {
   for (const backend of backends) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // tsx (esbuild) wraps named functions in __name(); the page needs it to run our evaluate callbacks.
     await page.addInitScript('window.__name = (f) => f;');
-    await page.goto(`http://localhost:${PORT}/?model=mlp1&backend=${backend}&trainSize=${trainSize}&testSize=${testSize}&epochs=1&batch=64&weights=fixed:bits=8`);
+    await page.goto(`${origin}/?model=mlp1&backend=${backend}&trainSize=${trainSize}&testSize=${testSize}&epochs=1&batch=64&weights=fixed:bits=8`);
     await page.getByTestId('status').filter({ hasText: /^ready$/ }).waitFor({ timeout: 180_000 });
     const active = await page.getByTestId('backend').textContent();
     await page.getByTestId('train-button').click();
@@ -124,8 +117,5 @@ try {
     }
     await page.close();
   }
-  await browser.close();
-} finally {
-  server.kill();
-}
+});
 process.exit(0);

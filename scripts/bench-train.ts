@@ -5,7 +5,7 @@
  * table. Run with `npm run bench:train` (it builds first).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium';
 import { chromium, type Page } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs-core';
 import { createNetwork, disposeNetwork, selectTestSubset, selectTrainingSubset, train } from '../src/core';
@@ -59,10 +59,6 @@ async function nodeCases() {
   console.log(`node tensors left: ${tf.memory().numTensors}`);
 }
 
-function chromiumPath() {
-  return [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
-}
-
 async function waitForText(page: Page, testId: string, pattern: RegExp, timeout: number) {
   await page.getByTestId(testId).filter({ hasText: pattern }).waitFor({ timeout });
 }
@@ -73,7 +69,7 @@ async function browserCases() {
     await new Promise((r) => setTimeout(r, 2500));
     const browser = await chromium.launch({
       executablePath: chromiumPath(),
-      args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: CHROMIUM_ARGS,
     });
     const base = `http://localhost:${PORT}/`;
 

@@ -4,9 +4,9 @@
  * 800 px wide. Prints the page heights and whether the core loop lies inside the first screen.
  * Run after `npm run build`: `tsx scripts/screenshots-classroom.ts [outDir] [trainSize] [epochs]`.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { withBuiltPage } from './builtPage';
 
 const PORT = Number(process.env.SCREENSHOT_PORT ?? 4193);
 const outDir = process.argv[2] ?? 'docs/screenshots';
@@ -29,15 +29,9 @@ async function layout(page: Page) {
 }
 
 mkdirSync(outDir, { recursive: true });
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort', '--outDir', DIST], { stdio: 'ignore' });
-try {
-  await new Promise((r) => setTimeout(r, 2500));
-  const browser = await chromium.launch({
-    executablePath: [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p)),
-    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+await withBuiltPage(PORT, DIST, async (browser, origin) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const url = `http://localhost:${PORT}/?model=mlp1&backend=wasm&trainSize=${trainSize}&testSize=10000&epochs=${epochs}&batch=64&weights=fixed:bits=8`;
+  const url = `${origin}/?model=mlp1&backend=wasm&trainSize=${trainSize}&testSize=10000&epochs=${epochs}&batch=64&weights=fixed:bits=8`;
   await page.goto(url);
   await page.getByTestId('status').filter({ hasText: /^ready$/ }).waitFor({ timeout: 120_000 });
   console.log(JSON.stringify({ shot: 'first load', ...(await layout(page)) }));
@@ -65,8 +59,5 @@ try {
   console.log(JSON.stringify({ shot: '800 px wide', ...narrow }));
   await page.screenshot({ path: `${outDir}/classroom-800px.png`, fullPage: false });
   await page.screenshot({ path: `${outDir}/classroom-800px-full.png`, fullPage: true });
-  await browser.close();
-} finally {
-  server.kill();
-}
+});
 process.exit(0);

@@ -4,9 +4,9 @@
  * presenter mode. Prints how long a stroke takes to reach the bars (the pad's data-update-ms).
  * Run after `npm run build`: `tsx scripts/screenshots-teach.ts [outDir] [trainSize] [epochs]`.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { withBuiltPage } from './builtPage';
 
 const PORT = Number(process.env.SCREENSHOT_PORT ?? 4195);
 const outDir = process.argv[2] ?? 'docs/screenshots';
@@ -35,15 +35,9 @@ async function drawSeven(page: Page) {
 }
 
 mkdirSync(outDir, { recursive: true });
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort', '--outDir', DIST], { stdio: 'ignore' });
-try {
-  await new Promise((r) => setTimeout(r, 2500));
-  const browser = await chromium.launch({
-    executablePath: [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p)),
-    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+await withBuiltPage(PORT, DIST, async (browser, origin) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`http://localhost:${PORT}/?model=mlp1&backend=wasm&trainSize=${trainSize}&testSize=10000&epochs=${epochs}&batch=64&weights=fixed:bits=2`);
+  await page.goto(`${origin}/?model=mlp1&backend=wasm&trainSize=${trainSize}&testSize=10000&epochs=${epochs}&batch=64&weights=fixed:bits=2`);
   await page.getByTestId('status').filter({ hasText: /^ready$/ }).waitFor({ timeout: 120_000 });
   await page.getByTestId('train-button').click();
   await page.getByTestId('status').filter({ hasText: /^done$/ }).waitFor({ timeout: 600_000 });
@@ -64,12 +58,9 @@ try {
   await page.screenshot({ path: `${outDir}/teach-mistakes.png` });
 
   const lesson = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await lesson.goto(`http://localhost:${PORT}/?model=mlp1&backend=wasm&trainSize=2000&testSize=2000&epochs=1&lesson=bits&present=1`);
+  await lesson.goto(`${origin}/?model=mlp1&backend=wasm&trainSize=2000&testSize=2000&epochs=1&lesson=bits&present=1`);
   await lesson.getByTestId('status').filter({ hasText: /^ready$/ }).waitFor({ timeout: 120_000 });
   await lesson.getByTestId('lesson-panel').waitFor({ timeout: 10_000 }).catch(() => undefined);
   await lesson.screenshot({ path: `${outDir}/teach-lesson-present.png` });
-  await browser.close();
-} finally {
-  server.kill();
-}
+});
 process.exit(0);

@@ -4,7 +4,7 @@
  * Run after `npm run build`: `tsx scripts/screenshots.ts [trainSize] [epochs]`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium';
 import { chromium, type Page } from '@playwright/test';
 
 const PORT = 4192;
@@ -23,8 +23,8 @@ const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port',
 try {
   await new Promise((r) => setTimeout(r, 2500));
   const browser = await chromium.launch({
-    executablePath: ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)),
-    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: chromiumPath(),
+    args: CHROMIUM_ARGS,
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await page.goto(`http://localhost:${PORT}/?model=mlp1&backend=wasm&trainSize=${trainSize}&testSize=10000&epochs=${epochs}&batch=64`);

@@ -8,7 +8,7 @@
  * with hundreds of records that took most of a second per knob move. Here the records layer is
  * memoized and only the current-point layer follows the knobs.
  */
-import { memo, useMemo, type KeyboardEvent } from 'react';
+import { memo, useMemo, type KeyboardEvent, type ReactElement } from 'react';
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, XAxis, YAxis, usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
 import { COST_AXES, frontStaircase, type ChartPoint, type CostAxis, type RecordSource } from '../../core/runRecord';
 import { formatTick } from '../format';
@@ -147,80 +147,56 @@ const RecordsLayer = memo(function RecordsLayer({ filter, axis, yAxis, events }:
     onBlur: () => events.onHover(null),
   });
 
+  /** One clickable mark: its test id and data attributes, focusable (with a spoken label) when `label` is given. */
+  const mark = (testId: string, point: ChartPoint, optimal: boolean, label: string | null, shape: (x: number, y: number) => ReactElement) => {
+    const { x, y } = place(point);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
+    return (
+      <g
+        key={point.record.id}
+        data-testid={testId}
+        data-record-id={point.record.id}
+        data-cost={point.cost}
+        data-accuracy={point.accuracy}
+        className="pareto-clickable"
+        {...(label === null ? {} : { tabIndex: 0, role: 'button', 'aria-label': label })}
+        {...handlers(point, x, y, optimal)}
+      >
+        {shape(x, y)}
+      </g>
+    );
+  };
+
   return (
     <g className="pareto-marks">
-      {records.points.map((point, i) => {
-        if (frontSet.has(i)) return null;
-        const { x, y } = place(point);
-        if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
-        return (
-          <g
-            key={point.record.id}
-            data-testid="pareto-point"
-            data-record-id={point.record.id}
-            data-cost={point.cost}
-            data-accuracy={point.accuracy}
-            className="pareto-clickable"
-            {...handlers(point, x, y, false)}
-          >
-            <circle cx={x} cy={y} r={5.5} fill={SOURCE_COLOURS[point.record.source]} fillOpacity={0.55} stroke="white" strokeWidth={1} />
-          </g>
-        );
-      })}
-      {records.paper.map((point) => {
-        const { x, y } = place(point);
-        if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
-        return (
-          <g
-            key={point.record.id}
-            data-testid="pareto-paper-point"
-            data-record-id={point.record.id}
-            data-cost={point.cost}
-            data-accuracy={point.accuracy}
-            className="pareto-clickable"
-            tabIndex={0}
-            role="button"
-            aria-label={`Paper: ${pointLabel(point, yAxis, false)}`}
-            {...handlers(point, x, y, false)}
-          >
-            <path d={`M ${x} ${y - 7} L ${x + 7} ${y} L ${x} ${y + 7} L ${x - 7} ${y} Z`} fill="white" stroke={SOURCE_COLOURS.paper} strokeWidth={2} />
-          </g>
-        );
-      })}
+      {records.points.map((point, i) =>
+        frontSet.has(i)
+          ? null
+          : mark('pareto-point', point, false, null, (x, y) => (
+              <circle cx={x} cy={y} r={5.5} fill={SOURCE_COLOURS[point.record.source]} fillOpacity={0.55} stroke="white" strokeWidth={1} />
+            )),
+      )}
+      {records.paper.map((point) =>
+        mark('pareto-paper-point', point, false, `Paper: ${pointLabel(point, yAxis, false)}`, (x, y) => (
+          <path d={`M ${x} ${y - 7} L ${x + 7} ${y} L ${x} ${y + 7} L ${x - 7} ${y} Z`} fill="white" stroke={SOURCE_COLOURS.paper} strokeWidth={2} />
+        )),
+      )}
       {/* Labels apart from their markers: a marker's box (what a click aims at) is the diamond alone. */}
       <g aria-hidden="true" pointerEvents="none">
-        {records.paper.map((point, i) => {
-          const { x, y } = place(point);
-          if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
-          return (
+        {records.paper.map((point, i) =>
+          Number.isFinite(labels[i].x) && Number.isFinite(labels[i].y) ? (
             <text key={point.record.id} x={labels[i].x} y={labels[i].y} textAnchor={labels[i].anchor} className="paper-label">
               {paperNames[i]}
             </text>
-          );
-        })}
+          ) : null,
+        )}
       </g>
       {path && <path d={path} fill="none" stroke={FRONT_COLOUR} strokeWidth={2} pointerEvents="none" />}
-      {records.front.map((i) => {
-        const point = records.points[i];
-        const { x, y } = place(point);
-        if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
-        return (
-          <g
-            key={point.record.id}
-            data-testid="pareto-front-marker"
-            data-record-id={point.record.id}
-            data-cost={point.cost}
-            data-accuracy={point.accuracy}
-            className="pareto-clickable"
-            tabIndex={0}
-            role="button"
-            aria-label={pointLabel(point, yAxis, true)}
-            {...handlers(point, x, y, true)}
-          >
-            <path d={`M ${x} ${y - 9} L ${x + 8} ${y + 6} L ${x - 8} ${y + 6} Z`} fill={FRONT_COLOUR} stroke="white" strokeWidth={1} />
-          </g>
-        );
-      })}
+      {records.front.map((i) =>
+        mark('pareto-front-marker', records.points[i], true, pointLabel(records.points[i], yAxis, true), (x, y) => (
+          <path d={`M ${x} ${y - 9} L ${x + 8} ${y + 6} L ${x - 8} ${y + 6} Z`} fill={FRONT_COLOUR} stroke="white" strokeWidth={1} />
+        )),
+      )}
     </g>
   );
 });

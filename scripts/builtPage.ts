@@ -1,0 +1,23 @@
+/**
+ * The built page in headless Chromium, for the benchmark and screenshot scripts: a `vite preview`
+ * server of a build folder and a browser with WebGPU on SwiftShader (the flags CI's tests use).
+ */
+import { spawn } from 'node:child_process';
+import { chromium, type Browser } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium';
+
+/** Serves `dist` on `port`, opens a browser, runs `use`, and always closes both. */
+export async function withBuiltPage<T>(port: number, dist: string, use: (browser: Browser, origin: string) => Promise<T>): Promise<T> {
+  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 2500));
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+    try {
+      return await use(browser, `http://localhost:${port}`);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    server.kill();
+  }
+}
