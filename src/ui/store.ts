@@ -8,7 +8,7 @@ import { decodeConfig, encodeConfig, encodeScheme, updateConfig, type Config, ty
 import { parameterCount } from '../core/models';
 import { planTraining, trainingWarning, type PlanWarning } from '../core/planning';
 import type { BatchMetrics, EpochMetrics } from '../core/train';
-import type { BackendInfo, DataInfo, LayerSummary, Prediction, PtqResult, QuantAnalysis, RunSummary, TrainEvent, WeightStats } from '../worker/protocol';
+import type { BackendInfo, DataInfo, KernelLogits, LayerSummary, Prediction, PtqResult, QuantAnalysis, RunSummary, TrainEvent, WeightStats } from '../worker/protocol';
 import type { WeightScheme } from '../core/quant/schemes';
 import { quantKey, quantOfConfig } from './quantConfig';
 import { Comlink, startTrainer, type TrainerHandle } from './trainerClient';
@@ -82,6 +82,8 @@ export interface AppState {
   fetchWeightStats(layerIndex: number, scheme: WeightScheme): Promise<WeightStats | null>;
   /** A 28x28 digit (0..255) through the kept model, float and at the current quantization; null without a model. */
   predictDigit(pixels: Uint8Array): Promise<Prediction | null>;
+  /** The same digit's integer logits on the WGSL kernels (or their CPU reference); null without a model. */
+  kernelLogits(pixels: Uint8Array): Promise<KernelLogits | null>;
   /** Confusion matrices and flipped test images at the current quantization; null without a model. */
   analyzeQuantized(): Promise<QuantAnalysis | null>;
   /** The first `count` MNIST test images and labels; null before the worker has the data. */
@@ -390,6 +392,15 @@ export const useStore = create<AppState>((set, get) => {
       await ptqDone;
       if (trainer !== handle || !get().modelKept) return null;
       return handle.api.predictDigit(pixels, quantOfConfig(get().config));
+    },
+
+    async kernelLogits(pixels) {
+      const handle = trainer;
+      if (!handle || !get().modelKept) return null;
+      await new Promise((r) => setTimeout(r, 0));
+      await ptqDone;
+      if (trainer !== handle || !get().modelKept) return null;
+      return handle.api.kernelLogits(pixels, quantOfConfig(get().config));
     },
 
     async analyzeQuantized() {

@@ -66,6 +66,11 @@ export interface TrainerApi {
   cancelSweep(): void;
   /** Float and quantized class probabilities of the kept network for one 28x28 image (0..255). */
   predictDigit(pixels: Uint8Array, quant: QuantConfig): Promise<Prediction>;
+  /**
+   * The kept network's integer logits for one 28x28 image (0..255) on the WGSL kernels (or the
+   * bit-exact CPU reference without WebGPU); { supported: false, reason } where the format cannot run there.
+   */
+  kernelLogits(pixels: Uint8Array, quant: QuantConfig): Promise<KernelLogits>;
   /** Confusion matrices of the kept network (float and quantized with `quant`) on the run's test subset, and the flipped examples. */
   analyzeQuantized(quant: QuantConfig): Promise<QuantAnalysis>;
   /** The first `count` images of the loaded MNIST test set (count*784 bytes) and their labels; needs no trained model, only the data. */
@@ -76,6 +81,22 @@ export interface TrainerApi {
 export interface Prediction {
   float: number[];
   quantized: number[];
+}
+
+/** One image through the integer kernels (kernelLogits). */
+export interface KernelLogits {
+  supported: boolean;
+  /** Unsupported: why the format cannot run on the kernels. Supported on the CPU: why not WebGPU. Else null. */
+  reason: string | null;
+  /** 10 i32 logits as the kernels produce them; [] when unsupported. */
+  logits: number[];
+  /** Float value of one logit unit (logits * scale ~= the model's float logits); 1 when unsupported. */
+  scale: number;
+  /** argmax of the logits (first on ties, like tf.argMax); -1 when unsupported. */
+  predicted: number;
+  device: 'webgpu' | 'cpu-reference';
+  /** The whole call in the worker (conversion included the first time for a setting), ms. */
+  ms: number;
 }
 
 export interface FlipExample {

@@ -12,6 +12,7 @@ import { evaluatePtq, ModelInspector, runConfig } from '../core/experiment';
 import { INPUT_SIZE } from '../core/models';
 import { autoBias, minExponentBits } from '../core/quant/schemes';
 import { acquireKernelDevice, runOnKernels } from './kernelRun';
+import { KernelLogitsSession, unsupportedLogits } from './kernelLogits';
 import { selectBackend } from './backends';
 import type { DataInfo, LayerSummary, RunSummary, TrainerApi, TrainEvent } from './protocol';
 import { maxAbsOf, weightStats as computeWeightStats } from './weightStats';
@@ -24,6 +25,10 @@ let kept: { network: Network; trainSet: ImageSet; testSet: ImageSet } | null = n
 let kernelCache = new Map<number, Float32Array>();
 /** The teaching views' caches for the kept network (float test predictions, last quantized pass). */
 let inspector: ModelInspector | null = null;
+/** Bumped whenever `kept` changes: part of the kernel-logits cache key. */
+let keptVersion = 0;
+/** The draw view's integer model (and its kernels) for one quantization setting of the kept network. */
+let logitsSession: { key: string; session: KernelLogitsSession } | null = null;
 let paused = false;
 let stopRequested = false;
 let resumeWaiters: (() => void)[] = [];
@@ -60,6 +65,10 @@ function dropKept() {
   // Its quantized kernels are tensors of their own: free them with the network they came from.
   inspector?.dispose();
   inspector = null;
+  // Its GPU buffers (and a device made for them) belong to the dropped network too.
+  logitsSession?.session.dispose();
+  logitsSession = null;
+  keptVersion++;
 }
 
 function requireKept() {
@@ -239,6 +248,26 @@ const api: TrainerApi = {
 
   predictDigit(pixels, quant) {
     return exclusive(() => requireInspector().predictDigit(pixels, quant));
+  },
+
+  kernelLogits(pixels, quant) {
+    // Exclusive: it may share TF.js's device and error scopes, like runOnKernels.
+    return exclusive(async () => {
+      const started = performance.now();
+      const { network, trainSet } = requireKept();
+      const key = `${keptVersion}:${JSON.stringify(quant)}`;
+      if (logitsSession?.key !== key) {
+        logitsSession?.session.dispose();
+        logitsSession = null;
+        try {
+          logitsSession = { key, session: await KernelLogitsSession.create(network, quant, trainSet, acquireKernelDevice) };
+        } catch (error) {
+          // e.g. calibration failing: say so on the page rather than reject every stroke.
+          return unsupportedLogits(error instanceof Error ? error.message : String(error), performance.now() - started);
+        }
+      }
+      return logitsSession.session.logits(pixels, started);
+    });
   },
 
   analyzeQuantized(quant) {

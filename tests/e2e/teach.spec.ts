@@ -169,3 +169,28 @@ test('the intro shows on first load and stays dismissed after a reload', async (
   await expect(page.getByTestId('train-button')).toBeVisible();
   await expect(intro).toHaveCount(0);
 });
+
+test('the integer kernels toggle shows ten i32 logits whose argmax is the quantized bars\' guess', async ({ page }) => {
+  await trainSmall(page, '&weights=lightnn:k=2&activations=relu:bits=8&training=qat');
+  await page.getByTestId('view-draw').click();
+  const pad = page.getByTestId('digit-canvas');
+  const box = (await pad.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+  await page.mouse.down();
+  for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + (0.7 * i) / 20));
+  await page.mouse.up();
+  await expect(page.getByTestId('prediction-quantized').getByTestId('prediction-bar-0')).toHaveAttribute('data-p', /\d/, { timeout: 30_000 });
+
+  await page.getByTestId('kernel-logits-toggle').check();
+  const logits = page.getByTestId('kernel-logits');
+  await expect(logits.locator('[data-testid^="kernel-logit-"]')).toHaveCount(10, { timeout: 60_000 });
+  const values: number[] = [];
+  for (let d = 0; d < 10; d++) values.push(Number(await logits.getByTestId(`kernel-logit-${d}`).getAttribute('data-value')));
+  expect(values.every(Number.isInteger)).toBe(true);
+  // WebGPU or the CPU reference, the note says which.
+  await expect(page.getByTestId('kernel-logits-note')).toHaveText(/WebGPU integer kernels|integer reference on the CPU/);
+  // The integer path agrees with TF.js fake quantization on >99% of MNIST: on this stroke, exactly.
+  const predicted = Number(await logits.getAttribute('data-predicted'));
+  expect(predicted).toBe(argmax(values));
+  expect(predicted).toBe(argmax(await bars(page, 'prediction-quantized')));
+});

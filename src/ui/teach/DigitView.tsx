@@ -2,11 +2,13 @@
  * Draw a digit, see both networks guess it: a pointer-drawn pad (white ink on black, as MNIST),
  * the 28x28 the network gets at the current input resolution, and the float and quantized
  * softmax side by side. Predictions follow the pen: one request per animation frame at most,
- * one in flight at most, and the newest pixels go next.
+ * one in flight at most, and the newest pixels go next. With "integer kernels" ticked, the same
+ * digit also goes through the WGSL integer kernels (a second loop with the same rules), whose i32
+ * logits show beside the quantized bars.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { preprocessDrawing } from '../../core/digit';
-import type { Prediction } from '../../worker/protocol';
+import type { KernelLogits, Prediction } from '../../worker/protocol';
 import { quantKey } from '../quantConfig';
 import { useStore } from '../store';
 import { DigitCanvas } from './InputPreview';
@@ -37,6 +39,9 @@ export function DigitView() {
   const pixels = useTeach((s) => s.pixels);
   const source = useTeach((s) => s.source);
   const [shown, setShown] = useState<Shown | null>(null);
+  const [kernelOn, setKernelOn] = useState(false);
+  const kernelOnRef = useRef(false);
+  const [kernel, setKernel] = useState<KernelLogits | null>(null);
 
   // ---- The prediction loop (refs, not state: it runs at pointer rate).
   const loop = useRef({ alive: true, inFlight: false, dirty: false, dirtySince: null as number | null, epoch: 0 });
@@ -68,15 +73,60 @@ export function DigitView() {
       });
   }, []);
 
+  // ---- The kernels' loop: the bars' rules (latest wins, one in flight), only while ticked.
+  const kernelLoop = useRef({ inFlight: false, dirty: false });
+
+  const pumpKernel = useCallback(() => {
+    const l = loop.current;
+    const k = kernelLoop.current;
+    if (!l.alive || k.inFlight || !k.dirty) return;
+    k.dirty = false;
+    const { modelKept: kept, modelVersion, kernelLogits } = useStore.getState();
+    const digit = useTeach.getState().pixels;
+    if (!kernelOnRef.current || !kept || !digit) {
+      setKernel(null);
+      return;
+    }
+    const epoch = l.epoch;
+    k.inFlight = true;
+    kernelLogits(digit)
+      .then((answer) => {
+        if (!l.alive || !kernelOnRef.current || epoch !== l.epoch || useStore.getState().modelVersion !== modelVersion) return;
+        setKernel(answer);
+      })
+      .catch((error: unknown) => {
+        // Not a refusal (those come back as supported: false) but a failed call: say it in the same line.
+        if (l.alive && kernelOnRef.current) setKernel({ supported: false, reason: error instanceof Error ? error.message : String(error), logits: [], scale: 1, predicted: -1, device: 'cpu-reference', ms: 0 });
+      })
+      .finally(() => {
+        k.inFlight = false;
+        pumpKernel();
+      });
+  }, []);
+
   const markDirty = useCallback(
     (since: number) => {
       const l = loop.current;
       l.dirty = true;
       l.dirtySince = Math.min(l.dirtySince ?? since, since);
       pump();
+      if (kernelOnRef.current) {
+        kernelLoop.current.dirty = true;
+        pumpKernel();
+      }
     },
-    [pump],
+    [pump, pumpKernel],
   );
+
+  const toggleKernel = (on: boolean) => {
+    kernelOnRef.current = on;
+    setKernelOn(on);
+    setKernel(null);
+    if (on) {
+      kernelLoop.current.dirty = true;
+      pumpKernel();
+    }
+  };
 
   // The time from the change to the bars: measured once React has put the new bars in the DOM.
   useLayoutEffect(() => {
@@ -285,18 +335,68 @@ export function DigitView() {
           <p className="teach-hint">Draw a digit (0–9) in the black square.</p>
         ) : shown ? (
           <>
-            <div className="teach-bar-pair">
+            <div className={kernelOn && kernel?.supported ? 'teach-bar-pair teach-bar-triple' : 'teach-bar-pair'}>
               <PredictionBars title="Float" probabilities={shown.prediction.float} tone="float" testId="prediction-float" />
               <PredictionBars title="Quantized" probabilities={shown.prediction.quantized} tone="quantized" testId="prediction-quantized" />
+              {kernelOn && kernel?.supported && <KernelLogitList answer={kernel} />}
             </div>
             <p className="teach-time">
               <span ref={timeRef} data-testid="digit-update-time" />
             </p>
+            <label className="teach-kernel-toggle">
+              <input type="checkbox" data-testid="kernel-logits-toggle" checked={kernelOn} onChange={(e) => toggleKernel(e.target.checked)} /> integer kernels
+            </label>
+            {kernelOn && <KernelNote answer={kernel} />}
           </>
         ) : (
           <p className="teach-hint">asking the network…</p>
         )}
       </div>
     </div>
+  );
+}
+
+/** The kernels' ten i32 logits, one row per digit so they line up with the bars. */
+function KernelLogitList({ answer }: { answer: KernelLogits }) {
+  return (
+    <figure className="teach-bars teach-kernel-logits" data-testid="kernel-logits" data-device={answer.device} data-scale={answer.scale} data-predicted={answer.predicted}>
+      <figcaption>
+        <span className="teach-bars-title" title="i32 logits as the kernels compute them; x scale = the float logits">Integer</span>
+        <span className="teach-bars-answer">
+          <span className="sr-only">guesses </span>
+          {answer.predicted}
+        </span>
+      </figcaption>
+      <ol className="teach-bar-list">
+        {answer.logits.map((v, digit) => (
+          <li
+            key={digit}
+            className={digit === answer.predicted ? 'teach-bar teach-kernel-logit teach-best' : 'teach-bar teach-kernel-logit'}
+            data-testid={`kernel-logit-${digit}`}
+            data-value={v}
+            title={`${digit}: ${v} x ${answer.scale.toPrecision(4)} = ${(v * answer.scale).toFixed(3)}`}
+          >
+            {v}
+          </li>
+        ))}
+      </ol>
+    </figure>
+  );
+}
+
+function KernelNote({ answer }: { answer: KernelLogits | null }) {
+  if (!answer) return <p className="teach-kernel-note">running the integer kernels…</p>;
+  if (!answer.supported) {
+    return (
+      <p className="teach-kernel-note teach-kernel-refused" data-testid="kernel-logits-reason" title={answer.reason ?? ''}>
+        {answer.reason}
+      </p>
+    );
+  }
+  return (
+    <p className="teach-kernel-note" data-testid="kernel-logits-note" title={answer.reason ?? undefined}>
+      {answer.device === 'webgpu' ? 'WebGPU integer kernels' : 'integer reference on the CPU (bit-exact with the kernels)'}
+      {`, ${answer.ms.toFixed(1)} ms; 1 unit = ${answer.scale.toPrecision(3)}`}
+    </p>
   );
 }
