@@ -34,6 +34,11 @@ export interface ForwardOptions {
   activation?: (preActivation: tf.Tensor, weightLayerIndex: number, layer: WeightLayer) => tf.Tensor;
   /** Applied to the [batch, 784] input in [0, 1] (e.g. input resolution). */
   transformInput?: (x: tf.Tensor2D) => tf.Tensor2D;
+  /**
+   * What each stored pixel byte 0..255 becomes, for evaluation: batches are built through this
+   * table instead of byte/255 then transformInput (same values, no per-batch tensor ops).
+   */
+  pixelTable?: Float32Array;
 }
 
 export function kernelShape(layer: WeightLayer): number[] {

@@ -89,8 +89,8 @@ export function selectTestSubset(test: ImageSet, testSize: number): ImageSet {
   return head(test, testSize);
 }
 
-/** Pixels 0..255 -> floats in [0, 1] for rows `indices[start..end)`. */
-export function batchInputs(set: ImageSet, indices: ArrayLike<number> | null, start: number, end: number) {
+/** Pixels 0..255 -> floats in [0, 1] for rows `indices[start..end)` (through `table` when given, see ForwardOptions.pixelTable). */
+export function batchInputs(set: ImageSet, indices: ArrayLike<number> | null, start: number, end: number, table?: Float32Array) {
   const n = end - start;
   const pixels = new Float32Array(n * INPUT_SIZE);
   const labels = new Int32Array(n);
@@ -98,7 +98,8 @@ export function batchInputs(set: ImageSet, indices: ArrayLike<number> | null, st
     const row = indices ? indices[start + i] : start + i;
     const src = set.images.subarray(row * INPUT_SIZE, (row + 1) * INPUT_SIZE);
     const dst = i * INPUT_SIZE;
-    for (let j = 0; j < INPUT_SIZE; j++) pixels[dst + j] = src[j] / 255;
+    if (table) for (let j = 0; j < INPUT_SIZE; j++) pixels[dst + j] = table[src[j]];
+    else for (let j = 0; j < INPUT_SIZE; j++) pixels[dst + j] = src[j] / 255;
     labels[i] = set.labels[row];
   }
   return { pixels, labels, n };
@@ -121,7 +122,7 @@ export async function evaluate(
   let lossSum = 0;
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(set.count, start + batchSize);
-    const { pixels, labels, n } = batchInputs(set, null, start, end);
+    const { pixels, labels, n } = batchInputs(set, null, start, end, forwardOptions?.pixelTable);
     const stats = tf.tidy(() => {
       const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
       const y = tf.tensor1d(labels, 'int32');
@@ -146,7 +147,7 @@ export async function predictClasses(net: Network, set: ImageSet, batchSize = 50
   const out = new Uint8Array(set.count);
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(set.count, start + batchSize);
-    const { pixels, n } = batchInputs(set, null, start, end);
+    const { pixels, n } = batchInputs(set, null, start, end, forwardOptions?.pixelTable);
     const classes = tf.tidy(() => tf.argMax(forward(net, tf.tensor2d(pixels, [n, INPUT_SIZE]), forwardOptions), 1));
     out.set(await classes.data(), start);
     classes.dispose();
