@@ -12,6 +12,15 @@ async function bars(page: Page, testId: string): Promise<number[]> {
 }
 const argmax = (p: number[]) => p.indexOf(Math.max(...p));
 
+/** A pen stroke from top to bottom of the pad, as pointer events. */
+async function drawVerticalStroke(page: Page) {
+  const box = (await page.getByTestId('digit-canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+  await page.mouse.down();
+  for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + (0.7 * i) / 20));
+  await page.mouse.up();
+}
+
 async function trainSmall(page: Page, query = '') {
   await page.goto(`/?model=mlp1&trainSize=3000&testSize=1000&epochs=1&backend=wasm${query}`);
   await waitReady(page);
@@ -22,13 +31,7 @@ async function trainSmall(page: Page, query = '') {
 test('a vertical stroke drawn on the pad is a 1; the quantized bars follow the weight-bits slider', async ({ page }) => {
   await trainSmall(page, '&weights=fixed:bits=8');
   await page.getByTestId('view-draw').click();
-  const pad = page.getByTestId('digit-canvas');
-  const box = (await pad.boundingBox())!;
-  // A pen stroke from top to bottom, as pointer events.
-  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
-  await page.mouse.down();
-  for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + (0.7 * i) / 20));
-  await page.mouse.up();
+  await drawVerticalStroke(page);
   await expect(page.getByTestId('prediction-float').getByTestId('prediction-bar-0')).toHaveAttribute('data-p', /\d/, { timeout: 30_000 });
   const float = await bars(page, 'prediction-float');
   expect(Math.abs(float.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-3);
@@ -173,12 +176,7 @@ test('the intro shows on first load and stays dismissed after a reload', async (
 test('the integer kernels toggle shows ten i32 logits whose argmax is the quantized bars\' guess', async ({ page }) => {
   await trainSmall(page, '&weights=lightnn:k=2&activations=relu:bits=8&training=qat');
   await page.getByTestId('view-draw').click();
-  const pad = page.getByTestId('digit-canvas');
-  const box = (await pad.boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
-  await page.mouse.down();
-  for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + (0.7 * i) / 20));
-  await page.mouse.up();
+  await drawVerticalStroke(page);
   await expect(page.getByTestId('prediction-quantized').getByTestId('prediction-bar-0')).toHaveAttribute('data-p', /\d/, { timeout: 30_000 });
 
   await page.getByTestId('kernel-logits-toggle').check();
