@@ -224,6 +224,20 @@ export const useStore = create<AppState>((set, get) => {
     }
   }
 
+  /**
+   * A question about the kept model, asked after the evaluation in flight: the worker runs one call
+   * at a time, and a slider step's accuracy number comes before charts and predictions. Null when
+   * there is no kept model, or the worker or the model changed while waiting.
+   */
+  async function afterEvaluation<T>(ask: (api: TrainerHandle['api']) => Promise<T>): Promise<T | null> {
+    const handle = trainer;
+    if (!handle || !get().modelKept) return null;
+    await new Promise((r) => setTimeout(r, 0));
+    await ptqDone;
+    if (trainer !== handle || !get().modelKept) return null;
+    return ask(handle.api);
+  }
+
   // Start the worker as soon as the store exists so the backend and data are ready early.
   if (typeof window !== 'undefined') queueMicrotask(() => void ensureTrainer());
 
@@ -374,42 +388,20 @@ export const useStore = create<AppState>((set, get) => {
       return handle.api.layerSummaries(exponentBits);
     },
 
-    async fetchWeightStats(layerIndex, scheme) {
-      const handle = trainer;
-      if (!handle || !get().modelKept) return null;
-      // The worker runs one call at a time: let a slider step's evaluation go first.
-      await new Promise((r) => setTimeout(r, 0));
-      await ptqDone;
-      if (trainer !== handle) return null;
-      return handle.api.weightStats(layerIndex, scheme);
+    fetchWeightStats(layerIndex, scheme) {
+      return afterEvaluation((api) => api.weightStats(layerIndex, scheme));
     },
 
-    async predictDigit(pixels) {
-      const handle = trainer;
-      if (!handle || !get().modelKept) return null;
-      // As for the weight charts: the accuracy number of a slider step goes first.
-      await new Promise((r) => setTimeout(r, 0));
-      await ptqDone;
-      if (trainer !== handle || !get().modelKept) return null;
-      return handle.api.predictDigit(pixels, quantOfConfig(get().config));
+    predictDigit(pixels) {
+      return afterEvaluation((api) => api.predictDigit(pixels, quantOfConfig(get().config)));
     },
 
-    async kernelLogits(pixels) {
-      const handle = trainer;
-      if (!handle || !get().modelKept) return null;
-      await new Promise((r) => setTimeout(r, 0));
-      await ptqDone;
-      if (trainer !== handle || !get().modelKept) return null;
-      return handle.api.kernelLogits(pixels, quantOfConfig(get().config));
+    kernelLogits(pixels) {
+      return afterEvaluation((api) => api.kernelLogits(pixels, quantOfConfig(get().config)));
     },
 
-    async analyzeQuantized() {
-      const handle = trainer;
-      if (!handle || !get().modelKept) return null;
-      await new Promise((r) => setTimeout(r, 0));
-      await ptqDone;
-      if (trainer !== handle || !get().modelKept) return null;
-      return handle.api.analyzeQuantized(quantOfConfig(get().config));
+    analyzeQuantized() {
+      return afterEvaluation((api) => api.analyzeQuantized(quantOfConfig(get().config)));
     },
 
     async testDigits(count) {
