@@ -170,10 +170,9 @@ function parseBackend(value: string | undefined): NodeBackend | undefined {
 /** Sets one numeric config field from a flag, with the config schema's own range check. */
 function setNumber(config: Config, key: ConfigKey, flag: string, text: string | undefined): Config {
   if (text === undefined) return config;
-  const value = text.trim() === '' ? NaN : Number(text);
-  const updated = updateConfig(config, key, value);
-  // The schema's message quotes the parsed number ("NaN"); quote what was typed instead.
-  if (!updated.ok) throw new UsageError(`--${flag}: ${updated.message.replace(/^\w+=".*?" /, `${key}=${JSON.stringify(text)} `)}`);
+  // The config's own number codec reads the text (plain decimals only) and quotes it as typed.
+  const updated = updateConfig(config, key, text);
+  if (!updated.ok) throw new UsageError(`--${flag}: ${updated.message}`);
   return updated.config;
 }
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_ENERGY_TABLE, ENERGY_TABLE_UNITS, validateEnergyTable, type EnergyTable, type EnergyTableKey } from './cost/energyTable';
 import { minifloatBiasRange, type ActivationScheme, type WeightScheme } from './quant/schemes';
+import { weightLayerCount } from './models';
 import { decodeSweepText, encodeSweep, sweepSchema, type SweepDefinition } from './sweep';
 // Lessons are plain data with no imports of their own, so the core can validate `lesson` ids.
 import { LESSON_IDS } from '../lessons';
@@ -22,6 +23,89 @@ export const MAX_HIDDEN_LAYERS = 8;
 export const MAX_HIDDEN_WIDTH = 8192;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+// ---------------------------------------------------------------- numbers and notice text
+
+/**
+ * Plain decimals, as String(number) writes them and people type them: `12`, `-3`, `0.001`, `.5`,
+ * `1e-3`, `1e+21`. No `0x`/`0b`/`0o`, no leading `+` (in a query `+` is a space), no whitespace,
+ * no Infinity or NaN. Written so that no input backtracks (a 600,000-digit value stays linear).
+ */
+const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The one number codec of every numeric value, in the URL and typed into knobs: a finite number or null. */
+export function parseDecimal(text: string): number | null {
+  if (!DECIMAL.test(text)) return null;
+  const n = Number(text);
+  if (!Number.isFinite(n)) return null;
+  // -0 would print as 0 and compare unequal to it in deep equality.
+  return n === 0 ? 0 : n;
+}
+
+/** The longest notice text; a URL value can be any length and the page shows every notice. */
+export const NOTICE_CHARS = 200;
+/** The most characters of a value a notice quotes. */
+export const NOTICE_VALUE_CHARS = 80;
+
+/**
+ * A value as notices quote it: JSON-quoted, and when that is longer than `max` characters, cut
+ * with "…" and followed by the value's length, e.g. `"aaaa…" (600000 characters)`.
+ */
+export function quoteValue(raw: string, max: number = NOTICE_VALUE_CHARS): string {
+  let shown = '';
+  // By code point, so no surrogate pair is split.
+  for (const ch of raw) {
+    const quoted = JSON.stringify(ch).slice(1, -1);
+    if (shown.length + quoted.length > max) return `"${shown}…" (${raw.length} characters)`;
+    shown += quoted;
+  }
+  return `"${shown}"`;
+}
+
+/** Cuts text to at most `max` characters, ending in "…" when cut. */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * Items joined with ", " in at most `room` characters, the rest counted: "a, b and 3 more".
+ * `total` counts items the caller did not format (a list can have 300,000).
+ */
+function listWithin(items: readonly string[], room: number, total: number = items.length): string {
+  let out = '';
+  let shown = 0;
+  for (const item of items) {
+    const next = shown === 0 ? item : `${out}, ${item}`;
+    const rest = total - shown - 1;
+    if (next.length + (rest > 0 ? ` and ${rest} more`.length : 0) > room) break;
+    out = next;
+    shown += 1;
+  }
+  const left = total - shown;
+  if (left === 0) return out;
+  return shown === 0 ? `${left} of them` : `${out} and ${left} more`;
+}
+
+/**
+ * `key="value" is not valid (why); fallback.` in at most NOTICE_CHARS: a long value is quoted
+ * shorter (down to 20 characters) before anything else is cut.
+ */
+function invalidMessage(key: string, raw: string, why: string, fallback: string | null): string {
+  const tail = fallback === null ? '.' : `; ${clipText(fallback, 40)}.`;
+  // A reason this long quotes the value again (energy and sweep checks name the bad part):
+  // shown once there, the value itself gets 20 characters.
+  const reason = clipText(why, 80);
+  const most = why.length > 80 ? 20 : NOTICE_VALUE_CHARS;
+  const compose = (value: string) => `${key}=${value} is not valid (${reason})${tail}`;
+  const full = compose(quoteValue(raw, most));
+  if (full.length <= NOTICE_CHARS) return full;
+  const room = NOTICE_CHARS - compose('').length - `""… (${raw.length} characters)`.length;
+  return clipText(compose(quoteValue(raw, Math.max(20, Math.min(room, most)))), NOTICE_CHARS);
+}
 
 // ---------------------------------------------------------------- quantization schemes
 
@@ -122,8 +206,8 @@ function decodeEnergy(text: string): unknown {
     const colon = part.indexOf(':');
     if (colon < 0) return { [part.trim()]: '(no value)' };
     const key = part.slice(0, colon).trim();
-    const raw = part.slice(colon + 1).trim();
-    out[key] = key in ENERGY_TABLE_UNITS ? (raw === '' ? NaN : Number(raw)) : raw;
+    const raw = part.slice(colon + 1);
+    out[key] = key in ENERGY_TABLE_UNITS ? (parseDecimal(raw) ?? NaN) : raw.trim();
   }
   return out;
 }
@@ -231,8 +315,10 @@ export function decodeScheme(text: string): unknown {
       const eq = part.indexOf('=');
       if (eq < 0) return { kind, malformed: part };
       const key = part.slice(0, eq).trim();
-      const raw = part.slice(eq + 1).trim();
-      out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+      const raw = part.slice(eq + 1);
+      const text = raw.trim();
+      // Not a plain decimal ("0x10", " 2"): left as text, which the scheme's number fields refuse.
+      out[key] = text === 'true' ? true : text === 'false' ? false : (parseDecimal(raw) ?? text);
     }
   }
   return out;
@@ -244,9 +330,11 @@ function encodeLayers(layers: LayerOverride[]): string {
 
 function decodeLayers(text: string): unknown {
   if (text.trim() === '') return [];
-  return text.split(';').map((part) => {
+  // Past the schema's 16 the list is refused anyway: don't parse more.
+  return text.split(';', 17).map((part) => {
     const eq = part.indexOf('=');
-    return { layer: eq < 0 ? NaN : Number(part.slice(0, eq)), scheme: decodeScheme(part.slice(eq + 1)) };
+    const index = eq < 0 ? '' : part.slice(0, eq);
+    return { layer: parseDecimal(index) ?? index, scheme: decodeScheme(part.slice(eq + 1)) };
   });
 }
 
@@ -268,12 +356,29 @@ function fromUrlString(key: ConfigKey, text: string): unknown {
     const t = text.trim();
     return t === '1' || t === 'true' ? true : t === '0' || t === 'false' ? false : text;
   }
-  if (key === 'hidden') {
-    return text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
-  }
+  if (key === 'hidden') return decodeNumberList(text);
   const inner = (schema as z.ZodDefault<z.ZodType>).unwrap();
-  if (inner instanceof z.ZodNumber) return text.trim() === '' ? NaN : Number(text);
+  // Text that is not a plain decimal stays text: the schema refuses it and the notice quotes it.
+  if (inner instanceof z.ZodNumber) return parseDecimal(text) ?? text;
   return text;
+}
+
+/**
+ * `4096,4096` or, typed, `4096, 4096`: spaces next to a comma belong to the separator, any other
+ * whitespace (a leading `+` in a query is one) makes the item not a number.
+ */
+function decodeNumberList(text: string): unknown[] {
+  // More items than the schema allows are refused anyway; don't parse a 600,000-item list.
+  const parts = text.split(',', MAX_HIDDEN_LAYERS + 1);
+  return parts.map((part, i) => {
+    const item = i === 0 ? part : part.trimStart();
+    const trimmed = i === parts.length - 1 ? item : item.trimEnd();
+    return parseDecimal(trimmed) ?? part;
+  });
+}
+
+function isNumberKey(key: ConfigKey): boolean {
+  return (fieldSchemas[key] as z.ZodDefault<z.ZodType>).unwrap() instanceof z.ZodNumber;
 }
 
 function toUrlString(key: ConfigKey, value: Config[ConfigKey]): string {
@@ -328,16 +433,21 @@ export interface DecodedConfig {
   notices: ConfigNotice[];
 }
 
-function describeIssue(key: ConfigKey, raw: string, error: z.ZodError): string {
+/** The default of a key as the URL writes it: what decodeConfig falls back to. */
+function usingDefault(key: ConfigKey): string {
+  return `using the default ${toUrlString(key, (fieldSchemas[key] as z.ZodType).parse(undefined) as Config[ConfigKey]) || '(none)'}`;
+}
+
+/** `key="raw" is not valid (why); fallback.`, or ending at the reason when fallback is null. */
+function describeIssue(key: ConfigKey, raw: string, error: z.ZodError, fallback: string | null): string {
   const issue = error.issues[0];
-  const def = toUrlString(key, (fieldSchemas[key] as z.ZodType).parse(undefined) as Config[ConfigKey]) || '(none)';
   let why = issue?.message ?? 'invalid value';
-  if (key === 'energy' || key === 'sweep') return `${key}=${JSON.stringify(raw)} is not valid (${why}); using the default ${def}.`;
+  if (key === 'energy' || key === 'sweep') return invalidMessage(key, raw, why, fallback);
   if (key === 'weights' || key === 'activations' || key === 'layers') {
     // Nested values: name the parameter, e.g. "bits: Too small: expected number to be >=2".
     const path = (issue?.path ?? []).filter((p) => typeof p === 'string' && p !== 'scheme').join('.');
     const text = issue?.code === 'invalid_union' ? `unknown kind; expected ${key === 'activations' ? 'relu or sign' : 'float32, fixed, minifloat, lightnn or binary'}` : why;
-    return `${key}=${JSON.stringify(raw)} is not valid (${path ? `${path}: ` : ''}${text}); using the default ${def}.`;
+    return invalidMessage(key, raw, `${path ? `${path}: ` : ''}${text}`, fallback);
   }
   if (key === 'present') why = 'must be 0 or 1';
   else if (issue?.code === 'invalid_value' && 'values' in issue) why = `must be one of ${issue.values.join(', ')}`;
@@ -345,7 +455,7 @@ function describeIssue(key: ConfigKey, raw: string, error: z.ZodError): string {
     const range = rangeOf(key);
     if (range) why = key === 'hidden' ? `each width must be ${range}, 1 to ${MAX_HIDDEN_LAYERS} layers` : `must be ${range}`;
   } else if (issue?.code === 'invalid_format' || issue?.code === 'custom') why = issue.message;
-  return `${key}=${JSON.stringify(raw)} is not valid (${why}); using the default ${def}.`;
+  return invalidMessage(key, raw, why, fallback);
 }
 
 /** "an integer from 10 to 60000" style range text for numeric fields. */
@@ -361,64 +471,137 @@ export function rangeOf(key: ConfigKey): string | null {
   return kind;
 }
 
-/** The validated values of the known keys in a query, and what was wrong with the rest. */
-function readQuery(search: string): { values: Partial<Config>; notices: ConfigNotice[] } {
-  const params = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
+/** "mlp1 has 2 weight layers (0 to 1, or -2 to -1 from the end)". */
+function layerRangeText(config: Pick<Config, 'model' | 'hidden'>): string {
+  const count = weightLayerCount(config);
+  const model = config.model === 'mlp' ? `mlp with ${config.hidden.length} hidden layer${config.hidden.length > 1 ? 's' : ''}` : config.model;
+  return `${model} has ${count} weight layers (0 to ${count - 1}, or -${count} to -1 from the end)`;
+}
+
+/** Overrides naming a layer the config's model has, and the indices of the others (each once). */
+function splitLayers(config: Config): { kept: LayerOverride[]; outside: number[] } {
+  const count = weightLayerCount(config);
+  const kept = config.layers.filter((o) => o.layer >= -count && o.layer < count);
+  const outside = [...new Set(config.layers.filter((o) => !kept.includes(o)).map((o) => o.layer))];
+  return { kept, outside };
+}
+
+/**
+ * Drops overrides of layers the model does not have: they would quantize nothing while the config
+ * counts as quantized. Says which, or null when all fit.
+ */
+function fitLayers(config: Config): { config: Config; notice: ConfigNotice | null } {
+  const { kept, outside } = splitLayers(config);
+  if (outside.length === 0) return { config, notice: null };
+  const plural = outside.length > 1;
+  const head = `layers: ${layerRangeText(config)}; the override${plural ? 's' : ''} for layer${plural ? 's' : ''} `;
+  const tail = ` ${plural ? 'are' : 'is'} ignored.`;
+  const list = listWithin(outside.map(String), NOTICE_CHARS - head.length - tail.length);
+  return { config: { ...config, layers: kept }, notice: { level: 'error', key: 'layers', message: `${head}${list}${tail}` } };
+}
+
+/** "hide: unknown panel names "sidebar", "menu" ignored; the panels are ...". */
+function hideNotice(bad: string[]): string {
+  const names = bad.slice(0, 20).map((name) => quoteValue(name, 20));
+  const head = `hide: unknown panel name${bad.length > 1 ? 's' : ''} `;
+  const panels = ` ignored; the panels are ${PANEL_NAMES.join(', ')}.`;
+  // Junk names leave no room for the panel list; naming what was ignored matters more.
+  const tail = head.length + names[0].length + panels.length <= NOTICE_CHARS ? panels : ' ignored.';
+  return `${head}${listWithin(names, NOTICE_CHARS - head.length - tail.length, bad.length)}${tail}`;
+}
+
+/** Every value of each key, keys in the order they first appear. */
+function groupParams(search: string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const [key, value] of new URLSearchParams(search.startsWith('?') ? search.slice(1) : search)) {
+    const values = groups.get(key);
+    if (values) values.push(value);
+    else groups.set(key, [value]);
+  }
+  return groups;
+}
+
+/**
+ * A repeated key: the last one wins, so `&key=value` appended to a shared link overrides it.
+ * Returns the value used and, for a repeat, the notice saying so.
+ */
+function lastValue(key: string, values: string[]): { value: string; notice: ConfigNotice | null } {
+  const value = values[values.length - 1];
+  if (values.length === 1) return { value, notice: null };
+  return { value, notice: { level: 'info', key, message: `${key} appears ${values.length} times; the last one (${quoteValue(value)}) is used.` } };
+}
+
+/**
+ * The validated values of the known keys in a query, and what was wrong with the rest.
+ * `fallback` says what a refused value leaves in place ("using the default 3").
+ */
+function readQuery(search: string, fallback: (key: ConfigKey) => string): { values: Partial<Config>; notices: ConfigNotice[] } {
+  const groups = groupParams(search);
   const notices: ConfigNotice[] = [];
   const values: Partial<Record<ConfigKey, unknown>> = {};
   const unknown: string[] = [];
 
-  const version = params.get('v');
-  if (version !== null && version !== String(CONFIG_VERSION)) {
-    const n = Number(version);
-    notices.push({
-      level: 'error',
-      key: 'v',
-      message: Number.isInteger(n) && n > CONFIG_VERSION
-        ? `This link was made by a newer version of the playground (v=${version}); settings it knows are used, the rest fall back to defaults.`
-        : `v=${JSON.stringify(version)} is not a known config version; reading the link as v=${CONFIG_VERSION}.`,
-    });
+  const versions = groups.get('v');
+  if (versions) {
+    const { value: version, notice } = lastValue('v', versions);
+    if (notice) notices.push(notice);
+    if (version !== String(CONFIG_VERSION)) {
+      notices.push({
+        level: 'error',
+        key: 'v',
+        message: /^\d{1,9}$/.test(version) && Number(version) > CONFIG_VERSION
+          ? `This link was made by a newer version of the playground (v=${version}); settings it knows are used, the rest fall back to defaults.`
+          : `v=${quoteValue(version)} is not a known config version; reading the link as v=${CONFIG_VERSION}.`,
+      });
+    }
   }
 
-  for (const [key, value] of params) {
+  for (const [key, all] of groups) {
     if (key === 'v') continue;
     if (!(CONFIG_KEYS as string[]).includes(key)) {
       unknown.push(key);
       continue;
     }
     const field = key as ConfigKey;
+    const { value, notice } = lastValue(key, all);
+    if (notice) notices.push(notice);
     let input = fromUrlString(field, value);
     if (field === 'hide') {
       // One mistyped panel name should not unhide the others.
       const names = input as string[];
       const bad = names.filter((name) => !(PANEL_NAMES as readonly string[]).includes(name));
       if (bad.length > 0) {
-        notices.push({
-          level: 'error',
-          key,
-          message: `hide: unknown panel name${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')} ignored; the panels are ${PANEL_NAMES.join(', ')}.`,
-        });
-        input = names.filter((name) => !bad.includes(name));
+        notices.push({ level: 'error', key, message: hideNotice(bad) });
+        input = names.filter((name) => (PANEL_NAMES as readonly string[]).includes(name));
       }
     }
     const parsed = (fieldSchemas[field] as z.ZodType).safeParse(input);
     if (parsed.success) values[field] = parsed.data;
-    else notices.push({ level: 'error', key, message: describeIssue(field, value, parsed.error) });
+    else notices.push({ level: 'error', key, message: describeIssue(field, value, parsed.error, fallback(field)) });
   }
   if (unknown.length > 0) {
-    notices.push({ level: 'info', message: `Ignored unknown URL key${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.` });
+    const head = `Ignored unknown URL key${unknown.length > 1 ? 's' : ''}: `;
+    const list = listWithin(unknown.slice(0, 40).map((k) => clipText(k, 40)), NOTICE_CHARS - head.length - 1, unknown.length);
+    notices.push({ level: 'info', message: `${head}${list}.` });
   }
   return { values: values as Partial<Config>, notices };
 }
 
+/** Whatever a message says, the page shows at most NOTICE_CHARS of it. */
+function clipNotices(notices: ConfigNotice[]): ConfigNotice[] {
+  return notices.map((n) => (n.message.length <= NOTICE_CHARS ? n : { ...n, message: clipText(n.message, NOTICE_CHARS) }));
+}
+
 /**
  * Reads a query string. Never throws: every bad value is replaced by its default and named in a
- * notice, unknown keys are ignored with a notice, and a newer version key is reported.
+ * notice, unknown keys are ignored with a notice, a repeated key takes its last value with a
+ * notice, and a newer version key is reported.
  */
 export function decodeConfig(search: string): DecodedConfig {
-  const { values, notices } = readQuery(search);
-  const config = configSchema.parse(values);
-  return { config, notices: [...notices, ...crossFieldNotices(config)] };
+  const { values, notices } = readQuery(search, usingDefault);
+  const fitted = fitLayers(configSchema.parse(values));
+  const config = fitted.config;
+  return { config, notices: clipNotices([...notices, ...(fitted.notice ? [fitted.notice] : []), ...crossFieldNotices(config)]) };
 }
 
 /**
@@ -427,17 +610,17 @@ export function decodeConfig(search: string): DecodedConfig {
  * it to set a step's keys without touching the rest.
  */
 export function applyQuery(config: Config, query: string): DecodedConfig {
-  const { values, notices: read } = readQuery(query);
-  const next = { ...config, ...values };
   // A refused value leaves the config's own one in place, not the default: say which.
-  const notices = read.map((n) => {
-    if (!n.key || !(CONFIG_KEYS as string[]).includes(n.key)) return n;
-    const key = n.key as ConfigKey;
-    return { ...n, message: n.message.replace(/; using the default .*\.$/, `; keeping ${toUrlString(key, config[key]) || '(none)'}.`) };
-  });
+  const { values, notices } = readQuery(query, (key) => `keeping ${toUrlString(key, config[key]) || '(none)'}`);
+  // As in updateConfig: a model change drops the overrides of layers it does not have.
+  const fitted = fitLayers({ ...config, ...values });
+  const next = fitted.config;
   // Only cross-field notices this query caused; the config's standing ones were shown already.
   const before = new Set(crossFieldNotices(config).map((n) => n.message));
-  return { config: next, notices: [...notices, ...crossFieldNotices(next).filter((n) => !before.has(n.message))] };
+  return {
+    config: next,
+    notices: clipNotices([...notices, ...(fitted.notice ? [fitted.notice] : []), ...crossFieldNotices(next).filter((n) => !before.has(n.message))]),
+  };
 }
 
 /** Checks that relate two fields; they only inform, values stay as given. */
@@ -451,27 +634,36 @@ function crossFieldNotices(config: Config): ConfigNotice[] {
 
 /**
  * Validates one knob value coming from the page. Returns the new config or a message; the old
- * config is kept on error so nothing the user made is lost.
+ * config is kept on error so nothing the user made is lost. Numeric keys and `hidden` also take
+ * the typed text, read as the URL reads it, so the message quotes what was typed.
+ *
+ * `layers` naming a layer the model does not have is refused; a `model` or `hidden` change that
+ * leaves existing overrides without their layer drops those overrides (the user asked for the
+ * model; the overrides of its missing layers cannot apply).
  */
 export function updateConfig<K extends ConfigKey>(
   config: Config,
   key: K,
   value: unknown,
 ): { ok: true; config: Config } | { ok: false; message: string } {
-  const parsed = (fieldSchemas[key] as z.ZodType).safeParse(value);
+  const typed = typeof value === 'string' && (key === 'hidden' || isNumberKey(key));
+  const parsed = (fieldSchemas[key] as z.ZodType).safeParse(typed ? fromUrlString(key, value as string) : value);
   if (!parsed.success) {
     let text: string;
     try {
-      text = value !== null && typeof value === 'object' ? toUrlString(key, value as Config[ConfigKey]) : String(value);
+      text = typeof value === 'string' ? value : value !== null && typeof value === 'object' ? toUrlString(key, value as Config[ConfigKey]) : String(value);
     } catch {
       text = String(value);
     }
-    return { ok: false, message: describeIssue(key, text, parsed.error).replace(/; using the default .*$/, '.') };
+    return { ok: false, message: describeIssue(key, text, parsed.error, null) };
   }
-  return { ok: true, config: { ...config, [key]: parsed.data as Config[K] } };
-}
-
-/** Parses a comma list typed by the user ("4096, 4096") into the value updateConfig validates. */
-export function parseHiddenText(text: string): unknown {
-  return fromUrlString('hidden', text);
+  const next = { ...config, [key]: parsed.data as Config[K] };
+  if (key === 'layers') {
+    const { outside } = splitLayers(next);
+    if (outside.length > 0) {
+      const head = `layers: ${layerRangeText(next)}; there ${outside.length > 1 ? 'are no layers' : 'is no layer'} `;
+      return { ok: false, message: clipText(`${head}${listWithin(outside.map(String), NOTICE_CHARS - head.length - 1)}.`, NOTICE_CHARS) };
+    }
+  }
+  return { ok: true, config: key === 'model' || key === 'hidden' ? fitLayers(next).config : next };
 }

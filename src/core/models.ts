@@ -139,6 +139,11 @@ export function isWeightLayer(layer: LayerSpec): layer is WeightLayer {
   return layer.kind === 'dense' || layer.kind === 'conv2d';
 }
 
+/** Weight layers of a model (mlp1: 2, lenet: 4, mlp: hidden layers + 1): what `layers` overrides index. */
+export function weightLayerCount(config: ArchitectureConfig): number {
+  return architecture(config).filter(isWeightLayer).length;
+}
+
 /** Weights (without biases) of one layer. */
 export function weightCount(layer: WeightLayer): number {
   return layer.kind === 'dense'

@@ -3,7 +3,7 @@
  * is valid (no Enter needed) and say next to themselves, in plain words, what is wrong otherwise.
  */
 import { useEffect, useId, useState, type ReactNode } from 'react';
-import { FIELD_HELP, parseHiddenText, rangeOf, type ConfigKey } from '../core/config';
+import { FIELD_HELP, parseDecimal, rangeOf, type ConfigKey } from '../core/config';
 import { useStore } from './store';
 
 export function Field({ label, help, children, error }: { label: string; help?: string; children: ReactNode; error?: string | null }) {
@@ -28,12 +28,6 @@ export function plainKnobError(label: string, key: ConfigKey, typed: string, sch
   return `${label}: ${schemaMessage}`;
 }
 
-/** Plain decimals only: "0x10", "1e3" or "+5" are not what a student means by a number. */
-function parseTypedNumber(text: string): number {
-  const t = text.trim();
-  return /^-?(\d+\.?\d*|\.\d+)$/.test(t) ? Number(t) : NaN;
-}
-
 /** A typed number: taken as soon as it is valid; otherwise the message shows beside it and the config keeps its value. */
 export function NumberKnob({ name, label, disabled }: { name: ConfigKey; label: string; disabled?: boolean }) {
   const value = useStore((s) => s.config[name]);
@@ -41,16 +35,16 @@ export function NumberKnob({ name, label, disabled }: { name: ConfigKey; label: 
   const [text, setText] = useState(String(value));
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    setText((t) => (parseTypedNumber(t) === value ? t : String(value)));
+    setText((t) => (parseDecimal(t) === value ? t : String(value)));
     setError(null);
   }, [value]);
   const apply = (typed: string) => {
-    const n = parseTypedNumber(typed);
-    if (n === value) {
+    if (parseDecimal(typed) === value) {
       setError(null);
       return;
     }
-    const message = trySetKnob(name, n);
+    // The text itself: updateConfig reads it as the URL does and its message quotes it.
+    const message = trySetKnob(name, typed);
     setError(message === null ? null : plainKnobError(label, name, typed, message));
   };
   return (
@@ -108,8 +102,8 @@ export function HiddenKnob({ disabled }: { disabled?: boolean }) {
   }, [hidden]);
   const apply = (typed: string) => {
     if (typed.replace(/\s/g, '') === hidden.join(',')) return setError(null);
-    const message = trySetKnob('hidden', parseHiddenText(typed));
-    setError(message === null ? null : `Hidden widths: a comma list of 1 to 8 widths, each a whole number from 1 to 8192 (you typed "${typed.slice(0, 40)}").`);
+    const message = trySetKnob('hidden', typed);
+    setError(message === null ? null : `Hidden widths: a comma list of 1 to 8 widths, each a whole number from 1 to 8192 (you typed "${typed.length > 40 ? `${typed.slice(0, 40)}…` : typed}").`);
   };
   return (
     <Field label="Hidden widths" help={FIELD_HELP.hidden} error={error}>

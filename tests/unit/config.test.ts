@@ -20,6 +20,10 @@ import {
   OPTIMIZERS,
   SEED003_PRESETS,
   updateConfig,
+  weightLayerCount,
+  isFloatConfig,
+  parseDecimal,
+  quoteValue,
   type Config,
 } from '../../src/core';
 import { LESSON_IDS } from '../../src/lessons';
@@ -68,30 +72,36 @@ const sweepArb = fc.option(
   { nil: null },
 );
 
-const configArb: fc.Arbitrary<Config> = fc.record({
-  model: fc.constantFrom(...MODEL_NAMES),
-  hidden: fc.array(fc.integer({ min: 1, max: 8192 }), { minLength: 1, maxLength: 8 }),
-  trainSize: fc.integer({ min: 10, max: 60_000 }),
-  testSize: fc.integer({ min: 10, max: 10_000 }),
-  epochs: fc.integer({ min: 1, max: 100 }),
-  batch: fc.integer({ min: 1, max: 4096 }),
-  lr: fc.double({ min: 1e-6, max: 10, noNaN: true }),
-  optimizer: fc.constantFrom(...OPTIMIZERS),
-  momentum: fc.double({ min: 0, max: 0.999, noNaN: true }),
-  dataSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-  initSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-  backend: fc.constantFrom(...BACKEND_CHOICES),
-  weights: weightSchemeArb,
-  activations: activationArb,
-  inputBits: fc.integer({ min: 1, max: 8 }),
-  layers: fc.array(fc.record({ layer: fc.integer({ min: -16, max: 15 }), scheme: weightSchemeArb }), { maxLength: 3 }),
-  training: fc.constantFrom('float' as const, 'qat' as const),
-  energy: energyArb,
-  sweep: sweepArb,
-  lesson: fc.option(fc.constantFrom(...LESSON_IDS), { nil: null }),
-  hide: fc.uniqueArray(fc.constantFrom(...PANEL_NAMES)),
-  present: fc.boolean(),
-});
+const configArb: fc.Arbitrary<Config> = fc
+  .record({
+    model: fc.constantFrom(...MODEL_NAMES),
+    hidden: fc.array(fc.integer({ min: 1, max: 8192 }), { minLength: 1, maxLength: 8 }),
+    trainSize: fc.integer({ min: 10, max: 60_000 }),
+    testSize: fc.integer({ min: 10, max: 10_000 }),
+    epochs: fc.integer({ min: 1, max: 100 }),
+    batch: fc.integer({ min: 1, max: 4096 }),
+    lr: fc.double({ min: 1e-6, max: 10, noNaN: true }),
+    optimizer: fc.constantFrom(...OPTIMIZERS),
+    momentum: fc.double({ min: 0, max: 0.999, noNaN: true }),
+    dataSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    initSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    backend: fc.constantFrom(...BACKEND_CHOICES),
+    weights: weightSchemeArb,
+    activations: activationArb,
+    inputBits: fc.integer({ min: 1, max: 8 }),
+    // A position, mapped below onto the layers the model has (-count to count - 1).
+    layers: fc.array(fc.record({ layer: fc.nat(), scheme: weightSchemeArb }), { maxLength: 3 }),
+    training: fc.constantFrom('float' as const, 'qat' as const),
+    energy: energyArb,
+    sweep: sweepArb,
+    lesson: fc.option(fc.constantFrom(...LESSON_IDS), { nil: null }),
+    hide: fc.uniqueArray(fc.constantFrom(...PANEL_NAMES)),
+    present: fc.boolean(),
+  })
+  .map((config) => {
+    const count = weightLayerCount(config);
+    return { ...config, layers: config.layers.map((o) => ({ ...o, layer: (o.layer % (2 * count)) - count })) };
+  });
 
 describe('config URL encoding', () => {
   it('round-trips every valid config exactly (hidden only for model=mlp)', () => {
@@ -364,5 +374,194 @@ describe('lesson numbers', () => {
     const tooFar = decodeConfig(`?lesson=${LESSON_IDS.length + 1}`);
     expect(tooFar.config.lesson).toBeNull();
     expect(tooFar.notices).toHaveLength(1);
+  });
+});
+
+describe('faults in links and typed knobs (issue 11)', () => {
+  const fixed = (bits: number) => ({ kind: 'fixed' as const, bits });
+  const messages = (query: string) => decodeConfig(query).notices.map((n) => n.message);
+
+  it('quotes at most 80 characters of a value, says how long it was, and keeps every notice within 200', () => {
+    const { config, notices } = decodeConfig(`lr=${'a'.repeat(600_000)}`);
+    expect(config.lr).toBe(defaultConfig().lr);
+    expect(notices.map((n) => n.message)).toEqual([
+      `lr="${'a'.repeat(80)}…" (600000 characters) is not valid (must be a number from 0.000001 to 10); using the default 0.002.`,
+    ]);
+    // A longer reason leaves less room: the value is quoted shorter so the notice stays within 200.
+    expect(messages(`hidden=${'1,'.repeat(300_000)}`)).toEqual([
+      `hidden="${'1,'.repeat(33)}1…" (600000 characters) is not valid (each width must be an integer from 1 to 8192, 1 to 8 layers); using the default 256,128.`,
+    ]);
+    // Reasons that quote the value again are cut too.
+    const energy = messages(`energy=${'x'.repeat(5000)}:1`);
+    expect(energy).toHaveLength(1);
+    expect(energy[0]).toMatch(/^energy="x{20}…" \(5002 characters\) is not valid \(x{79}…\); using the default \(none\)\.$/);
+    expect(messages(`v=${'9'.repeat(500)}`)).toEqual([
+      `v="${'9'.repeat(80)}…" (500 characters) is not a known config version; reading the link as v=${CONFIG_VERSION}.`,
+    ]);
+    expect(messages(`hide=knobs,${'x'.repeat(1000)}`)).toEqual([`hide: unknown panel name "${'x'.repeat(20)}…" (1000 characters) ignored.`]);
+    const manyPanels = Array.from({ length: 50 }, (_, i) => `bad${i}`);
+    expect(messages(`hide=${manyPanels.join(',')}`)).toEqual([
+      `hide: unknown panel names "bad0", "bad1" and 48 more ignored; the panels are ${PANEL_NAMES.join(', ')}.`,
+    ]);
+    expect(messages(manyPanels.map((k) => `${k}=1`).join('&'))).toEqual([
+      `Ignored unknown URL keys: ${manyPanels.slice(0, 24).join(', ')} and 26 more.`,
+    ]);
+  });
+
+  it('counts escapes in the 80 characters and never splits a character', () => {
+    expect(quoteValue('abc')).toBe('"abc"');
+    expect(quoteValue('\u0001'.repeat(100))).toBe(`"${'\\u0001'.repeat(13)}…" (100 characters)`);
+    expect(quoteValue('😀'.repeat(100))).toBe(`"${'😀'.repeat(40)}…" (200 characters)`);
+  });
+
+  it('takes the last of a repeated key, says so, and then reads it as usual', () => {
+    const { config, notices } = decodeConfig('?trainSize=abc&trainSize=100');
+    expect(config.trainSize).toBe(100);
+    expect(notices).toEqual([{ level: 'info', key: 'trainSize', message: 'trainSize appears 2 times; the last one ("100") is used.' }]);
+    const bad = decodeConfig('?trainSize=100&epochs=2&trainSize=abc');
+    expect(bad.config).toMatchObject({ trainSize: 10_000, epochs: 2 });
+    expect(bad.notices.map((n) => n.message)).toEqual([
+      'trainSize appears 2 times; the last one ("abc") is used.',
+      'trainSize="abc" is not valid (must be an integer from 10 to 60000); using the default 10000.',
+    ]);
+    // Appending to a shared link overrides it.
+    const shared = encodeConfig({ ...defaultConfig(), weights: fixed(4) });
+    expect(decodeConfig(`${shared}&weights=fixed:bits=2&weights=fixed:bits=3`).config.weights).toEqual(fixed(3));
+    expect(messages(`${shared}&weights=fixed:bits=2&weights=fixed:bits=3`)).toEqual(['weights appears 3 times; the last one ("fixed:bits=3") is used.']);
+    expect(messages('v=1&v=1')).toEqual(['v appears 2 times; the last one ("1") is used.']);
+    expect(messages('foo=1&foo=2')).toEqual(['Ignored unknown URL key: foo.']);
+  });
+
+  it('has one weight-layer count per model', () => {
+    expect(weightLayerCount({ model: 'mlp1' })).toBe(2);
+    expect(weightLayerCount({ model: 'lenet' })).toBe(4);
+    expect(weightLayerCount({ model: 'mlp', hidden: [64, 32] })).toBe(3);
+    expect(weightLayerCount({ model: 'mlp', hidden: [8, 8, 8, 8, 8, 8, 8, 8] })).toBe(9);
+    // hidden only counts for model=mlp.
+    expect(weightLayerCount({ model: 'mlp1', hidden: [8, 8, 8] })).toBe(2);
+  });
+
+  it('drops overrides of layers the model does not have, with a notice', () => {
+    const { config, notices } = decodeConfig('layers=15=fixed:bits=2');
+    expect(config.layers).toEqual([]);
+    expect(isFloatConfig(quantOf(config))).toBe(true);
+    expect(notices).toEqual([
+      { level: 'error', key: 'layers', message: 'layers: mlp1 has 2 weight layers (0 to 1, or -2 to -1 from the end); the override for layer 15 is ignored.' },
+    ]);
+    const mixed = decodeConfig('layers=0=fixed:bits=8;15=fixed:bits=2;-3=fixed:bits=2;15=float32;-2=fixed:bits=4');
+    expect(mixed.config.layers).toEqual([
+      { layer: 0, scheme: fixed(8) },
+      { layer: -2, scheme: fixed(4) },
+    ]);
+    expect(mixed.notices.map((n) => n.message)).toEqual(['layers: mlp1 has 2 weight layers (0 to 1, or -2 to -1 from the end); the overrides for layers 15, -3 are ignored.']);
+    // The count follows model and hidden wherever they are in the query.
+    expect(decodeConfig('layers=3=fixed:bits=2;-4=fixed:bits=8&model=lenet').notices).toEqual([]);
+    expect(messages('layers=2=fixed:bits=2&model=mlp&hidden=64')).toEqual([
+      'layers: mlp with 1 hidden layer has 2 weight layers (0 to 1, or -2 to -1 from the end); the override for layer 2 is ignored.',
+    ]);
+    expect(decodeConfig('layers=2=fixed:bits=2&model=mlp&hidden=64,32').notices).toEqual([]);
+  });
+
+  it('refuses typed overrides of missing layers, and a model change drops the overrides it has no layer for', () => {
+    const base = defaultConfig();
+    expect(updateConfig(base, 'layers', [{ layer: 15, scheme: fixed(2) }])).toEqual({
+      ok: false,
+      message: 'layers: mlp1 has 2 weight layers (0 to 1, or -2 to -1 from the end); there is no layer 15.',
+    });
+    expect(updateConfig(base, 'layers', [{ layer: 2, scheme: fixed(2) }, { layer: -3, scheme: fixed(2) }, { layer: 1, scheme: fixed(2) }])).toEqual({
+      ok: false,
+      message: 'layers: mlp1 has 2 weight layers (0 to 1, or -2 to -1 from the end); there are no layers 2, -3.',
+    });
+    expect(updateConfig(base, 'layers', [{ layer: -2, scheme: fixed(2) }]).ok).toBe(true);
+
+    const lenet: Config = { ...base, model: 'lenet', layers: [{ layer: 3, scheme: fixed(2) }, { layer: -1, scheme: fixed(8) }, { layer: -4, scheme: fixed(8) }] };
+    const toMlp1 = updateConfig(lenet, 'model', 'mlp1');
+    expect(toMlp1).toEqual({ ok: true, config: { ...lenet, model: 'mlp1', layers: [{ layer: -1, scheme: fixed(8) }] } });
+    const mlp: Config = { ...base, model: 'mlp', hidden: [64, 32], layers: [{ layer: 2, scheme: fixed(2) }, { layer: 0, scheme: fixed(8) }] };
+    expect(updateConfig(mlp, 'hidden', [64])).toEqual({ ok: true, config: { ...mlp, hidden: [64], layers: [{ layer: 0, scheme: fixed(8) }] } });
+    expect(updateConfig(mlp, 'hidden', '64, 32, 16')).toEqual({ ok: true, config: { ...mlp, hidden: [64, 32, 16] } });
+    // applyQuery (lesson steps) follows the same rule.
+    const step = applyQuery(lenet, 'model=mlp1');
+    expect(step.config.layers).toEqual([{ layer: -1, scheme: fixed(8) }]);
+    expect(step.notices.map((n) => n.message)).toEqual(['layers: mlp1 has 2 weight layers (0 to 1, or -2 to -1 from the end); the overrides for layers 3, -4 are ignored.']);
+  });
+
+  it('reads plain decimals only', () => {
+    for (const [text, value] of [
+      ['12', 12],
+      ['-3', -3],
+      ['0.001', 0.001],
+      ['1e-3', 0.001],
+      ['1E3', 1000],
+      ['1e+21', 1e21],
+      ['.5', 0.5],
+      ['5.', 5],
+      ['-0', 0],
+    ] as const) {
+      expect(parseDecimal(text), text).toBe(value);
+    }
+    expect(Object.is(parseDecimal('-0'), 0)).toBe(true);
+    for (const text of ['', ' ', '0x10', '0X10', '0b101', '0o7', '+5', ' 5', '5 ', '5\n', 'Infinity', '-Infinity', 'NaN', '1e400', '1_000', '1,5', '.', '-', 'e3', '1e', '١٢', '５']) {
+      expect(parseDecimal(text), JSON.stringify(text)).toBeNull();
+    }
+    // No backtracking blow-up on a long almost-number.
+    expect(parseDecimal(`${'1'.repeat(200_000)}x`)).toBeNull();
+  });
+
+  it('refuses hex, binary, octal, +, whitespace, Infinity and NaN in every numeric URL value', () => {
+    const { config, notices } = decodeConfig('lr=0x10&epochs=0b101&batch=%2B5&testSize=+5&trainSize=Infinity&momentum=NaN&dataSeed=1e400&initSeed=&inputBits=0o7');
+    expect(config).toEqual(defaultConfig());
+    expect(notices.map((n) => n.message)).toEqual([
+      'lr="0x10" is not valid (must be a number from 0.000001 to 10); using the default 0.002.',
+      'epochs="0b101" is not valid (must be an integer from 1 to 100); using the default 3.',
+      'batch="+5" is not valid (must be an integer from 1 to 4096); using the default 32.',
+      // In a query `+` is a space.
+      'testSize=" 5" is not valid (must be an integer from 10 to 10000); using the default 10000.',
+      'trainSize="Infinity" is not valid (must be an integer from 10 to 60000); using the default 10000.',
+      'momentum="NaN" is not valid (must be a number from 0 to 0.999); using the default 0.9.',
+      'dataSeed="1e400" is not valid (must be an integer from 0 to 2147483647); using the default 1.',
+      'initSeed="" is not valid (must be an integer from 0 to 2147483647); using the default 1.',
+      'inputBits="0o7" is not valid (must be an integer from 1 to 8); using the default 8.',
+    ]);
+    expect(decodeConfig('lr=1e-3&epochs=12&momentum=0.5&batch=1E2').config).toMatchObject({ lr: 0.001, epochs: 12, momentum: 0.5, batch: 100 });
+    // Scheme parameters, layer indices, hidden widths and energy entries use the same codec.
+    expect(messages('weights=fixed:bits=0x4')).toEqual([
+      'weights="fixed:bits=0x4" is not valid (bits: Invalid input: expected number, received string); using the default float32.',
+    ]);
+    expect(decodeConfig('weights=fixed:bits=%2B4').notices).toHaveLength(1);
+    expect(decodeConfig('activations=relu:bits=Infinity').notices).toHaveLength(1);
+    expect(decodeConfig('weights=binary:scale=l1,hysteresis=5e-2').config.weights).toEqual({ kind: 'binary', scale: 'l1', hysteresis: 0.05 });
+    expect(decodeConfig('layers=0x0=fixed:bits=8').config.layers).toEqual([]);
+    expect(decodeConfig('layers=0x0=fixed:bits=8').notices[0].message).toMatch(/^layers="0x0=fixed:bits=8" is not valid \(/);
+    expect(messages('model=mlp&hidden=64,0x20')).toEqual([
+      'hidden="64,0x20" is not valid (each width must be an integer from 1 to 8192, 1 to 8 layers); using the default 256,128.',
+    ]);
+    expect(decodeConfig('model=mlp&hidden=+64').notices).toHaveLength(1);
+    // Spaces next to a comma belong to the separator (so `64,+32`, a `+` being a space, is 64,32).
+    expect(decodeConfig('model=mlp&hidden=64,+32').config.hidden).toEqual([64, 32]);
+    expect(messages('energy=sramBytes:0x10')).toEqual([
+      'energy="sramBytes:0x10" is not valid (sramBytes: must be a non-negative finite number, got null); using the default (none).',
+    ]);
+  });
+
+  it('takes typed text for numeric knobs and quotes exactly what was typed', () => {
+    const base = defaultConfig();
+    expect(updateConfig(base, 'lr', 'abc')).toEqual({ ok: false, message: 'lr="abc" is not valid (must be a number from 0.000001 to 10).' });
+    expect(updateConfig(base, 'lr', '0x10')).toEqual({ ok: false, message: 'lr="0x10" is not valid (must be a number from 0.000001 to 10).' });
+    expect(updateConfig(base, 'epochs', '+5')).toEqual({ ok: false, message: 'epochs="+5" is not valid (must be an integer from 1 to 100).' });
+    expect(updateConfig(base, 'epochs', '')).toEqual({ ok: false, message: 'epochs="" is not valid (must be an integer from 1 to 100).' });
+    expect(updateConfig(base, 'lr', '1e-3')).toEqual({ ok: true, config: { ...base, lr: 0.001 } });
+    expect(updateConfig(base, 'epochs', '12')).toEqual({ ok: true, config: { ...base, epochs: 12 } });
+    // Sliders still pass numbers.
+    expect(updateConfig(base, 'epochs', 12)).toEqual({ ok: true, config: { ...base, epochs: 12 } });
+    expect(updateConfig(base, 'hidden', '64, 32')).toEqual({ ok: true, config: { ...base, hidden: [64, 32] } });
+    expect(updateConfig(base, 'hidden', '64,0x20')).toEqual({
+      ok: false,
+      message: 'hidden="64,0x20" is not valid (each width must be an integer from 1 to 8192, 1 to 8 layers).',
+    });
+    const long = updateConfig(base, 'lr', '9'.repeat(1000));
+    expect(long).toEqual({ ok: false, message: `lr="${'9'.repeat(80)}…" (1000 characters) is not valid (must be a number from 0.000001 to 10).` });
+    // Only numeric keys read text: a string is still not a scheme.
+    expect(updateConfig(base, 'weights', 'fixed:bits=4').ok).toBe(false);
   });
 });
