@@ -3,6 +3,8 @@
  * cost model's storage and energy, and wall time. Shared by `train` and the seed commands.
  */
 import {
+  disposeNetwork,
+  divergenceMessage,
   encodeConfig,
   estimateCost,
   evaluatePtq,
@@ -69,6 +71,9 @@ export async function trainOne(config: Config, data: MnistData, backend: string,
   });
   const { result, network, trainSet, testSet } = outcome;
   if (result.status !== 'done' || result.testAccuracy === null || outcome.quantizedAccuracy === null) {
+    disposeNetwork(network);
+    // main prints the message and exits 1: a diverged run has no numbers worth writing.
+    if (result.divergedAt) throw new Error(`${prefix}${divergenceMessage(result.divergedAt)}`);
     throw new Error(`training ${label || config.model} stopped before the end`);
   }
   const quantized = !isFloatConfig(config);

@@ -2,7 +2,7 @@
  * MNIST as plain bytes. Images stay uint8 (one byte a pixel) until a batch is built, so the full
  * training set costs 47 MB, not 188 MB of float32.
  */
-import { IdxError, parseIdx } from './idx';
+import { IdxError, MAX_IDX_HEADER_BYTES, parseIdx, readIdxHeader, type IdxHeader } from './idx';
 import { IMAGE_SIZE, INPUT_SIZE, NUM_CLASSES } from './models';
 
 export interface ImageSet {
@@ -17,13 +17,19 @@ export interface MnistData {
   test: ImageSet;
 }
 
+/** Throws unless an IDX file's dimensions fit MNIST: images N x 28 x 28, labels one dimension. */
+export function checkMnistDims(kind: 'images' | 'labels', dims: readonly number[], name: string): void {
+  if (kind === 'images' && (dims.length !== 3 || dims[1] !== IMAGE_SIZE || dims[2] !== IMAGE_SIZE)) {
+    throw new IdxError(`${name}: dimensions ${dims.join('x')}; expected N x ${IMAGE_SIZE} x ${IMAGE_SIZE}.`);
+  }
+  if (kind === 'labels' && dims.length !== 1) throw new IdxError(`${name}: dimensions ${dims.join('x')}; expected one dimension.`);
+}
+
 export function imageSetFromIdx(imagesIdx: Uint8Array, labelsIdx: Uint8Array, name: string): ImageSet {
   const images = parseIdx(imagesIdx, `${name} images`);
   const labels = parseIdx(labelsIdx, `${name} labels`);
-  if (images.dims.length !== 3 || images.dims[1] !== IMAGE_SIZE || images.dims[2] !== IMAGE_SIZE) {
-    throw new IdxError(`${name} images: dimensions ${images.dims.join('x')}; expected N x ${IMAGE_SIZE} x ${IMAGE_SIZE}.`);
-  }
-  if (labels.dims.length !== 1) throw new IdxError(`${name} labels: dimensions ${labels.dims.join('x')}; expected one dimension.`);
+  checkMnistDims('images', images.dims, `${name} images`);
+  checkMnistDims('labels', labels.dims, `${name} labels`);
   if (labels.dims[0] !== images.dims[0]) {
     throw new IdxError(`${name}: ${images.dims[0]} images but ${labels.dims[0]} labels.`);
   }
@@ -78,10 +84,40 @@ export interface MnistManifestEntry {
   sha256?: string;
 }
 
+const bytesText = (n: number) => n.toLocaleString('en-US');
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const dimsText = (dims: readonly number[]) => dims.join(' x ');
+
+/**
+ * Input is handed to the decompressor in slices of at most this many bytes: a browser's
+ * DecompressionStream inflates a whole written chunk at once, and deflate inflates up to ~1000x,
+ * so a 256 KB network chunk of a gzip bomb could become 256 MB before we see any of it; a slice
+ * inflates to 16 MB at most. Each slice is one more write through the stream, so smaller ones cost
+ * load time (16 KB: about +0.1 s on the full set in Node, 4 KB: about +0.4 s).
+ */
+const INFLATE_SLICE_BYTES = 16 * 1024;
+
+function concatBytes(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (offset >= length) break;
+    const part = chunk.subarray(0, length - offset);
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 /**
  * Fetches the four gzip-compressed IDX assets the build step made (scripts/build-data.mjs),
  * decompresses them with the platform's DecompressionStream and parses them. Uses only web
  * platform APIs, so it runs in the page, in a worker and in Node 20.
+ *
+ * Each file is decompressed as a stream and its IDX header checked as soon as it arrives (magic,
+ * type, MNIST dimensions, the manifest's raw size); decompression stops the moment the output
+ * passes the size the header implies, so a corrupt or hostile asset costs little more than its claim.
+ * Every error is an Error whose message starts with the file's name.
  *
  * Progress: a server that sends the .gz with Content-Encoding: gzip hands us the body already
  * decompressed, so the bytes we count are raw bytes, not gzip bytes. Each file's bytes are therefore
@@ -93,11 +129,22 @@ export async function fetchMnist(
   onProgress?: (p: LoadProgress) => void,
   fetchFn: typeof fetch = fetch,
 ): Promise<MnistData> {
-  const manifestResponse = await fetchFn(`${baseUrl}/manifest.json`);
-  if (!manifestResponse.ok) throw new Error(`MNIST assets missing at ${baseUrl} (HTTP ${manifestResponse.status}); run \`npm run data\`.`);
-  const manifest = (await manifestResponse.json()) as { files: Record<string, MnistManifestEntry> };
+  const manifestUrl = `${baseUrl}/manifest.json`;
+  let manifestResponse: Response;
+  try {
+    manifestResponse = await fetchFn(manifestUrl);
+  } catch (error) {
+    throw new Error(`manifest.json: could not download ${manifestUrl} (${messageOf(error)}).`, { cause: error });
+  }
+  if (!manifestResponse.ok) throw new Error(`manifest.json: MNIST assets missing at ${baseUrl} (HTTP ${manifestResponse.status}); run \`npm run data\`.`);
+  let manifest: { files?: Record<string, MnistManifestEntry> };
+  try {
+    manifest = (await manifestResponse.json()) as typeof manifest;
+  } catch (error) {
+    throw new Error(`manifest.json: not valid JSON (${messageOf(error)}).`, { cause: error });
+  }
   const keys = Object.keys(MNIST_FILES) as MnistFileKey[];
-  const entry = (k: MnistFileKey) => manifest.files[MNIST_FILES[k]];
+  const entry = (k: MnistFileKey): MnistManifestEntry | undefined => manifest?.files?.[MNIST_FILES[k]];
   const totalBytes = keys.reduce((sum, k) => sum + (entry(k)?.gzipBytes ?? 0), 0);
   // Each file's share of the whole; equal shares if the manifest lacks sizes.
   const weights = keys.map((k) => (totalBytes > 0 ? (entry(k)?.gzipBytes ?? 0) / totalBytes : 1 / keys.length));
@@ -112,41 +159,122 @@ export async function fetchMnist(
     lastLoaded = loadedBytes;
     onProgress({ loadedBytes, totalBytes, fraction });
   };
+  // One failed file ends the load: the others stop downloading.
+  const abort = new AbortController();
 
   const fetchOne = async (key: MnistFileKey, i: number): Promise<Uint8Array> => {
-    const name = MNIST_FILES[key];
-    const response = await fetchFn(`${baseUrl}/${name}.gz`);
-    if (!response.ok || !response.body) throw new Error(`Could not load ${name}.gz (HTTP ${response.status}).`);
+    const file = `${MNIST_FILES[key]}.gz`;
+    let response: Response;
+    try {
+      response = await fetchFn(`${baseUrl}/${file}`, { signal: abort.signal });
+    } catch (error) {
+      throw new Error(`${file}: could not download (${messageOf(error)}).`, { cause: error });
+    }
+    if (!response.ok) throw new Error(`${file}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}; run \`npm run data\`.`);
+    if (!response.body) throw new Error(`${file}: the server sent an empty body.`);
     const sizes = entry(key);
     const rawBytes = sizes?.rawBytes ?? sizes?.bytes;
-    let expected: number | undefined;
+    const body = response.body.getReader();
     let received = 0;
-    const counter = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        if (chunk.byteLength > 0) {
-          // IDX starts with 0x00, gzip with 0x1f: the first byte tells which we are counting.
-          if (received === 0) expected = chunk[0] === 0x1f ? sizes?.gzipBytes : rawBytes;
-          received += chunk.byteLength;
-          // Without a known size, creep towards (never reach) the end until the stream closes.
-          fileFraction[i] = expected ? Math.min(1, received / expected) : Math.min(0.99, fileFraction[i] + 0.01);
-          report();
+    /** The download's expected size, as the first byte says which kind of bytes arrive. */
+    let expected: number | undefined;
+    let downloadError = false;
+    /** The body's next non-empty chunk, counted for the progress; null at its end. */
+    const readBody = async (): Promise<Uint8Array | null> => {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        do r = await body.read();
+        while (!r.done && r.value.byteLength === 0);
+      } catch (error) {
+        downloadError = true;
+        throw error;
+      }
+      if (r.done) {
+        fileFraction[i] = 1;
+        report();
+        return null;
+      }
+      const chunk = r.value;
+      // IDX starts with 0x00, gzip with 0x1f: the first byte tells which we are counting.
+      if (received === 0) expected = chunk[0] === 0x1f ? sizes?.gzipBytes : rawBytes;
+      received += chunk.byteLength;
+      // Without a known size, creep towards (never reach) the end until the stream closes.
+      fileFraction[i] = expected ? Math.min(1, received / expected) : Math.min(0.99, fileFraction[i] + 0.01);
+      report();
+      return chunk;
+    };
+    const downloaded = () => (expected !== undefined ? `${bytesText(received)} of ${bytesText(expected)} bytes` : `${bytesText(received)} bytes`);
+
+    let header: IdxHeader | null = null;
+    let claimed = Infinity;
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+    let gzip = false;
+    try {
+      let pending = await readBody();
+      // A server may already have undone the gzip (Content-Encoding); only decompress real gzip.
+      gzip = pending !== null && pending[0] === 0x1f;
+      const source = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            const chunk = pending ?? (await readBody());
+            pending = null;
+            if (!chunk) return controller.close();
+            if (!gzip) return controller.enqueue(chunk);
+            for (let offset = 0; offset < chunk.length; offset += INFLATE_SLICE_BYTES) controller.enqueue(chunk.subarray(offset, offset + INFLATE_SLICE_BYTES));
+          },
+          cancel: (reason) => body.cancel(reason),
+        },
+        { highWaterMark: 0 },
+      );
+      // The DOM types take BufferSource in; our slices are Uint8Array views, which it accepts.
+      const gunzip = () => new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+      reader = (gzip ? source.pipeThrough(gunzip()) : source).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        size += value.length;
+        if (!header) {
+          header = readIdxHeader(concatBytes(chunks, Math.min(size, MAX_IDX_HEADER_BYTES)), file);
+          if (header) {
+            checkMnistDims(key.endsWith('Images') ? 'images' : 'labels', header.dims, file);
+            claimed = header.headerBytes + header.dataBytes;
+            if (rawBytes !== undefined && rawBytes !== claimed) {
+              throw new IdxError(`${file}: IDX header says ${dimsText(header.dims)} (${bytesText(claimed)} bytes) but the manifest says ${bytesText(rawBytes)} bytes.`);
+            }
+          }
         }
-        controller.enqueue(chunk);
-      },
-    });
-    const body = response.body.pipeThrough(counter);
-    const bytes = new Uint8Array(await new Response(body).arrayBuffer());
-    fileFraction[i] = 1;
-    report();
-    // A server may already have undone the gzip (Content-Encoding); only decompress real gzip.
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-      return new Uint8Array(await new Response(stream).arrayBuffer());
+        if (size > claimed) {
+          throw new IdxError(`${file}: IDX header says ${dimsText(header!.dims)} (${bytesText(claimed)} bytes) but the file holds more (${bytesText(size)} bytes so far).`);
+        }
+      }
+    } catch (error) {
+      // Stops the decompression and the download.
+      await reader?.cancel(error).catch(() => undefined);
+      if (!reader) await body.cancel(error).catch(() => undefined);
+      if (error instanceof IdxError) throw error;
+      if (downloadError) throw new Error(`${file}: the download broke off after ${downloaded()} (${messageOf(error)}).`, { cause: error });
+      if (expected !== undefined && received < expected) throw new Error(`${file}: the download ended after ${downloaded()}.`, { cause: error });
+      throw new Error(`${file}: ${gzip ? 'not a valid gzip file' : 'could not read it'} (${messageOf(error)}).`, { cause: error });
     }
-    return bytes;
+    if (received === 0) throw new Error(`${file}: the server sent an empty file.`);
+    if (size < claimed && expected !== undefined && received < expected) throw new Error(`${file}: the download ended after ${downloaded()}.`);
+    // No header (too short): parseIdx words it.
+    if (!header) parseIdx(concatBytes(chunks, size), file);
+    if (size < claimed) throw new IdxError(`${file}: IDX header says ${dimsText(header!.dims)} (${bytesText(claimed)} bytes) but the file holds only ${bytesText(size)} bytes.`);
+    return concatBytes(chunks, size);
   };
 
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(keys.map(fetchOne));
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    keys.map((key, i) =>
+      fetchOne(key, i).catch((error: unknown) => {
+        abort.abort();
+        throw error;
+      }),
+    ),
+  );
   report(true);
   return {
     train: imageSetFromIdx(trainImages, trainLabels, 'train'),

@@ -4,6 +4,7 @@
  * all go through here, so a config means the same thing everywhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { maxOf, pushAll } from './arrays';
 import type { Config } from './config';
 import { confusionMatrix, findFlips, matrixAccuracy, type Flip } from './confusion';
 import type { ImageSet, MnistData } from './data';
@@ -44,10 +45,14 @@ export interface RunOutcome {
   network: Network;
   trainSet: ImageSet;
   testSet: ImageSet;
-  /** Accuracy of the config's quantized model on the test subset (equals result.testAccuracy for QAT). */
+  /**
+   * Accuracy of the config's quantized model on the test subset (equals result.testAccuracy for
+   * QAT); null unless the run is 'done' (a stopped or diverged network is not worth quantizing).
+   */
   quantizedAccuracy: number | null;
 }
 
+/** The returned network is the caller's to dispose, whatever the status; on a throw it is already freed. */
 export async function runConfig(config: Config, data: MnistData, hooks: Omit<TrainHooks, 'forwardOptions' | 'evalForwardOptions'> = {}): Promise<RunOutcome> {
   const trainSet = selectTrainingSubset(data.train, config.trainSize, config.dataSeed);
   const testSet = selectTestSubset(data.test, config.testSize);
@@ -72,7 +77,10 @@ export async function runConfig(config: Config, data: MnistData, hooks: Omit<Tra
       },
       beforeEpoch: async (epoch) => {
         if (q.activations.kind === 'relu' && q.activations.bits !== undefined && q.activations.clip === undefined) {
-          clips.splice(0, clips.length, ...(await calibrateActivationClips(network, calibration, q)));
+          const calibrated = await calibrateActivationClips(network, calibration, q);
+          // In place: the forward options hold this array.
+          clips.length = 0;
+          pushAll(clips, calibrated);
         }
         await hooks.beforeEpoch?.(epoch);
       },
@@ -161,7 +169,7 @@ export async function evaluatePtq(
 
 function softmax(logits: ArrayLike<number>): number[] {
   const row = Array.from(logits);
-  const max = Math.max(...row);
+  const max = maxOf(row);
   const exps = row.map((v) => Math.exp(v - max));
   const sum = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / sum);

@@ -26,29 +26,53 @@ const TYPE_NAMES: Record<number, string> = {
   0x0e: 'double',
 };
 
-export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxTensor {
-  if (bytes.length < 4) throw new IdxError(`${name}: ${bytes.length} bytes is too short for an IDX header (needs at least 4).`);
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
+export interface IdxHeader {
+  dims: number[];
+  /** 4 + 4 x rank. */
+  headerBytes: number;
+  /** The product of the dimensions: one byte an element. */
+  dataBytes: number;
+}
+
+/**
+ * Reads and checks an IDX header (magic, type, rank, dimensions) from the first bytes of a file.
+ * Throws IdxError on the first bad field it can see; returns null while `bytes` is too short to hold
+ * the whole header, so that a stream can check a header as soon as its bytes arrive.
+ */
+export function readIdxHeader(bytes: Uint8Array, name = 'IDX file'): IdxHeader | null {
+  if (bytes.length >= 2 && (bytes[0] !== 0 || bytes[1] !== 0)) {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
     throw new IdxError(`${name}: bad magic number (first two bytes must be 0)${gz ? '; this looks gzip-compressed, decompress it first' : ''}.`);
   }
-  const type = bytes[2];
-  if (type !== TYPE_UBYTE) {
+  if (bytes.length >= 3 && bytes[2] !== TYPE_UBYTE) {
+    const type = bytes[2];
     const known = TYPE_NAMES[type];
     throw new IdxError(`${name}: data type 0x${type.toString(16).padStart(2, '0')}${known ? ` (${known})` : ''} is not supported; only unsigned bytes (0x08).`);
   }
+  if (bytes.length < 4) return null;
   const rank = bytes[3];
   if (rank < 1 || rank > 4) throw new IdxError(`${name}: ${rank} dimensions; expected 1 to 4.`);
-  const headerLength = 4 + 4 * rank;
-  if (bytes.length < headerLength) throw new IdxError(`${name}: truncated header (${bytes.length} of ${headerLength} bytes).`);
+  const headerBytes = 4 + 4 * rank;
+  if (bytes.length < headerBytes) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
-  let count = 1;
+  let dataBytes = 1;
   for (let i = 0; i < rank; i++) {
     const d = view.getUint32(4 + 4 * i, false);
     dims.push(d);
-    count *= d;
+    dataBytes *= d;
   }
+  return { dims, headerBytes, dataBytes };
+}
+
+/** The longest IDX header (rank 4). */
+export const MAX_IDX_HEADER_BYTES = 4 + 4 * 4;
+
+export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxTensor {
+  if (bytes.length < 4) throw new IdxError(`${name}: ${bytes.length} bytes is too short for an IDX header (needs at least 4).`);
+  const header = readIdxHeader(bytes, name);
+  if (!header) throw new IdxError(`${name}: truncated header (${bytes.length} of ${4 + 4 * bytes[3]} bytes).`);
+  const { dims, headerBytes: headerLength, dataBytes: count } = header;
   const actual = bytes.length - headerLength;
   if (actual < count) {
     throw new IdxError(`${name}: truncated data: header says ${dims.join('x')} = ${count} bytes, file has ${actual}.`);

@@ -9,6 +9,9 @@ import { head, subset, type ImageSet } from './data';
 import { INPUT_SIZE, NUM_CLASSES } from './models';
 import { forward, trainableVariables, type ForwardOptions, type Network } from './network';
 import { deriveSeed, mulberry32, permutation } from './rng';
+import type { Divergence } from './divergence';
+
+export { divergenceMessage, type Divergence } from './divergence';
 
 export interface TrainOptions {
   epochs: number;
@@ -50,6 +53,7 @@ export interface TrainControl {
 }
 
 export interface TrainHooks {
+  /** Not called for a batch whose loss is not finite: the run ends there (TrainResult.divergedAt). */
   onBatch?(m: BatchMetrics): void;
   onEpoch?(m: EpochMetrics): void;
   control?: TrainControl;
@@ -65,11 +69,15 @@ export interface TrainHooks {
   beforeEpoch?(epoch: number): Promise<void>;
 }
 
+/** Where a run's loss stopped being a finite number. */
 export interface TrainResult {
-  status: 'done' | 'stopped';
+  /** 'diverged': the run ended at the first batch whose loss was not finite (see divergedAt). */
+  status: 'done' | 'stopped' | 'diverged';
   epochsCompleted: number;
+  /** Optimizer steps taken, the diverged one included. */
   steps: number;
-  /** Accuracy in [0, 1] on the test subset after the last epoch; null when stopped before one. */
+  divergedAt: Divergence | null;
+  /** Accuracy in [0, 1] on the test subset after the last epoch; null when stopped before one or diverged. */
   testAccuracy: number | null;
   testLoss: number | null;
   epochs: EpochMetrics[];
@@ -105,8 +113,22 @@ export function batchInputs(set: ImageSet, indices: ArrayLike<number> | null, st
   return { pixels, labels, n };
 }
 
+
+/**
+ * tfjs-core 4.22's MomentumOptimizer.dispose() frees its momentum scalar and accumulators but does
+ * not call super.dispose(), so the learning-rate scalar `c` that SGDOptimizer's constructor keeps
+ * (setLearningRate: keep(scalar(-lr))) outlives it: one tensor per run. `c` is protected, meant for
+ * subclasses; Tensor.dispose() is idempotent, so this stays right once the library frees it too.
+ */
+class MomentumOptimizer extends tf.MomentumOptimizer {
+  override dispose(): void {
+    super.dispose();
+    this.c.dispose();
+  }
+}
+
 function makeOptimizer(options: TrainOptions): tf.Optimizer {
-  return options.optimizer === 'adam' ? tf.train.adam(options.lr) : tf.train.momentum(options.lr, options.momentum);
+  return options.optimizer === 'adam' ? tf.train.adam(options.lr) : new MomentumOptimizer(options.lr, options.momentum);
 }
 
 const defaultYield = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -174,9 +196,10 @@ export async function train(
   let step = 0;
   const epochs: EpochMetrics[] = [];
   let stopped = false;
+  let divergedAt: Divergence | null = null;
 
   try {
-    for (let epoch = 1; epoch <= options.epochs && !stopped; epoch++) {
+    for (let epoch = 1; epoch <= options.epochs && !stopped && !divergedAt; epoch++) {
       await hooks.beforeEpoch?.(epoch);
       const order = permutation(trainSet.count, mulberry32(deriveSeed(options.dataSeed, epoch)));
       let epochLoss = 0;
@@ -192,28 +215,42 @@ export async function train(
         const start = b * batch;
         const end = Math.min(trainSet.count, start + batch);
         const { pixels, labels, n } = batchInputs(trainSet, order, start, end);
-        const stats = tf.tidy(() => {
-          const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
-          const y = tf.tensor1d(labels, 'int32');
-          let hits: tf.Scalar | null = null;
-          const loss = optimizer.minimize(
-            () => {
-              const logits = forward(net, x, hooks.forwardOptions);
-              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
-              return tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits) as tf.Scalar;
-            },
-            true,
-            variables,
-          ) as tf.Scalar;
-          const both = tf.stack([loss, hits!]);
-          (hits as tf.Scalar | null)?.dispose();
-          return both;
-        });
-        hooks.afterStep?.();
-        const [loss, hits] = await stats.data();
-        stats.dispose();
-        trainingMs += performance.now() - stepStart;
+        // The hit count leaves the gradient tape's tidy through keep: freed here even if the step throws.
+        let hitsTensor: tf.Scalar | null = null;
+        let stats: tf.Tensor;
+        try {
+          stats = tf.tidy(() => {
+            const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
+            const y = tf.tensor1d(labels, 'int32');
+            const loss = optimizer.minimize(
+              () => {
+                const logits = forward(net, x, hooks.forwardOptions);
+                hitsTensor = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
+                return tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits) as tf.Scalar;
+              },
+              true,
+              variables,
+            ) as tf.Scalar;
+            return tf.stack([loss, hitsTensor!]);
+          });
+        } finally {
+          (hitsTensor as tf.Scalar | null)?.dispose();
+        }
+        let loss: number;
+        let hits: number;
+        try {
+          hooks.afterStep?.();
+          [loss, hits] = await stats.data();
+        } finally {
+          stats.dispose();
+        }
         step++;
+        if (!Number.isFinite(loss)) {
+          // The weights are NaN or infinite from here on: nothing later in the run would mean anything.
+          divergedAt = { epoch, batch: b + 1, loss };
+          break;
+        }
+        trainingMs += performance.now() - stepStart;
         samplesDone += n;
         epochLoss += loss * n;
         epochCorrect += hits;
@@ -234,7 +271,7 @@ export async function train(
         });
         await yieldToEvents();
       }
-      if (stopped) break;
+      if (stopped || divergedAt) break;
       const test = await evaluate(net, testSet, 500, hooks.evalForwardOptions ?? hooks.forwardOptions);
       const metrics: EpochMetrics = {
         epoch,
@@ -250,13 +287,15 @@ export async function train(
   } finally {
     optimizer.dispose();
   }
-  const last = epochs[epochs.length - 1];
+  const status = divergedAt ? 'diverged' : stopped ? 'stopped' : 'done';
+  const last = status === 'done' ? epochs[epochs.length - 1] : undefined;
   return {
-    status: stopped ? 'stopped' : 'done',
+    status,
     epochsCompleted: epochs.length,
     steps: step,
-    testAccuracy: stopped || !last ? null : last.testAccuracy,
-    testLoss: stopped || !last ? null : last.testLoss,
+    divergedAt,
+    testAccuracy: last ? last.testAccuracy : null,
+    testLoss: last ? last.testLoss : null,
     epochs,
     elapsedMs: performance.now() - started,
     samplesPerSec: trainingMs > 0 ? samplesDone / (trainingMs / 1000) : 0,

@@ -3,6 +3,7 @@
  * ptqGrid.ts for the work the cells share); QAT
  * cells each train a network through their quantizers and free it at once. Cancel is checked
  * between cells (and stops a QAT cell's training at its next batch, that cell then being dropped).
+ * A QAT cell whose loss diverges is reported as diverged (accuracy NaN) and the sweep goes on.
  */
 import type { MnistData, ImageSet } from '../core/data';
 import { runConfig } from '../core/experiment';
@@ -32,7 +33,10 @@ export async function runSweepCells(request: SweepRequest, ctx: SweepContext): P
   const recording: SweepContext = {
     ...ctx,
     onEvent: (event) => {
-      if (event.type === 'cell') cells.push({ index: event.index, accuracy: event.accuracy, loss: event.loss, ms: event.ms });
+      if (event.type === 'cell') {
+        const { type: _, ...cell } = event;
+        cells.push(cell);
+      }
       ctx.onEvent(event);
     },
   };
@@ -113,8 +117,16 @@ async function runQatCells(request: SweepRequest, ctx: SweepContext): Promise<Om
       yieldToEvents: ctx.yieldToEvents,
     });
     disposeNetwork(outcome.network);
-    if (outcome.result.status !== 'done' || outcome.quantizedAccuracy === null) break;
+    const { divergedAt } = outcome.result;
     const ms = performance.now() - start;
+    if (divergedAt) {
+      // A result of its own, not a cancel: this cell's learning rate is too high, the next may train.
+      sweepMs += ms;
+      cellsDone++;
+      ctx.onEvent({ type: 'cell', index: cell.index, accuracy: NaN, loss: NaN, ms, diverged: { epoch: divergedAt.epoch, batch: divergedAt.batch } });
+      continue;
+    }
+    if (outcome.result.status !== 'done' || outcome.quantizedAccuracy === null) break;
     sweepMs += ms;
     cellsDone++;
     testCount = outcome.testSet.count;

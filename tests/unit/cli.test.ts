@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +90,8 @@ describe('CLI arguments', () => {
     expect(cmd.base).toMatchObject({ epochs: 12, trainSize: 5000, lr: 0.001, batch: 64, dataSeed: 7, initSeed: 7 });
     expect(usageError(['seed003', '--model', 'mlp1', '--epochs', 'ten'])).toMatch(/--epochs: epochs="ten" is not valid \(must be an integer from 1 to 100\)/);
     expect(usageError(['seed003', '--model', 'mlp1', '--epochs', '0'])).toMatch(/must be an integer from 1 to 100/);
+    // The URL's number grammar: plain decimals only, echoed as typed.
+    expect(usageError(['seed003', '--model', 'mlp1', '--epochs', '0x10'])).toMatch(/--epochs: epochs="0x10" is not valid/);
     expect(usageError(['seed003', '--model', 'mlp1', '--train-size', '70000'])).toMatch(/--train-size: .*from 10 to 60000/);
   });
 
@@ -201,6 +203,22 @@ describe('CLI end to end', () => {
       expect(r.stderr).toMatch(/^error: /);
       expect(r.stderr).toMatch(/Usage: npm run cli -- <command>/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('train: a diverged run says where, exits 1 and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qp-cli-'));
+    try {
+      const out = join(dir, 'diverged');
+      // Issue 11's measured case: eight layers of 64, SGD at lr 10 with momentum 0.999.
+      const config = 'model=mlp&hidden=64,64,64,64,64,64,64,64&lr=10&optimizer=sgd&momentum=0.999&batch=32&trainSize=2000&testSize=100&epochs=1&dataSeed=1&initSeed=1';
+      const r = cli(['train', '--config', config, '--backend', 'wasm', '--out', out]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^error: The loss diverged at epoch 1, batch \d+: try a smaller learning rate\.\n$/);
+      expect(r.stdout).not.toMatch(/test accuracy/);
+      expect(existsSync(`${out}.json`)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

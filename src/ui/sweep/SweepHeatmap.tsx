@@ -1,6 +1,9 @@
 /** The sweep's grid: one cell per configuration, coloured by accuracy, the value printed in it. */
 import { useId, useRef, useState, type KeyboardEvent } from 'react';
 import { heatColour, heatmapLayout, type SweepDefinition } from '../../core/sweep';
+import { divergenceMessage } from '../../core/divergence';
+import type { CellDivergence } from './sweepStore';
+import { maxOf, minOf } from '../../core/arrays';
 
 /** WCAG relative luminance of an sRGB colour given as 0..255 channels. */
 function relativeLuminance([r, g, b]: number[]): number {
@@ -25,12 +28,23 @@ export function readableText(background: string): '#000000' | '#ffffff' {
 /** Pending cells keep the stylesheet's pale background; this grey reads on it at 6.9:1. */
 const PENDING_TEXT = '#475569';
 
-export function SweepHeatmap({ sweep, results, errorView }: { sweep: SweepDefinition; results: readonly (number | null)[]; errorView?: boolean }) {
+export function SweepHeatmap({
+  sweep,
+  results,
+  diverged = [],
+  errorView,
+}: {
+  sweep: SweepDefinition;
+  results: readonly (number | null)[];
+  /** Cells whose training diverged: they show "diverged" and take no part in the colour scale. */
+  diverged?: readonly (CellDivergence | null)[];
+  errorView?: boolean;
+}) {
   const layout = heatmapLayout(sweep, results);
   const captionId = useId();
   const measured = results.filter((v): v is number => v !== null);
-  const min = measured.length > 0 ? Math.min(...measured) : 0;
-  const max = measured.length > 0 ? Math.max(...measured) : 1;
+  const min = measured.length > 0 ? minOf(measured) : 0;
+  const max = measured.length > 0 ? maxOf(measured) : 1;
   // Roving tabindex: the grid is one tab stop, the arrow keys move within it.
   const [active, setActive] = useState<{ row: number; col: number }>({ row: 0, col: 0 });
   const cellRefs = useRef(new Map<string, HTMLTableCellElement>());
@@ -90,11 +104,12 @@ export function SweepHeatmap({ sweep, results, errorView }: { sweep: SweepDefini
               <th scope="row">{layout.rowLabels[r]}</th>
               {row.map((cell, c) => {
                 const filled = cell.value !== null;
+                const divergedAt = diverged[cell.index] ?? null;
                 const colour = filled ? heatColour(cell.value!, min, max) : null;
-                const shown = filled ? (errorView ? (1 - cell.value!) * 100 : cell.value! * 100).toFixed(1) : '·';
+                const shown = filled ? (errorView ? (1 - cell.value!) * 100 : cell.value! * 100).toFixed(1) : divergedAt ? 'diverged' : '·';
                 const where = [part(rowAxis.knob, layout.rowTitle, layout.rowLabels[r])];
                 if (colAxis) where.push(part(colAxis.knob, layout.colTitle, layout.colLabels[c]));
-                const what = filled ? `${shown}%${errorView ? ' error' : ''}` : 'pending';
+                const what = filled ? `${shown}%${errorView ? ' error' : ''}` : divergedAt ? divergenceMessage(divergedAt) : 'pending';
                 return (
                   <td
                     key={cell.index}
@@ -103,12 +118,13 @@ export function SweepHeatmap({ sweep, results, errorView }: { sweep: SweepDefini
                       else cellRefs.current.delete(`${r},${c}`);
                     }}
                     data-testid="heatmap-cell"
-                    data-filled={filled}
+                    data-filled={filled || divergedAt !== null}
+                    data-diverged={divergedAt !== null}
                     data-index={cell.index}
                     tabIndex={r === current.row && c === current.col ? 0 : -1}
                     aria-label={`${where.join(', ')}: ${what}`}
                     onFocus={() => setActive({ row: r, col: c })}
-                    title={`${cell.label}${filled ? `: ${(cell.value! * 100).toFixed(2)}%` : ' (pending)'}`}
+                    title={`${cell.label}${filled ? `: ${(cell.value! * 100).toFixed(2)}%` : divergedAt ? `: ${divergenceMessage(divergedAt)}` : ' (pending)'}`}
                     style={colour ? { background: colour.background, color: readableText(colour.background) } : { color: PENDING_TEXT }}
                   >
                     {shown}

@@ -41,6 +41,7 @@ export function SweepPanel() {
   const trainingBusy = useStore((s) => s.phase === 'training' || s.phase === 'paused' || s.phase === 'starting' || s.phase === 'loading');
   const definition = useSweep((s) => s.definition);
   const results = useSweep((s) => s.results);
+  const diverged = useSweep((s) => s.diverged);
   return (
     <section className="panel sweep" data-testid="sweep-panel">
       <h2>Sweeps: accuracy over a grid of settings</h2>
@@ -68,7 +69,7 @@ export function SweepPanel() {
       <SweepControls />
       {definition && (
         <div className="sweep-results">
-          <SweepHeatmap sweep={definition} results={results} />
+          <SweepHeatmap sweep={definition} results={results} diverged={diverged} />
           <PaperComparison />
         </div>
       )}

@@ -4,6 +4,7 @@ import { energyTableOf } from '../../core/config';
 import { costOf } from '../../core/runRecord';
 import { cellConfig, cellLabel } from '../../core/sweep';
 import { formatArea, formatEnergy, formatMs, formatStorage } from '../format';
+import { divergenceMessage } from '../../core/divergence';
 import { useStore } from '../store';
 import { useSweep } from './sweepStore';
 
@@ -12,6 +13,7 @@ export function SweepResultsTable() {
   const base = useSweep((s) => s.base);
   const cells = useSweep((s) => s.cells);
   const results = useSweep((s) => s.results);
+  const diverged = useSweep((s) => s.diverged);
   const cellMs = useSweep((s) => s.cellMs);
   const energy = useStore((s) => s.config.energy);
   const costs = useMemo(() => {
@@ -20,7 +22,7 @@ export function SweepResultsTable() {
     return cells.map((cell) => costOf(cellConfig(base, definition, cell), table));
   }, [definition, base, cells, energy]);
   if (!definition || !base) return null;
-  const done = results.filter((r) => r !== null).length;
+  const done = cells.filter((cell) => results[cell.index] !== null || diverged[cell.index]).length;
   return (
     <details className="sweep-table" data-testid="sweep-table">
       <summary>
@@ -38,16 +40,20 @@ export function SweepResultsTable() {
           </tr>
         </thead>
         <tbody>
-          {cells.map((cell) => (
-            <tr key={cell.index} data-testid="sweep-table-row" data-filled={results[cell.index] !== null}>
-              <td>{cellLabel(definition, cell)}</td>
-              <td>{results[cell.index] !== null ? `${(results[cell.index]! * 100).toFixed(2)}%` : '…'}</td>
-              <td>{formatEnergy(costs[cell.index]?.energyPJ ?? NaN)}</td>
-              <td>{formatStorage(costs[cell.index]?.storageBits ?? NaN)}</td>
-              <td>{formatArea(costs[cell.index]?.areaUm2 ?? NaN)}</td>
-              <td>{cellMs[cell.index] !== null ? formatMs(cellMs[cell.index]!) : ''}</td>
-            </tr>
-          ))}
+          {cells.map((cell) => {
+            const accuracy = results[cell.index];
+            const divergedAt = diverged[cell.index] ?? null;
+            return (
+              <tr key={cell.index} data-testid="sweep-table-row" data-filled={accuracy !== null || divergedAt !== null} data-diverged={divergedAt !== null}>
+                <td>{cellLabel(definition, cell)}</td>
+                <td title={divergedAt ? divergenceMessage(divergedAt) : undefined}>{accuracy !== null ? `${(accuracy * 100).toFixed(2)}%` : divergedAt ? 'diverged' : '…'}</td>
+                <td>{formatEnergy(costs[cell.index]?.energyPJ ?? NaN)}</td>
+                <td>{formatStorage(costs[cell.index]?.storageBits ?? NaN)}</td>
+                <td>{formatArea(costs[cell.index]?.areaUm2 ?? NaN)}</td>
+                <td>{cellMs[cell.index] !== null ? formatMs(cellMs[cell.index]!) : ''}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </details>

@@ -17,10 +17,14 @@ import {
   type SweepDefinition,
   type SweepPreset,
 } from '../../core/sweep';
-import type { SweepEvent } from '../../worker/protocol';
+import type { SweepCellResult, SweepEvent } from '../../worker/protocol';
+// Not core/train's copy: that module would pull TF.js into the page's bundle.
+import { divergenceMessage } from '../../core/divergence';
 import { useRecords } from '../records/recordsStore';
 import { useStore } from '../store';
 import { Comlink } from '../trainerClient';
+
+export type CellDivergence = NonNullable<SweepCellResult['diverged']>;
 
 export type SweepStatus = 'idle' | 'training' | 'running' | 'done' | 'cancelled' | 'error';
 
@@ -41,8 +45,10 @@ export interface SweepState {
   /** The page's config when the sweep started (the cells vary it). */
   base: Config | null;
   cells: SweepCell[];
-  /** Accuracy per cell index; null while pending. */
+  /** Accuracy per cell index; null while pending, and for a diverged cell. */
   results: (number | null)[];
+  /** Where each QAT cell's training loss diverged; null unless it did. */
+  diverged: (CellDivergence | null)[];
   cellMs: (number | null)[];
   cellsDone: number;
   /** Progress of the QAT cell in training, 0..1. */
@@ -92,26 +98,31 @@ export const useSweep = create<SweepState>((set, get) => {
     pending = [];
     const state = get();
     const results = [...state.results];
+    const diverged = [...state.diverged];
     const cellMs = [...state.cellMs];
     for (const event of events) {
-      results[event.index] = event.accuracy;
+      if (event.diverged) diverged[event.index] = event.diverged;
+      else results[event.index] = event.accuracy;
       cellMs[event.index] = event.ms;
     }
     set({
       results,
+      diverged,
       cellMs,
       cellsDone: state.cellsDone + events.length,
       currentFraction: 0,
       elapsedMs: performance.now() - (state.cellsStartedAt ?? performance.now()),
     });
     useRecords.getState().add(
+      // A diverged cell is recorded as diverged, like a diverged run: listed, never on the front.
       events.map((event) => {
         const cell = state.cells[event.index];
         return makeRecord({
           config: cellConfig(base, definition, cell),
-          label: `${cellLabel(definition, cell)} · ${definition.mode === 'qat' ? 'QAT' : 'PTQ'} sweep`,
+          label: `${cellLabel(definition, cell)} · ${definition.mode === 'qat' ? 'QAT' : 'PTQ'} sweep${event.diverged ? ' · diverged' : ''}`,
           accuracy: event.accuracy,
           source: 'sweep',
+          diverged: event.diverged,
         });
       }),
     );
@@ -142,6 +153,7 @@ export const useSweep = create<SweepState>((set, get) => {
     base: null,
     cells: [],
     results: [],
+    diverged: [],
     cellMs: [],
     cellsDone: 0,
     currentFraction: 0,
@@ -186,6 +198,7 @@ export const useSweep = create<SweepState>((set, get) => {
         base,
         cells,
         results: cells.map(() => null),
+        diverged: cells.map(() => null),
         cellMs: cells.map(() => null),
         cellsDone: 0,
         currentFraction: 0,
@@ -210,6 +223,8 @@ export const useSweep = create<SweepState>((set, get) => {
               return;
             }
             if (!summary) throw new Error(useStore.getState().error ?? 'the float model did not train');
+            // Every PTQ cell would quantize NaN weights.
+            if (summary.divergedAt) throw new Error(`float model: ${divergenceMessage(summary.divergedAt)}`);
             set({ status: 'running' });
           }
         }
