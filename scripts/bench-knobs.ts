@@ -45,7 +45,9 @@ async function timeStep(page: Page, step: (typeof STEPS)[number]): Promise<{ ms:
     ({ expected }) =>
       new Promise<{ ms: number; longestTaskMs: number; accuracy: string }>((resolve) => {
         const tasks: PerformanceEntry[] = [];
-        const observer = new PerformanceObserver((list) => tasks.push(...list.getEntries()));
+        const observer = new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) tasks.push(entry);
+        });
         observer.observe({ type: 'longtask', buffered: false });
         let start = NaN;
         window.addEventListener('keydown', (e) => (start = e.timeStamp), { once: true, capture: true });
@@ -62,7 +64,7 @@ async function timeStep(page: Page, step: (typeof STEPS)[number]): Promise<{ ms:
               setTimeout(() => {
                 observer.disconnect();
                 const inWindow = tasks.filter((t) => t.startTime + t.duration >= start && t.startTime <= end);
-                resolve({ ms: end - start, longestTaskMs: Math.max(0, ...inWindow.map((t) => t.duration)), accuracy: q!.textContent ?? '' });
+                resolve({ ms: end - start, longestTaskMs: inWindow.reduce((m, t) => Math.max(m, t.duration), 0), accuracy: q!.textContent ?? '' });
               }, 60);
             });
           } else requestAnimationFrame(check);

@@ -21,6 +21,7 @@ import {
 import type { Seed001Command } from './args';
 import { formatDuration, markdownTable, percent, round, toCsv, writeResults, type Log } from './format';
 import { trainOne } from './run';
+import { maxOf, minOf } from '../core/arrays';
 
 export const EXPONENT_BITS = [2, 3, 4, 5, 6, 7, 8];
 export const MANTISSA_BITS = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -60,15 +61,15 @@ export function minifloatQuant(exponentBits: number, mantissaBits: number, biase
 export function mantissaBitsNeeded(cells: MinifloatCell[], mode: BiasMode, tolerancePP = TOLERANCE_PP): Array<{ exponentBits: number; mantissaBits: number | null }> {
   return EXPONENT_BITS.map((e) => {
     const ok = cells.filter((c) => c.biasMode === mode && c.exponentBits === e && c.dropPP <= tolerancePP).map((c) => c.mantissaBits);
-    return { exponentBits: e, mantissaBits: ok.length === 0 ? null : Math.min(...ok) };
+    return { exponentBits: e, mantissaBits: ok.length === 0 ? null : minOf(ok) };
   });
 }
 
 /** Smallest E whose accuracy at the widest mantissa stays within the tolerance (null if none). */
 export function exponentBitsNeeded(cells: MinifloatCell[], mode: BiasMode, tolerancePP = TOLERANCE_PP): number | null {
-  const widest = Math.max(...MANTISSA_BITS);
+  const widest = maxOf(MANTISSA_BITS);
   const ok = cells.filter((c) => c.biasMode === mode && c.mantissaBits === widest && c.dropPP <= tolerancePP).map((c) => c.exponentBits);
-  return ok.length === 0 ? null : Math.min(...ok);
+  return ok.length === 0 ? null : minOf(ok);
 }
 
 export function minifloatGridTable(cells: MinifloatCell[], mode: BiasMode): string {
@@ -127,7 +128,7 @@ export async function runSeed001(cmd: Seed001Command, data: MnistData, log: Log)
     disposeNetwork(network);
   }
 
-  const modelEMin = Math.max(...layers.map((l) => l.eMinBits));
+  const modelEMin = maxOf(layers.map((l) => l.eMinBits));
   log(`\nPer-layer exponent range of the trained weights (our formula E_min = ceil(log2(e_max - e_min + 3))):\n`);
   log(
     markdownTable(
@@ -144,11 +145,11 @@ export async function runSeed001(cmd: Seed001Command, data: MnistData, log: Log)
   const summary = BIAS_MODES.map((mode) => {
     const withinTen = cells.filter((c) => c.biasMode === mode && c.totalBits <= MAX_TOTAL_BITS && c.dropPP <= TOLERANCE_PP);
     const within = cells.filter((c) => c.biasMode === mode && c.dropPP <= TOLERANCE_PP);
-    const fewestBits = within.length === 0 ? null : Math.min(...within.map((c) => c.totalBits));
+    const fewestBits = within.length === 0 ? null : minOf(within.map((c) => c.totalBits));
     const bestAtTen = cells
       .filter((c) => c.biasMode === mode && c.totalBits === MAX_TOTAL_BITS)
       .sort((a, b) => b.accuracy - a.accuracy)[0];
-    const widest = Math.max(...MANTISSA_BITS);
+    const widest = maxOf(MANTISSA_BITS);
     return {
       biasMode: mode,
       cellsWithinToleranceAtMost10Bits: withinTen.map((c) => `E${c.exponentBits}M${c.mantissaBits}`),

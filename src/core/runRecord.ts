@@ -3,6 +3,7 @@
  * sweep cell, or a paper's reported point) with its accuracy and its cost, for the Pareto chart
  * and for export. TF.js-free.
  */
+import { maxOf, minOf } from './arrays';
 import { decodeConfig, encodeConfig, energyTableOf, withoutClassroomKeys, type Config } from './config';
 import type { EnergyTable } from './cost/energyTable';
 import { estimateCost } from './cost/estimate';
@@ -30,7 +31,14 @@ export interface RunRecord {
   testSize?: number;
   /** Measured time of one inference on the hand-written kernels (ms), when measured. */
   kernelMs?: number;
+  /** Where training's loss stopped being finite (1-based epoch and batch in it); accuracy is then 0. */
+  diverged?: { epoch: number; batch: number };
 }
+
+/** Longest config text a stored record may carry (16 per-layer overrides stay well below). */
+export const MAX_RECORD_CONFIG_CHARS = 4000;
+export const MAX_RECORD_LABEL_CHARS = 300;
+export const MAX_RECORD_ID_CHARS = 200;
 
 /** The part of a config that says which network was evaluated: no energy table, no sweep. */
 export function recordConfigText(config: Config): string {
@@ -73,19 +81,24 @@ export function makeRecord(input: {
   table?: EnergyTable;
   time?: number;
   kernelMs?: number;
+  diverged?: { epoch: number; batch: number };
 }): RunRecord {
   const time = input.time ?? Date.now();
+  const label = input.label.length > MAX_RECORD_LABEL_CHARS ? `${input.label.slice(0, MAX_RECORD_LABEL_CHARS - 1)}…` : input.label;
   const record: RunRecord = {
     id: newRecordId(time),
     config: recordConfigText(input.config),
-    label: input.label,
-    accuracy: input.accuracy,
+    label,
+    // A diverged network outputs NaN: it classifies nothing.
+    accuracy: input.diverged ? 0 : input.accuracy,
     ...costOf(input.config, input.table ?? energyTableOf(input.config)),
     source: input.source,
     time,
   };
   if (input.source !== 'paper') record.testSize = input.config.testSize;
-  if (input.kernelMs !== undefined) record.kernelMs = input.kernelMs;
+  // A failed measurement is no measurement (a stored NaN would fail validation on reload).
+  if (input.kernelMs !== undefined && Number.isFinite(input.kernelMs) && input.kernelMs >= 0) record.kernelMs = input.kernelMs;
+  if (input.diverged) record.diverged = { epoch: input.diverged.epoch, batch: input.diverged.batch };
   return record;
 }
 
@@ -94,21 +107,51 @@ export function recostRecord(record: RunRecord, table: EnergyTable): RunRecord {
   return { ...record, ...costOf(recordConfig(record), table) };
 }
 
+const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+/** A cost: a number, NaN included (costOf gives NaN where the cost model refuses a config). */
+const isCost = (v: unknown): v is number => typeof v === 'number';
+
+/**
+ * Why a stored value is not a usable record, or null when it is. Every field is checked, optional
+ * ones included: what IndexedDB or an import gives back may come from an older page, another
+ * tab's bug or a hand edit, and one bad field (kernelMs: null) used to blank the whole page.
+ */
+export function recordProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const r = value as Record<string, unknown>;
+  if (!isText(r.id, MAX_RECORD_ID_CHARS)) return 'id';
+  if (!isText(r.config, MAX_RECORD_CONFIG_CHARS)) return 'config';
+  if (!isText(r.label, MAX_RECORD_LABEL_CHARS)) return 'label';
+  if (!(typeof r.accuracy === 'number' && Number.isFinite(r.accuracy) && r.accuracy >= 0 && r.accuracy <= 1)) return 'accuracy';
+  if (!isCost(r.energyPJ)) return 'energyPJ';
+  if (!isCost(r.storageBits)) return 'storageBits';
+  if (!isCost(r.areaUm2)) return 'areaUm2';
+  if (!RECORD_SOURCES.includes(r.source as RecordSource)) return 'source';
+  if (!(typeof r.time === 'number' && Number.isFinite(r.time))) return 'time';
+  if (r.testSize !== undefined && !isCount(r.testSize)) return 'testSize';
+  if (r.kernelMs !== undefined && !(typeof r.kernelMs === 'number' && Number.isFinite(r.kernelMs) && r.kernelMs >= 0)) return 'kernelMs';
+  if (r.diverged !== undefined) {
+    const d = r.diverged as Record<string, unknown> | null;
+    if (typeof d !== 'object' || d === null || !isCount(d.epoch) || !isCount(d.batch)) return 'diverged';
+  }
+  return null;
+}
+
 /** Whether a stored value is a record (what IndexedDB gives back is checked before use). */
 export function isRunRecord(value: unknown): value is RunRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const r = value as Record<string, unknown>;
-  return (
-    typeof r.id === 'string' &&
-    typeof r.config === 'string' &&
-    typeof r.label === 'string' &&
-    typeof r.accuracy === 'number' &&
-    typeof r.energyPJ === 'number' &&
-    typeof r.storageBits === 'number' &&
-    typeof r.areaUm2 === 'number' &&
-    RECORD_SOURCES.includes(r.source as RecordSource) &&
-    typeof r.time === 'number'
-  );
+  return recordProblem(value) === null;
+}
+
+/** The valid records among stored values, and how many were not. */
+export function validRecords(values: readonly unknown[]): { records: RunRecord[]; skipped: number } {
+  const records: RunRecord[] = [];
+  let skipped = 0;
+  for (const value of values) {
+    if (isRunRecord(value)) records.push(value);
+    else skipped++;
+  }
+  return { records, skipped };
 }
 
 // ---------------------------------------------------------------- paper points
@@ -151,7 +194,7 @@ export const COST_AXES: Record<CostAxis, { label: string; unit: string; value(r:
 export function wantsLogScale(values: readonly number[]): boolean {
   const positive = values.filter((v) => Number.isFinite(v) && v > 0);
   if (positive.length < 2) return false;
-  return Math.max(...positive) / Math.min(...positive) > 10;
+  return maxOf(positive) / minOf(positive) > 10;
 }
 
 export interface ChartPoint {
@@ -160,12 +203,100 @@ export interface ChartPoint {
   accuracy: number;
 }
 
-/** Points with a finite positive-or-zero cost on the axis, and which of them are Pareto-optimal (indices into the points). */
+/**
+ * Points with a finite cost on the axis, and which of them are Pareto-optimal (indices into the
+ * points). Diverged runs are left out: their accuracy of 0 says nothing about the setting's cost.
+ * O(n log n) (the front's sort).
+ */
 export function chartPoints(records: readonly RunRecord[], axis: CostAxis): { points: ChartPoint[]; front: number[] } {
-  const points = records
-    .map((record) => ({ record, cost: COST_AXES[axis].value(record) ?? NaN, accuracy: record.accuracy }))
-    .filter((p) => Number.isFinite(p.cost) && Number.isFinite(p.accuracy));
+  const value = COST_AXES[axis].value;
+  const points: ChartPoint[] = [];
+  for (const record of records) {
+    if (record.diverged) continue;
+    const cost = value(record) ?? NaN;
+    if (Number.isFinite(cost) && Number.isFinite(record.accuracy)) points.push({ record, cost, accuracy: record.accuracy });
+  }
   return { points, front: paretoFront(points, 'cost') };
+}
+
+/** What the axes need of many points: the smallest and largest positive cost, the lowest and highest accuracy. */
+export interface PointExtent {
+  costLo: number;
+  costHi: number;
+  accuracyLo: number;
+  accuracyHi: number;
+}
+
+/** One pass; Infinity / -Infinity where no point has a value (positive costs only: a log axis has no 0). */
+export function pointExtent(points: readonly { cost: number; accuracy: number }[]): PointExtent {
+  let costLo = Infinity;
+  let costHi = -Infinity;
+  let accuracyLo = Infinity;
+  let accuracyHi = -Infinity;
+  for (const p of points) {
+    if (p.cost > 0 && p.cost < Infinity) {
+      if (p.cost < costLo) costLo = p.cost;
+      if (p.cost > costHi) costHi = p.cost;
+    }
+    if (Number.isFinite(p.accuracy)) {
+      if (p.accuracy < accuracyLo) accuracyLo = p.accuracy;
+      if (p.accuracy > accuracyHi) accuracyHi = p.accuracy;
+    }
+  }
+  return { costLo, costHi, accuracyLo, accuracyHi };
+}
+
+/** Most off-front points the chart draws; 100,000 SVG marks take seconds to lay out and hide each other anyway. */
+export const MAX_DRAWN_POINTS = 2000;
+
+/**
+ * Which points off the front the chart draws (ascending indices): all of them up to `max`; beyond
+ * that, one per cell of a grid of at most `max` cells over the points' cost (log10 on a log axis)
+ * and accuracy range, the last point of the cell in the given order (records are kept oldest
+ * first, so the newest). Deterministic, O(n + max); front points are never thinned, the caller
+ * draws all of them.
+ */
+export function thinPoints(points: readonly { cost: number; accuracy: number }[], front: readonly number[], log: boolean, max = MAX_DRAWN_POINTS): number[] {
+  const onFront = new Uint8Array(points.length);
+  for (const i of front) onFront[i] = 1;
+  const others = points.length - front.length;
+  if (others <= max) {
+    const all: number[] = [];
+    for (let i = 0; i < points.length; i++) if (!onFront[i]) all.push(i);
+    return all;
+  }
+  if (max <= 0) return [];
+  // About 5:4 columns to rows, the shape of the plot.
+  const columns = Math.max(1, Math.min(max, Math.round(Math.sqrt(max * 1.25))));
+  const rows = Math.max(1, Math.floor(max / columns));
+  // NaN for a cost a log axis cannot place (0): such points share the first column.
+  const x = (cost: number) => (log ? (cost > 0 ? Math.log10(cost) : NaN) : cost);
+  const xs = new Float64Array(points.length);
+  let xLo = Infinity;
+  let xHi = -Infinity;
+  let yLo = Infinity;
+  let yHi = -Infinity;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    const v = (xs[i] = x(p.cost));
+    if (!Number.isFinite(v) || !Number.isFinite(p.accuracy)) continue;
+    if (v < xLo) xLo = v;
+    if (v > xHi) xHi = v;
+    if (p.accuracy < yLo) yLo = p.accuracy;
+    if (p.accuracy > yHi) yHi = p.accuracy;
+  }
+  const cellOf = (value: number, lo: number, hi: number, n: number) =>
+    Number.isFinite(value) && hi > lo ? Math.max(0, Math.min(n - 1, Math.floor(((value - lo) / (hi - lo)) * n))) : 0;
+  const kept = new Int32Array(columns * rows).fill(-1);
+  for (let i = 0; i < points.length; i++) {
+    if (onFront[i]) continue;
+    const p = points[i];
+    const cell = cellOf(xs[i], xLo, xHi, columns) * rows + cellOf(p.accuracy, yLo, yHi, rows);
+    kept[cell] = i;
+  }
+  const shown: number[] = [];
+  for (const i of kept) if (i >= 0) shown.push(i);
+  return shown.sort((a, b) => a - b);
 }
 
 /**
@@ -184,7 +315,7 @@ export function frontStaircase(front: readonly { cost: number; accuracy: number 
 
 // ---------------------------------------------------------------- export
 
-const CSV_COLUMNS = ['id', 'time', 'source', 'label', 'accuracy', 'error_pct', 'energy_pj', 'storage_bits', 'area_um2', 'test_size', 'kernel_ms', 'config'] as const;
+const CSV_COLUMNS = ['id', 'time', 'source', 'label', 'accuracy', 'error_pct', 'energy_pj', 'storage_bits', 'area_um2', 'test_size', 'kernel_ms', 'diverged', 'config'] as const;
 
 function csvField(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
@@ -205,6 +336,7 @@ export function recordsToCsv(records: readonly RunRecord[]): string {
       r.areaUm2,
       r.testSize,
       r.kernelMs,
+      r.diverged ? `epoch ${r.diverged.epoch} batch ${r.diverged.batch}` : '',
       r.config,
     ]
       .map(csvField)

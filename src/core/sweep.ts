@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { SEED003_PRESETS } from './presets';
 import { isFloatConfig, quantOf } from './quant/quantConfig';
 import type { ActivationScheme, WeightScheme } from './quant/schemes';
+import { maxOf, minOf } from './arrays';
 
 // ---------------------------------------------------------------- the definition
 
@@ -430,8 +431,8 @@ function pick(sweep: SweepDefinition, results: readonly (number | null | undefin
 
 function spanText(values: number[]): string {
   if (values.length === 0) return 'pending';
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  const lo = minOf(values);
+  const hi = maxOf(values);
   return lo === hi ? pct(lo) : `${pct(lo)} to ${pct(hi)}`;
 }
 
@@ -464,11 +465,11 @@ export function paperComparison(
         .filter((bits) => (bits as number) > 3)
         .map((bits) => pick(sweep, results, (v) => v[w] === bits && (v[i] as number) >= 2))
         .filter((vals) => vals.length > 1)
-        .map((vals) => Math.max(...vals) - Math.min(...vals));
+        .map((vals) => maxOf(vals) - minOf(vals));
       rows.push({
         what: 'input bits 2..8 (weights > 3 bits): spread',
         paper: 'about 0.5 pp',
-        ours: spreads.length === 0 ? 'pending' : `${(Math.max(...spreads) * 100).toFixed(2)} pp at most`,
+        ours: spreads.length === 0 ? 'pending' : `${(maxOf(spreads) * 100).toFixed(2)} pp at most`,
       });
     }
     if (floatAccuracy !== null) rows.push({ what: 'float32 model (same training)', paper: '-', ours: pct(floatAccuracy) });

@@ -5,6 +5,7 @@
  * Runs in the worker on every knob change, so the layer is sorted once (a copy) and everything
  * else (percentiles, histogram, per-level counts) is read off that sorted copy in linear passes.
  */
+import { maxAbsOf } from '../core/arrays';
 import { legalValues, minExponentBits, quantizeWeights, type ExponentRange, type WeightScheme } from '../core/quant/schemes';
 
 /** Bins across the robust range; the drawn range may be wider (see weightStats), with more bins. */
@@ -72,14 +73,8 @@ export interface WeightStats {
   exponent: ExponentRange;
 }
 
-export function maxAbsOf(values: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < values.length; i++) {
-    const a = Math.abs(values[i]);
-    if (a > m && a < Infinity) m = a;
-  }
-  return m;
-}
+// Re-exported: the worker imports it from here.
+export { maxAbsOf };
 
 /** Below this a plain typed-array sort is as quick as the radix sort. */
 const RADIX_MIN = 4096;

@@ -1,6 +1,7 @@
 /** Teaching with it: draw a digit, what the network sees, where quantization hurts. */
 import { expect, test, type Page } from '@playwright/test';
 import { freshQuantized, pickFormat, setSlider, waitReady } from './helpers';
+import { maxOf } from '../../src/core/arrays';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
@@ -10,7 +11,7 @@ async function bars(page: Page, testId: string): Promise<number[]> {
   for (let d = 0; d < 10; d++) out.push(Number(await chart.getByTestId(`prediction-bar-${d}`).getAttribute('data-p')));
   return out;
 }
-const argmax = (p: number[]) => p.indexOf(Math.max(...p));
+const argmax = (p: number[]) => p.indexOf(maxOf(p));
 
 /** A pen stroke from top to bottom of the pad, as pointer events. */
 async function drawVerticalStroke(page: Page) {

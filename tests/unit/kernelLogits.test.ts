@@ -28,6 +28,7 @@ import { mlpReference } from '../../src/core/kernels/reference';
 import { useNodeBackend } from '../../src/core/tfNode';
 import { KernelLogitsSession } from '../../src/worker/kernelLogits';
 import { loadMnistFromPackage } from '../helpers/mnist';
+import { minOf, maxOf } from '../../src/core/arrays';
 
 const IMAGES = 50;
 const config: Config = {
@@ -90,7 +91,7 @@ describe('kernelLogits on the CPU reference', () => {
       if (answer.predicted === tfPred[i]) agree++;
       // logits x scale is the float logit, up to the integer model's approximations (clip, rounding).
       const row = tfLogits.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
-      const range = Math.max(...row) - Math.min(...row);
+      const range = maxOf(row) - minOf(row);
       for (let c = 0; c < NUM_CLASSES; c++) worstRelative = Math.max(worstRelative, Math.abs(answer.logits[c] * answer.scale - row[c]) / range);
     }
     console.info(`[kernelLogits] argmax agreement with TF.js ${agree}/${IMAGES}; worst |logit x scale - TF.js logit| / logit range ${worstRelative.toFixed(4)}`);

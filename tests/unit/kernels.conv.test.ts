@@ -56,6 +56,7 @@ import {
 import { chooseWorkgroupShape, denseShaderWgsl, type OutputsPerThread } from '../../src/core/kernels/wgsl';
 import { architecture } from '../../src/core/models';
 import { mulberry32 } from '../../src/core/rng';
+import { maxOf } from '../../src/core/arrays';
 
 const ALL_FORMATS: WeightFormat[] = [
   { kind: 'lightnn', k: 1 },
@@ -476,7 +477,7 @@ describe('overflow (fan-in = k * k * inC)', () => {
       inputBits: 8,
       output: { kind: 'requant', bits: 8, rshift: 6 },
     });
-    const maxBias = Math.max(...Array.from(layer.bias, Math.abs));
+    const maxBias = maxOf(Array.from(layer.bias, Math.abs));
     expect(convHeadroom(layer).bound).toBe(500 * 255 * 127 + maxBias + 32);
   });
 

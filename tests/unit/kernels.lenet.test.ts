@@ -63,6 +63,7 @@ import {
   type IntegerLenet,
   type IntegerMlpOptions,
 } from '../../src/core/kernels/fromNetwork';
+import { maxOf, pushAll } from '../../src/core/arrays';
 import { mulberry32 } from '../../src/core/rng';
 import { useNodeBackend } from '../../src/core/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
@@ -224,7 +225,9 @@ async function trainCase(c: LenetCase, seed: number, checkPtq: boolean): Promise
       afterStep: () => clipLatentWeights(net, q),
       beforeEpoch: async () => {
         if (needsClips && q.activations.kind === 'relu' && q.activations.bits !== undefined) {
-          trainClips.splice(0, trainClips.length, ...(await calibrateActivationClips(net, calibration, q)));
+          const calibrated = await calibrateActivationClips(net, calibration, q);
+          trainClips.length = 0;
+          pushAll(trainClips, calibrated);
         }
       },
     });
@@ -268,7 +271,7 @@ async function integerCase(t: TrainedCase, options?: IntegerMlpOptions): Promise
   for (let i = 0; i < t.n; i++) {
     if (t.tfPred[i] === intPred[i]) same++;
     const row = intLogits.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
-    const top = Math.max(...row);
+    const top = maxOf(row);
     if (row.filter((v) => v === top).length > 1) {
       tiedTop++;
       if (t.tfPred[i] !== intPred[i]) tiedTopDisagreements++;

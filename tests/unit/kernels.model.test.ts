@@ -45,6 +45,7 @@ import { mulberry32 } from '../../src/core/rng';
 import { useNodeBackend } from '../../src/core/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
 import { acquireDevice } from '../helpers/webgpuNode';
+import { maxOf } from '../../src/core/arrays';
 
 // ---------------------------------------------------------------------------------------------
 // WebGPU in Node: see tests/helpers/webgpuNode.ts.
@@ -261,7 +262,7 @@ function disagreementCauses(r: CaseResult): { disagreements: number; tiedTop: nu
   let tiedTopOverall = 0;
   for (let i = 0; i < r.intPred.length; i++) {
     const row = r.intLogits.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
-    const top = Math.max(...row);
+    const top = maxOf(row);
     const tied = row.filter((v) => v === top).length > 1;
     if (tied) tiedTopOverall++;
     if (r.intPred[i] !== r.tfPred[i]) {

@@ -28,6 +28,7 @@ import {
   type WeightScheme,
 } from '../../src/core/quant/schemes';
 import { mulberry32 } from '../../src/core/rng';
+import { minOf, maxOf } from '../../src/core/arrays';
 
 const f32 = (values: number[]): Float32Array => Float32Array.from(values);
 const list = (values: Float32Array | Float64Array): number[] => Array.from(values);
@@ -118,8 +119,8 @@ describe('fixed point', () => {
       fc.property(layer, fc.integer({ min: 2, max: 16 }), (values, bits) => {
         const out = fixedQuantize(values, bits);
         expect(new Set(out).size).toBeLessThanOrEqual(2 ** bits - 1);
-        const max = Math.max(...list(values).map(Math.abs));
-        expect(Math.max(...list(out).map(Math.abs))).toBe(max);
+        const max = maxOf(list(values).map(Math.abs));
+        expect(maxOf(list(out).map(Math.abs))).toBe(max);
         if (bits <= 12) {
           const levels = new Set(legalValues({ kind: 'fixed', bits }, values)!);
           for (const q of out) expect(levels.has(q)).toBe(true);
@@ -346,10 +347,10 @@ describe('LightNN', () => {
         const legal = list(lightnnLegalValues(k, allowZero));
         const out = lightnnQuantize(values, k, { allowZero });
         values.forEach((w, i) => {
-          const best = Math.min(...legal.map((v) => Math.abs(v - w)));
+          const best = minOf(legal.map((v) => Math.abs(v - w)));
           expect(Math.abs(out[i] - w)).toBe(best);
           if (legal.filter((v) => Math.abs(v - w) === best).length > 1) {
-            expect(Math.abs(out[i])).toBe(Math.max(...legal.filter((v) => Math.abs(v - w) === best).map(Math.abs)));
+            expect(Math.abs(out[i])).toBe(maxOf(legal.filter((v) => Math.abs(v - w) === best).map(Math.abs)));
           }
         });
       }),
@@ -497,7 +498,7 @@ describe('properties shared by every scheme', () => {
       fc.property(layer, fc.constantFrom(...drawable), (values, scheme) => {
         const legal = legalValues(scheme, values)!;
         const set = new Set(legal);
-        const bound = Math.max(...list(legal).map(Math.abs));
+        const bound = maxOf(list(legal).map(Math.abs));
         for (const q of quantizeWeights(values, scheme)) {
           expect(set.has(q)).toBe(true);
           expect(Math.abs(q)).toBeLessThanOrEqual(bound);

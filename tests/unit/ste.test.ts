@@ -25,6 +25,7 @@ import {
   uniformDraws,
 } from '../../src/core/quant/ste';
 import { mulberry32 } from '../../src/core/rng';
+import { pushAll } from '../../src/core/arrays';
 
 const p2 = (k: number): number => Math.pow(2, k);
 
@@ -326,11 +327,11 @@ for (const path of ['ops', 'values'] as const) {
 
       it('LightNN-1 and LightNN-2 nearest at every legal value, midpoint, power of two and their neighbours', () => {
         const points: number[] = [0, 1e-30, 3e-41, FLOAT32_MAX, Infinity];
-        for (let k = -12; k <= 3; k++) points.push(...withNeighbours(p2(k)), ...withNeighbours(1.5 * p2(k)), ...withNeighbours(0.75 * p2(k)));
+        for (let k = -12; k <= 3; k++) for (const x of [p2(k), 1.5 * p2(k), 0.75 * p2(k)]) pushAll(points, withNeighbours(x));
         for (const k of [1, 2]) {
           const magnitudes = lightnnLegalMagnitudes(k);
           for (const table of [magnitudes, Float64Array.from([0, ...magnitudes])]) {
-            for (const v of [...table, ...midpoints(table)]) if (v > 0) points.push(...withNeighbours(v));
+            for (const v of [...table, ...midpoints(table)]) if (v > 0) pushAll(points, withNeighbours(v));
           }
         }
         const values = bothSigns(points);
@@ -381,7 +382,7 @@ for (const path of ['ops', 'values'] as const) {
           const to = highest >= 127 ? bitsOf(FLOAT32_MAX) : bitsOf(p2(highest + 1));
           const set = float32Range(from, to, Math.max(1, Math.floor((to - from) / 60_000)) | 1);
           const powers: number[] = [];
-          for (let k = lowest; k <= highest; k++) powers.push(...withNeighbours(p2(k)), ...withNeighbours(1.5 * p2(k)));
+          for (let k = lowest; k <= highest; k++) for (const x of [p2(k), 1.5 * p2(k)]) pushAll(powers, withNeighbours(x));
           const values = bothSigns([...set, ...powers.filter((v) => v > 0), 0, FLOAT32_MAX, Infinity, NaN]);
           expectSameValues(steForward(values, scheme), quantizeWeights(values, scheme), JSON.stringify(scheme));
         }
@@ -389,7 +390,7 @@ for (const path of ['ops', 'values'] as const) {
 
       it('LightNN-1 stochastic at interval ends, the middle interval and beyond ±1, with the same draws', () => {
         const points: number[] = [0, 1e-30, 3e-41, 1e-3, 7, FLOAT32_MAX];
-        for (let k = -10; k <= 2; k++) points.push(...withNeighbours(p2(k)), ...withNeighbours(1.5 * p2(k)), ...withNeighbours(1.1 * p2(k)));
+        for (let k = -10; k <= 2; k++) for (const x of [p2(k), 1.5 * p2(k), 1.1 * p2(k)]) pushAll(points, withNeighbours(x));
         const base = bothSigns(points);
         // Many draws per value: each value repeated 64 times.
         const values = new Float32Array(base.length * 64);

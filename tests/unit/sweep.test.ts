@@ -32,6 +32,8 @@ import {
   recostRecord,
   wantsLogScale,
 } from '../../src/core/runRecord';
+import type { SweepEvent } from '../../src/worker/protocol';
+import { minOf, maxOf } from '../../src/core/arrays';
 
 const seed000 = SWEEP_PRESETS.find((p) => p.id === 'seed000')!.sweep;
 const seed001 = SWEEP_PRESETS.find((p) => p.id === 'seed001')!.sweep;
@@ -226,8 +228,8 @@ describe('run records', () => {
     expect(paper.every((r) => r.source === 'paper')).toBe(true);
     // The energy order seed 003 reports: BinaryNet cheapest, conventional the most expensive.
     const energy = Object.fromEntries(paper.map((r) => [r.id.replace('paper-mlp1-', ''), r.energyPJ]));
-    expect(Math.min(...Object.values(energy))).toBe(energy.binarynet);
-    expect(Math.max(...Object.values(energy))).toBe(energy.conventional);
+    expect(minOf(Object.values(energy))).toBe(energy.binarynet);
+    expect(maxOf(Object.values(energy))).toBe(energy.conventional);
     expect(paperRecords({ ...base, model: 'lenet' })[6].accuracy).toBeCloseTo(1 - 0.0316, 10);
     expect(paperRecords({ ...base, model: 'mlp', hidden: [64] })).toEqual([]);
   });
@@ -254,9 +256,9 @@ describe('run records', () => {
   it('export as CSV (quoted where needed) and JSON', () => {
     const record = makeRecord({ config: base, label: 'a "quoted", label', accuracy: 0.5, source: 'ptq', time: 0 });
     const csv = recordsToCsv([record]).split('\n');
-    expect(csv[0]).toBe('id,time,source,label,accuracy,error_pct,energy_pj,storage_bits,area_um2,test_size,kernel_ms,config');
+    expect(csv[0]).toBe('id,time,source,label,accuracy,error_pct,energy_pj,storage_bits,area_um2,test_size,kernel_ms,diverged,config');
     expect(csv[1]).toContain(',1970-01-01T00:00:00.000Z,ptq,"a ""quoted"", label",0.5,50,');
-    expect(csv[1].endsWith(`,300,,${record.config}`)).toBe(true);
+    expect(csv[1].endsWith(`,300,,,${record.config}`)).toBe(true);
     const json = JSON.parse(recordsToJson([record]));
     expect(json.records[0]).toEqual(record);
     expect(decodeConfig(json.records[0].config).config.trainSize).toBe(1000);
@@ -309,5 +311,48 @@ describe('the worker PTQ grid (shared input batches and quantized weights)', () 
     expect(none).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
     disposeNetwork(network);
+  });
+});
+
+describe('the worker QAT sweep', () => {
+  it('reports a diverged cell as diverged and goes on with the next', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const { useNodeBackend } = await import('../../src/core/tfNode');
+    const { loadMnistFromPackage } = await import('../helpers/mnist');
+    const { runSweepCells } = await import('../../src/worker/sweepRunner');
+    await useNodeBackend('wasm');
+    const data = loadMnistFromPackage();
+    const small: Config = { ...defaultConfig(), model: 'mlp1', trainSize: 200, testSize: 100, epochs: 1, batch: 32, training: 'qat', dataSeed: 1, initSeed: 1 };
+    // Minifloat QAT keeps its latent weights unclipped: SGD at lr 10, momentum 0.999 through eight layers blows up.
+    const diverging: Config = {
+      ...small,
+      model: 'mlp',
+      hidden: [64, 64, 64, 64, 64, 64, 64, 64],
+      lr: 10,
+      optimizer: 'sgd',
+      momentum: 0.999,
+      trainSize: 400,
+      weights: { kind: 'minifloat', exponentBits: 4, mantissaBits: 3 },
+    };
+    const healthy: Config = { ...small, weights: { kind: 'fixed', bits: 8 } };
+    const events: SweepEvent[] = [];
+    const before = tf.memory().numTensors;
+    const summary = await runSweepCells(
+      { mode: 'qat', cells: [{ index: 0, config: diverging }, { index: 1, config: healthy }] },
+      { data, kept: null, cancelled: () => false, yieldToEvents: async () => undefined, onEvent: (e) => events.push(e) },
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    const cells = events.filter((e) => e.type === 'cell');
+    expect(cells.map((c) => c.index)).toEqual([0, 1]);
+    const [bad, good] = cells;
+    expect(bad.diverged?.epoch).toBe(1);
+    expect(bad.diverged?.batch).toBeGreaterThan(1);
+    expect(bad.accuracy).toBeNaN();
+    expect(good.diverged).toBeUndefined();
+    expect(good.accuracy).toBeGreaterThan(0);
+    // Not 'cancelled': the diverged cell is a result of its own, counted and sent again in the answer.
+    expect(summary.status).toBe('done');
+    expect(summary.cellsDone).toBe(2);
+    expect(summary.cells.map((c) => c.diverged ?? null)).toEqual([bad.diverged, null]);
   });
 });

@@ -24,8 +24,9 @@ import {
 } from '../../src/core';
 import { useNodeBackend } from '../../src/core/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
+import { maxOf } from '../../src/core/arrays';
 
-const argmax = (v: number[]) => v.indexOf(Math.max(...v));
+const argmax = (v: number[]) => v.indexOf(maxOf(v));
 
 /** Quantized settings that exercise every part of the pass: calibrated clips, input bits, float32 layers, sign. */
 const settings: Record<string, QuantConfig> = {

@@ -31,6 +31,7 @@ import {
   type ActivationScheme,
   type WeightScheme,
 } from '../quant/schemes';
+import { maxOf } from '../arrays';
 import type { LayerOverride } from '../config';
 import { schemeForLayer } from '../quant/quantConfig';
 import { DEFAULT_ENERGY_TABLE, type EnergyTable } from './energyTable';
@@ -296,8 +297,8 @@ export function macOperations(
   }
   // At least one float; an integer operand joins as a b-bit significand (conversion not charged).
   const significand = (o: Operand) => (o.kind === 'float' ? o.mantissaBits + 1 : integerWidth(o));
-  const exponent = Math.max(...pair.map((o) => (o.kind === 'float' ? o.exponentBits : 0)));
-  const mantissa = Math.max(...pair.map((o) => significand(o) - 1));
+  const exponent = maxOf(pair.map((o) => (o.kind === 'float' ? o.exponentBits : 0)));
+  const mantissa = maxOf(pair.map((o) => significand(o) - 1));
   const accName = floatName(exponent, mantissa);
   return [
     op(

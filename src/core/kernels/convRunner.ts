@@ -31,6 +31,7 @@ import {
   poolOutputNeedsClear,
   poolThreadsPerPixel,
 } from './convWgsl';
+import { minOf } from '../arrays';
 import { formatName } from './reference';
 import { createDenseKernel, readBuffer, tiledLargeBatchRows, uploadWords, type DenseKernelOptions } from './runner';
 import {
@@ -408,7 +409,7 @@ export async function createConvNetRunner(
       if (input.length !== batch * inputWordsPerImage) {
         throw new Error(`network input: expected ${batch * inputWordsPerImage} words for batch ${batch}, got ${input.length}`);
       }
-      const chunk = Math.min(...kernels.map((kernel) => kernel.maxBatch));
+      const chunk = minOf(kernels.map((kernel) => kernel.maxBatch));
       const logits = new Int32Array(batch * last.outputWordsPerRow);
       for (let start = 0; start < batch; start += chunk) {
         const rows = Math.min(chunk, batch - start);

@@ -3,6 +3,7 @@
  * browser: TF.js's WebGPU backend device or navigator.gpu; in Node tests: the `webgpu` package).
  * Buffers stay on the GPU between layers; only the logits are read back.
  */
+import { minOf } from '../arrays';
 import {
   checkNoOverflow,
   formatName,
@@ -393,7 +394,7 @@ export async function createMlpRunner(
         throw new Error(`MLP input: expected ${batch * rowWords} words for batch ${batch}, got ${input.length}`);
       }
       // Batches larger than one storage binding holds run in chunks.
-      const chunk = Math.min(...kernels.map((kernel) => kernel.maxBatch));
+      const chunk = minOf(kernels.map((kernel) => kernel.maxBatch));
       const logits = new Int32Array(batch * last.outputWordsPerRow);
       for (let start = 0; start < batch; start += chunk) {
         const rows = Math.min(chunk, batch - start);

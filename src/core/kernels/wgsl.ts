@@ -47,6 +47,7 @@
  *
  * The integer semantics are those of reference.ts; the shader must match it bit for bit.
  */
+import { pushAll } from '../arrays';
 import {
   fieldBits,
   formatName,
@@ -617,9 +618,10 @@ function tiledShader(spec: DenseShaderSpec, options: DenseShaderOptions): string
   // Unrolled accumulation over the tile's KC inputs.
   const compute: string[] = [];
   for (let q = 0; q < KC / P; q++) {
-    compute.push('{', `  let words = load_words(w${q ? ` + ${u(q * spec.units)}` : ''}, cols);`, ...prelude().map((l) => `  ${l}`));
+    compute.push('{', `  let words = load_words(w${q ? ` + ${u(q * spec.units)}` : ''}, cols);`);
+    pushAll(compute, prelude().map((l) => `  ${l}`));
     for (let f = 0; f < P; f++) {
-      compute.push(...fieldBlock(spec, types, F, terms, R, f, (r) => tile(r, q * P + f)).map((l) => `  ${l}`));
+      pushAll(compute, fieldBlock(spec, types, F, terms, R, f, (r) => tile(r, q * P + f)).map((l) => `  ${l}`));
     }
     compute.push('}');
   }

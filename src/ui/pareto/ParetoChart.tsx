@@ -129,7 +129,6 @@ const RecordsLayer = memo(function RecordsLayer({ filter, axis, yAxis, events }:
     records.paper.map((point, i) => ({ ...place(point), width: paperNames[i].length * 6.8 })),
     { left: plot.x, right: plot.x + plot.width, top: plot.y, bottom: plot.y + plot.height },
   );
-  const frontSet = new Set(records.front);
   const staircase = frontStaircase(records.front.map((i) => records.points[i])).map(place);
   const path = staircase.map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(' ');
 
@@ -169,13 +168,13 @@ const RecordsLayer = memo(function RecordsLayer({ filter, axis, yAxis, events }:
 
   return (
     <g className="pareto-marks">
-      {records.points.map((point, i) =>
-        frontSet.has(i)
-          ? null
-          : mark('pareto-point', point, false, null, (x, y) => (
-              <circle cx={x} cy={y} r={5.5} fill={SOURCE_COLOURS[point.record.source]} fillOpacity={0.55} stroke="white" strokeWidth={1} />
-            )),
-      )}
+      {/* Off-front points, thinned beyond MAX_DRAWN_POINTS; every front point is drawn below. */}
+      {records.drawn.map((i) => {
+        const point = records.points[i];
+        return mark('pareto-point', point, false, null, (x, y) => (
+          <circle cx={x} cy={y} r={5.5} fill={SOURCE_COLOURS[point.record.source]} fillOpacity={0.55} stroke="white" strokeWidth={1} />
+        ));
+      })}
       {records.paper.map((point) =>
         mark('pareto-paper-point', point, false, `Paper: ${pointLabel(point, yAxis, false)}`, (x, y) => (
           <path d={`M ${x} ${y - 7} L ${x + 7} ${y} L ${x} ${y + 7} L ${x - 7} ${y} Z`} fill="white" stroke={SOURCE_COLOURS.paper} strokeWidth={2} />

@@ -57,11 +57,19 @@ export function ParetoPanel({ height = 420 }: { height?: number }) {
   const current = useCurrentPoint(axis);
   const model = useStore((s) => s.config.model);
 
-  const costs = [...records.points.map((p) => p.cost), ...records.paper.map((p) => p.cost)];
+  // The domains depend only on the extremes, so the records enter as their extent: this runs on
+  // every knob move, and mapping 100,000 points each time would make the knobs lag.
+  const { extent } = records;
+  const costs = [extent.costLo, extent.costHi];
+  const accuracies = [extent.accuracyLo, extent.accuracyHi].filter(Number.isFinite).map((a) => yOf(a, yAxis));
+  for (const p of records.paper) {
+    costs.push(p.cost);
+    accuracies.push(yOf(p.accuracy, yAxis));
+  }
   if (Number.isFinite(current.cost)) costs.push(current.cost);
-  const accuracies = [...records.points, ...records.paper].map((p) => yOf(p.accuracy, yAxis));
   if (current.accuracy !== null) accuracies.push(yOf(current.accuracy, yAxis));
   const axes = useAxes(costs, accuracies, yAxis);
+  const drawnCount = records.front.length + records.drawn.length;
   const events = useMemo<PointEvents>(() => ({ onPick: restorePoint, onHover: setHover }), []);
   const filter = useMemo(() => ({ thisNetworkOnly, showPaper }), [thisNetworkOnly, showPaper]);
 
@@ -127,6 +135,12 @@ export function ParetoPanel({ height = 420 }: { height?: number }) {
         {' · '}
         <span data-testid="pareto-front-count">{records.front.length}</span> Pareto-optimal of {records.points.length}
       </p>
+      {drawnCount < records.points.length && (
+        <p className="muted small" data-testid="pareto-thinned">
+          Showing {drawnCount.toLocaleString('en-US')} of {records.points.length.toLocaleString('en-US')} points: every Pareto-optimal one, and one per patch of the
+          chart for the rest.
+        </p>
+      )}
     </section>
   );
 }

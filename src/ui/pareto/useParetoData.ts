@@ -7,36 +7,55 @@
 import { useMemo } from 'react';
 import { decodeConfig, energyTableOf, type Config } from '../../core/config';
 import type { EnergyTable } from '../../core/cost/energyTable';
-import { chartPoints, costOf, paperRecords, type ChartPoint, type Cost, type CostAxis, type RunRecord } from '../../core/runRecord';
+import {
+  chartPoints,
+  costOf,
+  paperRecords,
+  pointExtent,
+  thinPoints,
+  wantsLogScale,
+  type ChartPoint,
+  type Cost,
+  type CostAxis,
+  type PointExtent,
+  type RunRecord,
+} from '../../core/runRecord';
 import { useRecords } from '../records/recordsStore';
 import { quantKey } from '../quantConfig';
 import { useStore, type AppState } from '../store';
 
-const decoded = new Map<string, Config>();
-/** Decoded record configs, cached by their URL text. */
-export function configOfText(text: string): Config {
-  let config = decoded.get(text);
-  if (!config) {
-    config = decodeConfig(text).config;
-    decoded.set(text, config);
+/**
+ * Per config text (the record's own string is the key: no concatenation, its hash is cached), the
+ * cost under the current table and the network. Decoding and costing take ~0.3 ms a config, so a
+ * store of 100,000 distinct configs is decoded once, not on every new record; the costs are
+ * dropped when the table changes, the networks never. Bounded, in case a page lives for days.
+ */
+const MAX_CACHED_CONFIGS = 300_000;
+const networks = new Map<string, string>();
+let costTableKey: string | null = null;
+let costs = new Map<string, Cost>();
+
+const networkOf = (c: Config) => (c.model === 'mlp' ? `mlp:${c.hidden.join(',')}` : c.model);
+
+function cached(text: string, table: EnergyTable, tableKey: string): { cost: Cost; network: string } {
+  if (tableKey !== costTableKey || costs.size > MAX_CACHED_CONFIGS) {
+    costs = new Map();
+    costTableKey = tableKey;
   }
-  return config;
+  if (networks.size > MAX_CACHED_CONFIGS) networks.clear();
+  let cost = costs.get(text);
+  let network = networks.get(text);
+  if (!cost || network === undefined) {
+    const config = decodeConfig(text).config;
+    cost = costOf(config, table);
+    network = networkOf(config);
+    costs.set(text, cost);
+    networks.set(text, network);
+  }
+  return { cost, network };
 }
 
-const costs = new Map<string, Cost>();
-/** A record's cost under a table, cached by config text and table (a sweep adds records one by one). */
-function costedRecord(record: RunRecord, table: EnergyTable, tableKey: string): RunRecord {
-  const key = `${tableKey}|${record.config}`;
-  let cost = costs.get(key);
-  if (!cost) {
-    cost = costOf(configOfText(record.config), table);
-    if (costs.size > 5000) costs.clear();
-    costs.set(key, cost);
-  }
-  return { ...record, ...cost };
-}
-
-export const sameNetwork = (a: Config, b: Config) => a.model === b.model && (a.model !== 'mlp' || a.hidden.join(',') === b.hidden.join(','));
+export const sameNetwork = (a: Config, b: Config) => networkOf(a) === networkOf(b);
 
 /** The current config's accuracy, when the kept model of the same network has been tested with its quantization. */
 export function currentAccuracy(s: AppState): { accuracy: number; how: string } | null {
@@ -56,6 +75,12 @@ export interface ParetoRecords {
   points: ChartPoint[];
   /** Indices into points of the Pareto-optimal ones (over the measured points, paper points excluded). */
   front: number[];
+  /** Indices into points of the others the chart draws: all of them up to MAX_DRAWN_POINTS, then one per cell (thinPoints). */
+  drawn: number[];
+  /** The costs and accuracies of all points (drawn or not), for the axes. */
+  extent: PointExtent;
+  /** Runs whose training diverged (no accuracy to draw), oldest first: for the table. */
+  diverged: RunRecord[];
   paper: ChartPoint[];
   /** Whether any record has a measured kernel time. */
   hasKernelTime: boolean;
@@ -81,13 +106,22 @@ export function useParetoRecords(axis: CostAxis, thisNetworkOnly: boolean, showP
     const config = useStore.getState().config;
     const table = energyTableOf(config);
     const tableKey = JSON.stringify(config.energy);
-    const costed = records.map((r) => costedRecord(r, table, tableKey));
-    const shown = thisNetworkOnly ? costed.filter((r) => sameNetwork(configOfText(r.config), config)) : costed;
+    const network = networkOf(config);
+    const shown: RunRecord[] = [];
+    for (const r of records) {
+      const known = cached(r.config, table, tableKey);
+      if (!thisNetworkOnly || known.network === network) shown.push({ ...r, ...known.cost });
+    }
     const { points, front } = chartPoints(shown, axis);
+    const extent = pointExtent(points);
+    const drawn = thinPoints(points, front, wantsLogScale([extent.costLo, extent.costHi]));
     const paper: RunRecord[] = showPaper ? paperRecords({ ...config, sweep: null }, table) : [];
     return {
       points,
       front,
+      drawn,
+      extent,
+      diverged: shown.filter((r) => r.diverged !== undefined),
       paper: chartPoints(paper, axis).points,
       hasKernelTime: records.some((r) => r.kernelMs !== undefined),
       recordCount: shown.length,

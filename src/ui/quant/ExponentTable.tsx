@@ -1,4 +1,5 @@
 /** Our minimum exponent width per layer (formula inspired by seed 001), and auto bias. */
+import { maxOf } from '../../core/arrays';
 import type { LayerSummary } from '../../worker/protocol';
 import { withAutoBias } from '../quantConfig';
 import { useStore } from '../store';
@@ -9,7 +10,7 @@ export function ExponentTable({ layers, exponentBits }: { layers: LayerSummary[]
     const { config, setKnob } = useStore.getState();
     setKnob('layers', withAutoBias(config, layers.map((l) => l.autoBias)));
   };
-  const modelMin = Math.max(...layers.map((l) => l.exponent.eMinBits));
+  const modelMin = maxOf(layers.map((l) => l.exponent.eMinBits));
   return (
     <div className="exponents">
       <h3>Minimum exponent width for minifloat weights</h3>

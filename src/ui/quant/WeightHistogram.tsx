@@ -5,6 +5,7 @@
  */
 import { memo, useDeferredValue, useMemo, useState } from 'react';
 import { Area, CartesianGrid, ComposedChart, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis, usePlotArea, useXAxisScale } from 'recharts';
+import { maxOf } from '../../core/arrays';
 import { describeScheme } from '../../core/quant/schemes';
 import type { LayerSummary, WeightStats } from '../../worker/protocol';
 import { schemeForLayer } from '../quantConfig';
@@ -132,8 +133,8 @@ export const HistogramChart = memo(function HistogramChart({ stats, log, height 
       levelPoints,
       ticks: symmetricTicks(stats.hi),
       legal: stats.legal ?? [],
-      binAxis: countTicks(Math.max(0, ...stats.bins.map((b) => b.count)), log),
-      levelAxis: countTicks(Math.max(0, ...levelPoints.map((l) => l.after)), log),
+      binAxis: countTicks(Math.max(0, maxOf(stats.bins.map((b) => b.count))), log),
+      levelAxis: countTicks(Math.max(0, maxOf(levelPoints.map((l) => l.after))), log),
     };
   }, [stats, log]);
   const yScale = log ? ('log' as const) : ('linear' as const);

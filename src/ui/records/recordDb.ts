@@ -3,7 +3,7 @@
  * Every call fails softly (the page keeps the records in memory) when IndexedDB is missing or refused,
  * as in some private windows.
  */
-import { isRunRecord, type RunRecord } from '../../core/runRecord';
+import { validRecords, type RunRecord } from '../../core/runRecord';
 
 const DB_NAME = 'quantization-playground';
 const DB_VERSION = 1;
@@ -51,10 +51,18 @@ async function withStore<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore
   return result;
 }
 
-/** All stored records, oldest first; entries that are not records are skipped. */
-export async function loadRecords(): Promise<RunRecord[]> {
+export interface LoadedRecords {
+  /** The valid stored records, oldest first. */
+  records: RunRecord[];
+  /** Stored entries that failed validation (recordProblem): left in the database, never shown. */
+  skipped: number;
+}
+
+/** All stored records, oldest first, each checked field by field; how many were not records. */
+export async function loadRecords(): Promise<LoadedRecords> {
   const all = await withStore('readonly', (s) => s.getAll());
-  return (all as unknown[]).filter(isRunRecord).sort((a, b) => a.time - b.time);
+  const { records, skipped } = validRecords(all as unknown[]);
+  return { records: records.sort((a, b) => a.time - b.time), skipped };
 }
 
 export async function putRecords(records: readonly RunRecord[]): Promise<void> {

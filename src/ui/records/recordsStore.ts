@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { Config } from '../../core/config';
-import { makeRecord, type RunRecord } from '../../core/runRecord';
+import { makeRecord, recordProblem, type RunRecord } from '../../core/runRecord';
 import type { QuantConfig } from '../../core/quant/quantConfig';
 import { describeQuant, isFloatQuant } from '../quantConfig';
 import { useStore } from '../store';
@@ -17,18 +17,32 @@ export interface RecordsState {
   persistence: Persistence;
   /** Why records are kept in memory only. */
   persistenceNote: string | null;
+  /** Stored records that failed validation on load: skipped, never drawn (the database keeps them until Clear). */
+  skipped: number;
+  /** True while Clear empties the browser store (a reload before it ends would bring the records back). */
+  clearing: boolean;
   add(records: RunRecord[]): void;
   clear(): Promise<void>;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** When Clear was last pressed: a load that was under way then must not bring the old records back. */
+let clearedAt: number | null = null;
 
 export const useRecords = create<RecordsState>((set, get) => ({
   records: [],
   persistence: 'loading',
   persistenceNote: null,
+  skipped: 0,
+  clearing: false,
 
-  add(records) {
+  add(incoming) {
+    // What would be skipped on the next load is not shown now either.
+    const records = incoming.filter((r) => {
+      const problem = recordProblem(r);
+      if (problem !== null) console.warn(`Run record not kept (bad ${problem}):`, r);
+      return problem === null;
+    });
     if (records.length === 0) return;
     set({ records: [...get().records, ...records] });
     if (get().persistence === 'memory') return;
@@ -36,12 +50,16 @@ export const useRecords = create<RecordsState>((set, get) => ({
   },
 
   async clear() {
-    set({ records: [] });
+    clearedAt = Date.now();
+    set({ records: [], skipped: 0 });
     if (get().persistence === 'memory') return;
+    set({ clearing: true });
     try {
       await clearRecords();
     } catch (error) {
       set({ persistence: 'memory', persistenceNote: message(error) });
+    } finally {
+      set({ clearing: false });
     }
   },
 }));
@@ -61,6 +79,11 @@ function watchRuns() {
       const accuracy = quantizedAccuracy ?? testAccuracy;
       if (accuracy !== null) add([makeRecord({ config, label: trainingLabel(config), accuracy, source: 'train' })]);
     }
+    // A run whose loss stopped being finite: recorded so the table says so, kept off the chart.
+    if (state.result && state.result !== previous.result && state.result.status === 'diverged' && state.result.divergedAt) {
+      const { config, divergedAt } = state.result;
+      add([makeRecord({ config, label: `${trainingLabel(config)} · diverged`, accuracy: 0, source: 'train', diverged: { epoch: divergedAt.epoch, batch: divergedAt.batch } })]);
+    }
     // New PTQ results of the kept model.
     if (state.ptqResults !== previous.ptqResults && state.result && state.modelVersion === previous.modelVersion) {
       const run = state.result.config;
@@ -79,11 +102,17 @@ function watchRuns() {
 
 if (typeof window !== 'undefined') {
   watchRuns();
+  const loadStarted = Date.now();
   loadRecords().then(
-    (stored) => {
+    ({ records: stored, skipped }) => {
       const added = useRecords.getState().records;
+      if (clearedAt !== null && clearedAt >= loadStarted) {
+        useRecords.setState({ persistence: 'indexeddb' });
+        return;
+      }
       const ids = new Set(added.map((r) => r.id));
-      useRecords.setState({ records: [...stored.filter((r) => !ids.has(r.id)), ...added], persistence: 'indexeddb' });
+      if (skipped > 0) console.warn(`${skipped} stored run records failed validation and were skipped`);
+      useRecords.setState({ records: [...stored.filter((r) => !ids.has(r.id)), ...added], persistence: 'indexeddb', skipped });
       // Records made before the database answered.
       putRecords(added).catch(() => undefined);
     },

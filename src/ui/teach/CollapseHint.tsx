@@ -3,6 +3,7 @@
  * offers the fixes, most likely first, one click each: a class sees why, not only that, it broke.
  */
 import { useEffect, useState } from 'react';
+import { maxOf } from '../../core/arrays';
 import type { Config } from '../../core/config';
 import { describeScheme, type WeightScheme } from '../../core/quant/schemes';
 import type { LayerSummary } from '../../worker/protocol';
@@ -59,7 +60,7 @@ export function CollapseHint() {
   if (!collapsed || quantized === null || floatAccuracy === null) return null;
 
   const layers = summary?.key === summaryKey ? summary.layers : null;
-  const eMin = layers ? Math.max(...layers.map((l) => l.exponent.eMinBits)) : null;
+  const eMin = layers ? maxOf(layers.map((l) => l.exponent.eMinBits)) : null;
   const narrow = weights.kind === 'minifloat' && eMin !== null && weights.exponentBits < eMin ? { e: weights.exponentBits, eMin: eMin } : null;
   const autoBiasLayers = narrow && layers ? withAutoBias(config, layers.map((l) => l.autoBias)) : null;
   const offerAutoBias = autoBiasLayers !== null && !sameLayers(autoBiasLayers, config.layers);

@@ -4,6 +4,7 @@
  * (click one to see its softmax in the drawing pad).
  */
 import { useEffect, useRef, useState } from 'react';
+import { maxOf } from '../../core/arrays';
 import type { FlipExample, QuantAnalysis } from '../../worker/protocol';
 import { quantKey } from '../quantConfig';
 import { useStore } from '../store';
@@ -149,8 +150,8 @@ export function MistakesView() {
   const { analysis } = answer;
   const stale = testing || answer.key !== key;
   const shown = mode === 'difference' ? analysis.quantized.map((q, i) => q - analysis.float[i]) : analysis[mode];
-  const maxDiagonal = Math.max(1, ...shown.filter((_, i) => i % 11 === 0).map(Math.abs));
-  const maxOff = Math.max(1, ...shown.filter((_, i) => i % 11 !== 0).map(Math.abs));
+  const maxDiagonal = Math.max(1, maxOf(shown.filter((_, i) => i % 11 === 0).map(Math.abs)));
+  const maxOff = Math.max(1, maxOf(shown.filter((_, i) => i % 11 !== 0).map(Math.abs)));
   const summary = `float ${pct1(analysis.floatAccuracy)}, quantized ${pct1(analysis.quantizedAccuracy)} of ${analysis.testCount.toLocaleString('en-US')} test images`;
 
   const cell = (t: number, p: number) => {
