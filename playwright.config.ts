@@ -1,8 +1,9 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium';
 
-// E2E_PORT lets two runs share a machine (e.g. a developer's and a clean-clone CI check).
+// E2E_PORT and E2E_DIST let two runs share a machine (e.g. a developer's and a clean-clone CI check).
 const PORT = Number(process.env.E2E_PORT ?? 4173);
+const DIST = process.env.E2E_DIST ?? 'dist';
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -23,7 +24,7 @@ export default defineConfig({
   },
   webServer: {
     // The built app (npm test builds first), served the way `npm run preview` serves it.
-    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort --outDir ${DIST}`,
     url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

@@ -6,6 +6,8 @@ import { useEffect, useState } from 'react';
 import { BACKEND_CHOICES, MODEL_NAMES } from '../core/config';
 import { formatDuration } from '../core/planning';
 import { TrainingCharts } from './Charts';
+import { ErrorBoundary } from './ErrorBoundary';
+import { ErrorDetails, RecoveryNotice } from './RunStatus';
 import { AccuracyHero } from './Hero';
 import { HiddenKnob, NumberKnob, SelectKnob } from './Knobs';
 import { QuantizationPanel } from './quant/QuantizationPanel';
@@ -38,6 +40,19 @@ const BACKEND_LABELS: Record<(typeof BACKEND_CHOICES)[number], string> = {
   cpu: 'CPU',
 };
 
+/** The backend the config asks for, when the running worker was started with another choice (applies from the next run). */
+function PendingBackend() {
+  const choice = useStore((s) => s.config.backend);
+  const running = useStore((s) => s.backendChoice);
+  if (running === null || running === choice) return null;
+  return (
+    <span className="pending-backend" data-testid="backend-pending">
+      {' '}
+      → {BACKEND_LABELS[choice].split(' ')[0]} from the next run
+    </span>
+  );
+}
+
 function BackendBadge() {
   const backend = useStore((s) => s.backend);
   const phase = useStore((s) => s.phase);
@@ -58,6 +73,7 @@ function BackendBadge() {
         · {backend.adapter}
       </span>
       {notes.length > 0 && <span aria-hidden="true"> ⓘ</span>}
+      <PendingBackend />
     </div>
   );
 }
@@ -118,7 +134,8 @@ function statusText(phase: Phase, loadProgress: { loaded: number; total: number 
     case 'stopped':
       return 'stopped';
     case 'error':
-      return `error: ${error ?? 'unknown'}`;
+      // Already in words a user understands (store.explainError); the technical text is behind "details".
+      return error ?? 'something failed: press Train to try again';
   }
 }
 
@@ -167,6 +184,7 @@ function RunBar() {
           <span className={`status ${phase}`} data-testid="status" role="status">
             {statusText(phase, loadProgress, error)}
           </span>
+          <ErrorDetails />
           <span className="progress-text" data-testid="progress-text">
             {progress
               ? `epoch ${progress.epoch} · batch ${progress.batchInEpoch}/${progress.batchesPerEpoch} · ${Math.round(progress.samplesPerSec).toLocaleString('en-US')} images/s · ${
@@ -321,11 +339,14 @@ function Sections() {
       </div>
       {open && sections.some((s) => s.id === open) && (
         <div className="section-body" id={`section-${open}`} role="tabpanel">
-          {open === 'training' && <TrainingSettings />}
-          {open === 'experiments' && <SweepPanel />}
-          {open === 'energy' && <EnergyPanel />}
-          {open === 'kernels' && <KernelPanel />}
-          {open === 'records' && <RecordsTable />}
+          {/* Keyed by section: opening another one starts with a fresh boundary. */}
+          <ErrorBoundary key={open} name={`section-${open}`}>
+            {open === 'training' && <TrainingSettings />}
+            {open === 'experiments' && <SweepPanel />}
+            {open === 'energy' && <EnergyPanel />}
+            {open === 'kernels' && <KernelPanel />}
+            {open === 'records' && <RecordsTable />}
+          </ErrorBoundary>
         </div>
       )}
     </div>
@@ -351,25 +372,39 @@ export function App() {
         </button>
       </header>
       <Notices />
-      <RunBar />
-      <LessonPanel />
+      <RecoveryNotice />
+      {/* One boundary per panel: a render error stays in its panel; Train and Stop keep working. */}
+      <ErrorBoundary name="run-bar">
+        <RunBar />
+      </ErrorBoundary>
+      <ErrorBoundary name="lesson">
+        <LessonPanel />
+      </ErrorBoundary>
       <main className={stageClass}>
         {shown('knobs') && (
           <div className="area-knobs">
-            <QuantizationPanel />
+            <ErrorBoundary name="knobs">
+              <QuantizationPanel />
+            </ErrorBoundary>
           </div>
         )}
         <div className="area-hero">
-          <AccuracyHero />
-          <CollapseHint />
+          <ErrorBoundary name="hero">
+            <AccuracyHero />
+            <CollapseHint />
+          </ErrorBoundary>
         </div>
         <div className="area-view">
-          <ViewPanel />
+          <ErrorBoundary name="view">
+            <ViewPanel />
+          </ErrorBoundary>
         </div>
         {shown('chart') && (
           <div className="area-chart">
-            <ParetoPanel height={380} />
-            <RecordsBar />
+            <ErrorBoundary name="pareto">
+              <ParetoPanel height={380} />
+              <RecordsBar />
+            </ErrorBoundary>
           </div>
         )}
       </main>

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { resetWorker, useStore, workerMemory } from './store';
+import { crashWorker, injectFault, resetWorker, useStore, workerMemory } from './store';
 // Records every finished run and PTQ evaluation, and loads the stored ones (IndexedDB).
 import { useRecords } from './records/recordsStore';
 import { useSweep } from './sweep/sweepStore';
@@ -13,5 +13,6 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-// A small hook for tests and the curious: the worker's tensor count, and freeing the kept model.
-Object.assign(window, { __playground: { workerMemory, resetWorker, store: useStore, records: useRecords, sweep: useSweep } });
+// A small hook for tests and the curious: the worker's tensor count, freeing the kept model, and
+// the faults the recovery tests inject.
+Object.assign(window, { __playground: { workerMemory, resetWorker, crashWorker, injectFault, store: useStore, records: useRecords, sweep: useSweep } });

@@ -11,7 +11,11 @@ import type { BatchMetrics, EpochMetrics } from '../core/train';
 import type { BackendInfo, DataInfo, KernelLogits, LayerSummary, Prediction, PtqResult, QuantAnalysis, RunSummary, TrainEvent, WeightStats } from '../worker/protocol';
 import type { WeightScheme } from '../core/quant/schemes';
 import { quantKey, quantOfConfig } from './quantConfig';
-import { Comlink, startTrainer, type TrainerHandle } from './trainerClient';
+import { Comlink, startTrainer, WorkerFault, type TrainerHandle } from './trainerClient';
+import { divergenceMessage } from '../core/divergence';
+import { explainError, type ExplainedError } from './errors';
+import type { BackendName } from '../worker/backends';
+import type { InjectedFault, WorkerEvent } from '../worker/protocol';
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -36,8 +40,14 @@ export interface AppState {
   /** Message of the last refused knob value, shown beside the knobs. */
   knobError: string | null;
   phase: Phase;
+  /** What failed, in words a user understands (phase 'error'); the technical text is in errorDetails. */
   error: string | null;
+  errorDetails: string | null;
+  /** One line about a recovery the page made by itself (a worker restarted, a backend given up), with its details. */
+  recovery: ExplainedError | null;
   backend: BackendInfo | null;
+  /** The backend choice the running worker was started with; the config's choice applies from the next run when they differ. */
+  backendChoice: Config['backend'] | null;
   data: DataInfo | null;
   loadProgress: { loaded: number; total: number } | null;
   progress: BatchMetrics | null;
@@ -64,6 +74,7 @@ export interface AppState {
   setKnobs(values: Partial<Record<ConfigKey, unknown>>): void;
   applyConfig(config: Config): void;
   dismissNotice(index: number): void;
+  dismissRecovery(): void;
   acknowledgeWarning(): void;
   startTraining(): Promise<void>;
   /**
@@ -92,6 +103,19 @@ export interface AppState {
 
 let trainer: TrainerHandle | null = null;
 let trainerBackendChoice: Config['backend'] | null = null;
+/** The current worker's start (backend, then data) while under way. */
+let trainerStart: Promise<TrainerHandle> | null = null;
+/** True once the current worker has its backend and the data. */
+let trainerReady = false;
+/** Backends whose device was lost this session: restarts skip them. */
+const avoidBackends: BackendName[] = [];
+/** Faults since the last worker that became ready: past this many, restarting stops until Train is pressed. */
+let faultsInARow = 0;
+const MAX_AUTOMATIC_RESTARTS = 2;
+/** Set synchronously when a run is asked for, so two presses in one tick start one run. */
+let runActive = false;
+/** The user's last pause/resume intent: a 'paused' event arriving after a resume is stale. */
+let pauseWanted = false;
 
 let urlTimer: ReturnType<typeof setTimeout> | null = null;
 /** Writes the URL now (Copy link must copy what the address bar shows). */
@@ -140,32 +164,100 @@ function computeWarning(config: Config, backend: BackendInfo | null): PlanWarnin
 const initial = decodeConfig(typeof location === 'undefined' ? '' : location.search);
 
 export const useStore = create<AppState>((set, get) => {
-  /** (Re)starts the worker when the backend choice changes, then loads MNIST into it. */
-  async function ensureTrainer(): Promise<TrainerHandle> {
+  /** The worker for the config's backend choice: the current one when it is ready or starting, else a fresh one. */
+  function ensureTrainer(): Promise<TrainerHandle> {
+    if (trainer && trainerBackendChoice === get().config.backend) {
+      if (trainerReady) return Promise.resolve(trainer);
+      if (trainerStart) return trainerStart;
+    }
+    return restartTrainer();
+  }
+
+  /** Ends the current worker (if any) and starts one on the config's backend, then loads MNIST into it. */
+  function restartTrainer(): Promise<TrainerHandle> {
     const { config } = get();
-    if (trainer && trainerBackendChoice === config.backend) return trainer;
     trainer?.terminate();
-    const handle = startTrainer();
+    const handle = startTrainer((fault) => onWorkerFault(handle, fault));
     trainer = handle;
     trainerBackendChoice = config.backend;
+    trainerReady = false;
     forgetModel();
-    set({ phase: 'starting', backend: null, data: null, error: null, loadProgress: null });
-    try {
-      const backend = await handle.api.init(config.backend);
-      if (trainer !== handle) return handle;
-      set({ backend, warning: computeWarning(get().config, backend), phase: 'loading' });
-      const data = await handle.api.loadData(
-        `${location.origin}${import.meta.env.BASE_URL}data/mnist`,
-        Comlink.proxy((loaded: number, total: number) => {
-          if (trainer === handle) set({ loadProgress: { loaded, total } });
-        }),
-      );
-      if (trainer !== handle) return handle;
-      set({ data, phase: 'ready' });
-    } catch (error) {
-      if (trainer === handle) set({ phase: 'error', error: error instanceof Error ? error.message : String(error) });
+    set({ phase: 'starting', backend: null, backendChoice: config.backend, data: null, error: null, errorDetails: null, loadProgress: null });
+    const start = (async () => {
+      try {
+        const onEvent = Comlink.proxy((event: WorkerEvent) => onWorkerEvent(handle, event));
+        const backend = await handle.api.init(config.backend, [...avoidBackends], onEvent);
+        if (trainer !== handle) return handle;
+        set({ backend, warning: computeWarning(get().config, backend), phase: 'loading' });
+        const recovery = get().recovery;
+        if (recovery?.pendingBackend) set({ recovery: { ...recovery, summary: `${recovery.summary} Now on ${backend.name}.`, pendingBackend: false } });
+        const data = await handle.api.loadData(
+          `${location.origin}${import.meta.env.BASE_URL}data/mnist`,
+          Comlink.proxy((loaded: number, total: number) => {
+            if (trainer === handle) set({ loadProgress: { loaded, total } });
+          }),
+        );
+        if (trainer !== handle) return handle;
+        trainerReady = true;
+        faultsInARow = 0;
+        set({ data, phase: 'ready' });
+      } catch (error) {
+        if (trainer === handle && !(error instanceof WorkerFault)) {
+          const explained = explainError(error, 'start');
+          set({ phase: 'error', error: explained.summary, errorDetails: explained.details });
+        }
+      } finally {
+        if (trainer === handle) trainerStart = null;
+      }
+      return handle;
+    })();
+    trainerStart = start;
+    return start;
+  }
+
+  /** The worker died or hung: say so in one line and start a fresh one, keeping the config, the records and the URL. */
+  function onWorkerFault(handle: TrainerHandle, fault: WorkerFault) {
+    if (trainer !== handle) return;
+    const phase = get().phase;
+    const lostRun = phase === 'training' || phase === 'paused';
+    faultsInARow++;
+    trainer = null;
+    trainerReady = false;
+    trainerStart = null;
+    forgetModel();
+    if (faultsInARow > MAX_AUTOMATIC_RESTARTS) {
+      set({
+        phase: 'error',
+        error: `${fault.message} It failed ${faultsInARow} times in a row; press Train to try once more.`,
+        errorDetails: `${fault.kind}: ${fault.message}`,
+      });
+      return;
     }
-    return handle;
+    set({
+      recovery: {
+        summary: `${fault.message}${lostRun ? ' The run in progress was lost.' : ''} A fresh worker was started; your settings and records are kept.`,
+        details: `${fault.kind}: ${fault.message} (at ${new Date().toLocaleTimeString()})`,
+      },
+      result: lostRun ? null : get().result,
+    });
+    void restartTrainer();
+  }
+
+  function onWorkerEvent(handle: TrainerHandle, event: WorkerEvent) {
+    if (trainer !== handle || event.type !== 'device-lost') return;
+    const lost = event.backend as BackendName;
+    if (!avoidBackends.includes(lost)) avoidBackends.push(lost);
+    const phase = get().phase;
+    const lostRun = phase === 'training' || phase === 'paused';
+    set({
+      recovery: {
+        summary: `The GPU stopped working (its ${event.backend === 'webgpu' ? 'WebGPU' : event.backend} device was lost).${lostRun ? ' The run in progress was lost.' : ''} The playground moved to the next backend; your settings and records are kept.`,
+        details: `GPUDevice.lost: reason "${event.reason}"${event.message ? `, "${event.message}"` : ''}`,
+        pendingBackend: true,
+      },
+      result: lostRun ? null : get().result,
+    });
+    void restartTrainer();
   }
 
   // ---- Live PTQ: one evaluation at a time; when it ends, the setting showing then is evaluated.
@@ -201,7 +293,7 @@ export const useStore = create<AppState>((set, get) => {
   }
 
   async function runPtq() {
-    if (ptqInFlight || !ptqWanted() || !trainer) return;
+    if (ptqInFlight || !ptqWanted() || !trainer || !trainerReady) return;
     const handle = trainer;
     const { config, modelVersion } = get();
     const key = quantKey(config);
@@ -214,7 +306,7 @@ export const useStore = create<AppState>((set, get) => {
       const ptq = await evaluation;
       if (trainer === handle && get().modelVersion === modelVersion) set({ ptqResults: { ...get().ptqResults, [key]: ptq } });
     } catch (error) {
-      if (trainer === handle && get().modelVersion === modelVersion) set({ ptqError: error instanceof Error ? error.message : String(error) });
+      if (trainer === handle && get().modelVersion === modelVersion) set({ ptqError: explainError(error, 'evaluate').summary });
     } finally {
       if (ptqInFlight === token) {
         ptqInFlight = null;
@@ -238,8 +330,54 @@ export const useStore = create<AppState>((set, get) => {
     return ask(handle.api);
   }
 
-  // Start the worker as soon as the store exists so the backend and data are ready early.
-  if (typeof window !== 'undefined') queueMicrotask(() => void ensureTrainer());
+  /** One run of `config` on the worker (the caller holds runActive). */
+  async function trainOnce(config: Config): Promise<RunSummary | null> {
+    const handle = await ensureTrainer();
+    if (!trainerReady || trainer !== handle) return null;
+    forgetModel();
+    pauseWanted = false;
+    set({ phase: 'training', progress: null, curve: [], epochs: [], result: null, error: null, errorDetails: null });
+    const onEvent = Comlink.proxy((event: TrainEvent) => {
+      if (trainer !== handle) return;
+      if (event.type === 'batches') {
+        const curve = [...get().curve];
+        for (const p of event.points) {
+          curve.push({ step: p.step, epochFraction: p.epoch - 1 + p.batchInEpoch / p.batchesPerEpoch, loss: p.loss, accuracy: p.accuracy });
+        }
+        set({ progress: event.points[event.points.length - 1], curve: thin(curve) });
+      } else if (event.type === 'epoch') {
+        set({ epochs: [...get().epochs, event.metrics] });
+      } else if (event.type === 'paused') {
+        // A resume pressed before this event arrived wins.
+        if (pauseWanted) set({ phase: 'paused' });
+      }
+    });
+    try {
+      const result = await handle.api.train(config, onEvent);
+      if (trainer !== handle) return null;
+      if (result.status === 'diverged' && result.divergedAt) {
+        // The diverged weights are NaN: nothing to re-quantize, and no result to show as one.
+        set({ result, phase: 'error', error: divergenceMessage(result.divergedAt), errorDetails: `batch loss ${result.divergedAt.loss}` });
+        return result;
+      }
+      set({ result, phase: result.status === 'done' ? 'done' : 'stopped', modelKept: true, ptqResults: {} });
+      schedulePtq();
+      return result;
+    } catch (error) {
+      if (trainer === handle && !(error instanceof WorkerFault)) {
+        const explained = explainError(error, 'train');
+        set({ phase: 'error', error: explained.summary, errorDetails: explained.details });
+      }
+      return null;
+    }
+  }
+
+  if (typeof window !== 'undefined') {
+    // The address bar holds the canonical URL: junk and repeated keys are gone (the notices say what was dropped).
+    flushUrl(initial.config);
+    // Start the worker as soon as the store exists so the backend and data are ready early.
+    queueMicrotask(() => void ensureTrainer());
+  }
 
   return {
     config: initial.config,
@@ -247,7 +385,10 @@ export const useStore = create<AppState>((set, get) => {
     knobError: null,
     phase: 'starting',
     error: null,
+    errorDetails: null,
+    recovery: null,
     backend: null,
+    backendChoice: null,
     data: null,
     loadProgress: null,
     progress: null,
@@ -303,71 +444,57 @@ export const useStore = create<AppState>((set, get) => {
       set({ notices: get().notices.filter((_, i) => i !== index) });
     },
 
+    dismissRecovery() {
+      set({ recovery: null });
+    },
+
     acknowledgeWarning() {
       set({ warningAcknowledged: true });
     },
 
     async startTraining() {
       const { phase, warning, warningAcknowledged } = get();
-      if (phase === 'training' || phase === 'paused' || phase === 'starting' || phase === 'loading') return;
+      if (runActive || phase === 'training' || phase === 'paused') return;
+      // While the worker starts, Train waits for it (after an error it starts a fresh one).
+      if ((phase === 'starting' || phase === 'loading') && !trainerStart) return;
       if (warning && !warningAcknowledged) return;
       await get().trainConfig(get().config);
     },
 
     async worker() {
       const handle = await ensureTrainer();
-      return get().phase === 'error' || trainer !== handle ? null : handle.api;
+      return trainerReady && trainer === handle ? handle.api : null;
     },
 
     async trainConfig(config) {
       const phase = get().phase;
-      if (phase === 'training' || phase === 'paused' || phase === 'starting' || phase === 'loading') return null;
-      const handle = await ensureTrainer();
-      if (get().phase === 'error') return null;
-      forgetModel();
-      set({ phase: 'training', progress: null, curve: [], epochs: [], result: null, error: null });
-      const onEvent = Comlink.proxy((event: TrainEvent) => {
-        if (trainer !== handle) return;
-        if (event.type === 'batches') {
-          const curve = [...get().curve];
-          for (const p of event.points) {
-            curve.push({ step: p.step, epochFraction: p.epoch - 1 + p.batchInEpoch / p.batchesPerEpoch, loss: p.loss, accuracy: p.accuracy });
-          }
-          set({ progress: event.points[event.points.length - 1], curve: thin(curve) });
-        } else if (event.type === 'epoch') {
-          set({ epochs: [...get().epochs, event.metrics] });
-        } else if (event.type === 'paused') {
-          set({ phase: 'paused' });
-        }
-      });
+      if (runActive || phase === 'training' || phase === 'paused') return null;
+      runActive = true;
       try {
-        const result = await handle.api.train(config, onEvent);
-        if (trainer === handle) {
-          set({ result, phase: result.status === 'done' ? 'done' : 'stopped', modelKept: true, ptqResults: {} });
-          schedulePtq();
-        }
-        return trainer === handle ? result : null;
-      } catch (error) {
-        if (trainer === handle) set({ phase: 'error', error: error instanceof Error ? error.message : String(error) });
-        return null;
+        return await trainOnce(config);
+      } finally {
+        runActive = false;
       }
     },
-
     pause() {
       if (get().phase !== 'training') return;
-      void trainer?.api.pause();
+      pauseWanted = true;
+      set({ phase: 'paused' });
+      trainer?.api.pause().catch(() => undefined);
     },
 
     resume() {
       if (get().phase !== 'paused') return;
+      pauseWanted = false;
       set({ phase: 'training' });
-      void trainer?.api.resume();
+      trainer?.api.resume().catch(() => undefined);
     },
 
     stop() {
       const phase = get().phase;
       if (phase !== 'training' && phase !== 'paused') return;
-      void trainer?.api.stop();
+      pauseWanted = false;
+      trainer?.api.stop().catch(() => undefined);
     },
 
     async copyLink() {
@@ -414,6 +541,18 @@ export const useStore = create<AppState>((set, get) => {
 });
 
 export const selectParameterCount = (s: AppState) => parameterCount(s.config);
+
+/** Fault injection for the recovery tests: ends the worker the way a crash would. */
+export function crashWorker(): boolean {
+  if (!trainer) return false;
+  trainer.crash();
+  return true;
+}
+
+/** Fault injection for the recovery tests (a kernel that throws once, a lost WebGPU device). */
+export async function injectFault(fault: InjectedFault): Promise<string | null> {
+  return trainer ? trainer.api.injectFault(fault) : null;
+}
 
 /** For tests and devtools: the worker's tensor count. */
 export async function workerMemory(): Promise<{ numTensors: number } | null> {

@@ -121,10 +121,14 @@ async function activate(name: BackendName): Promise<{ label: string; emulated: b
 
 const NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
 
-export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
+export async function selectBackend(choice: BackendChoice, avoid: readonly BackendName[] = []): Promise<BackendInfo> {
   const order = choice === 'auto' ? FALLBACK_ORDER : [choice, ...FALLBACK_ORDER.filter((b) => b !== choice)];
   const fallbackReasons: string[] = [];
   for (const name of order) {
+    if (avoid.includes(name)) {
+      fallbackReasons.push(`${NAMES[name]}: its device was lost earlier in this session`);
+      continue;
+    }
     try {
       const adapter = await activate(name);
       const gflops = await measureGflops();

@@ -4,7 +4,7 @@ import type { Config } from '../core/config';
 import type { ExponentRange, WeightScheme } from '../core/quant/schemes';
 import type { QuantConfig } from '../core/quant/quantizedNetwork';
 import type { BatchMetrics, EpochMetrics, TrainResult } from '../core/train';
-import type { BackendInfo } from './backends';
+import type { BackendInfo, BackendName } from './backends';
 import type { HistogramBin, WeightStats } from './weightStats';
 
 export type { BackendInfo, HistogramBin, QuantConfig, WeightStats };
@@ -26,7 +26,7 @@ export interface RunSummary extends TrainResult {
   config: Config;
   /**
    * Test accuracy of the config's quantized model: PTQ of the float weights for training 'float',
-   * the QAT model itself for 'qat' (then equal to testAccuracy); null when stopped early.
+   * the QAT model itself for 'qat' (then equal to testAccuracy); null when stopped early or diverged.
    */
   quantizedAccuracy: number | null;
   backend: string;
@@ -35,8 +35,21 @@ export interface RunSummary extends TrainResult {
   tensorsAfter: number;
 }
 
+/** Faults the page can inject, for the recovery tests. */
+export type InjectedFault = 'kernel' | 'device-lost';
+
+/** What the worker tells the page outside any call. */
+export type WorkerEvent = { type: 'device-lost'; backend: string; reason: string; message: string };
+
 export interface TrainerApi {
-  init(choice: Config['backend']): Promise<BackendInfo>;
+  /** Picks the backend (never one in `avoid`, e.g. after its device was lost). */
+  init(choice: Config['backend'], avoid: readonly BackendName[], onEvent: (event: WorkerEvent) => void): Promise<BackendInfo>;
+  /** Resolves once the worker holds the Web Lock `name`, which it keeps until it ends. */
+  holdLock(name: string): Promise<void>;
+  /** Answers at once: the page's heartbeat. */
+  ping(): boolean;
+  /** Fault injection for tests: says what was broken. */
+  injectFault(fault: InjectedFault): string;
   loadData(baseUrl: string, onProgress: (loaded: number, total: number) => void): Promise<DataInfo>;
   train(config: Config, onEvent: (event: TrainEvent) => void): Promise<RunSummary>;
   pause(): void;
@@ -126,8 +139,17 @@ export interface SweepRequest {
   cells: { index: number; config: Config }[];
 }
 
+/** One finished sweep cell; `diverged` (QAT only) says its training loss stopped being finite, accuracy and loss then NaN. */
+export interface SweepCellResult {
+  index: number;
+  accuracy: number;
+  loss: number;
+  ms: number;
+  diverged?: { epoch: number; batch: number };
+}
+
 export type SweepEvent =
-  | { type: 'cell'; index: number; accuracy: number; loss: number; ms: number }
+  | ({ type: 'cell' } & SweepCellResult)
   /** How far the training of a QAT cell is, 0..1. */
   | { type: 'progress'; index: number; fraction: number };
 
@@ -138,7 +160,7 @@ export interface SweepSummary {
    * Every cell done, again: the events come through the callback's own message port, which is not
    * ordered with this answer, so the page completes its results from here.
    */
-  cells: { index: number; accuracy: number; loss: number; ms: number }[];
+  cells: SweepCellResult[];
   /** Time of the cells themselves (PTQ: quantize and test; QAT: train and test), ms. */
   sweepMs: number;
   /** PTQ: median time of one float evaluation of the same test subset (the yardstick), ms. */

@@ -11,10 +11,10 @@ import type { Config } from '../core/config';
 import { evaluatePtq, ModelInspector, runConfig } from '../core/experiment';
 import { INPUT_SIZE } from '../core/models';
 import { autoBias, minExponentBits } from '../core/quant/schemes';
-import { acquireKernelDevice, runOnKernels } from './kernelRun';
+import { acquireKernelDevice, runOnKernels, tfWebGpuDevice } from './kernelRun';
 import { KernelLogitsSession, unsupportedLogits } from './kernelLogits';
 import { selectBackend } from './backends';
-import type { DataInfo, LayerSummary, RunSummary, TrainerApi, TrainEvent } from './protocol';
+import type { DataInfo, InjectedFault, LayerSummary, RunSummary, TrainerApi, TrainEvent } from './protocol';
 import { maxAbsOf, weightStats as computeWeightStats } from './weightStats';
 import { runSweepCells } from './sweepRunner';
 
@@ -94,11 +94,66 @@ async function kernelValues(index: number): Promise<Float32Array> {
   return values;
 }
 
+/** Makes the next call of one of the backend's matrix-multiply kernels throw once (fault injection). */
+function breakMatMulOnce(): string {
+  const backend = tf.getBackend();
+  const names = ['_FusedMatMul', 'BatchMatMul'].filter((name) => tf.getKernel(name, backend));
+  if (names.length === 0) throw new Error(`no matrix-multiply kernel is registered for ${backend}`);
+  const originals = names.map((name) => tf.getKernel(name, backend)!);
+  const restore = () => {
+    for (const original of originals) {
+      tf.unregisterKernel(original.kernelName, backend);
+      tf.registerKernel(original);
+    }
+  };
+  for (const original of originals) {
+    tf.unregisterKernel(original.kernelName, backend);
+    tf.registerKernel({
+      ...original,
+      kernelFunc: () => {
+        restore();
+        throw new Error(`injected fault in the ${original.kernelName} kernel (${backend})`);
+      },
+    });
+  }
+  return names.join(', ');
+}
+
 const api: TrainerApi = {
-  async init(choice) {
-    const info = await selectBackend(choice);
+  async init(choice, avoid, onEvent) {
+    const info = await selectBackend(choice, avoid);
     backendName = info.name;
+    // A lost GPU device (driver reset, another tab's crash, device.destroy()) cannot be recovered
+    // inside this worker: TF.js keeps the dead device. Tell the page, which starts a fresh worker.
+    const device = tfWebGpuDevice();
+    if (device) {
+      void device.lost.then((lost) => onEvent({ type: 'device-lost', backend: info.name, reason: lost.reason ?? 'unknown', message: lost.message }));
+    }
     return info;
+  },
+
+  holdLock(name) {
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    if (!locks) return Promise.reject(new Error('Web Locks are not available'));
+    // Held until this worker ends, however it ends: the page waits on the same lock to notice.
+    return new Promise<void>((held) => {
+      void locks.request(name, () => {
+        held();
+        return new Promise<never>(() => {});
+      });
+    });
+  },
+
+  ping() {
+    return true;
+  },
+
+  injectFault(fault: InjectedFault) {
+    if (fault === 'kernel') return `the next ${breakMatMulOnce()} call fails`;
+    const device = tfWebGpuDevice();
+    if (!device) throw new Error(`no WebGPU device to lose: the backend is ${backendName}`);
+    device.destroy();
+    return 'the WebGPU device was destroyed';
   },
 
   async loadData(baseUrl, onProgress): Promise<DataInfo> {
