@@ -478,13 +478,15 @@ export const useStore = create<AppState>((set, get) => {
     },
     pause() {
       if (get().phase !== 'training') return;
+      // 'paused' shows when the worker has stopped between batches (its last batches are flushed first).
       pauseWanted = true;
-      set({ phase: 'paused' });
       trainer?.api.pause().catch(() => undefined);
     },
 
     resume() {
-      if (get().phase !== 'paused') return;
+      const phase = get().phase;
+      // A resume right after a pause the worker has not confirmed yet cancels it.
+      if (phase !== 'paused' && !(phase === 'training' && pauseWanted)) return;
       pauseWanted = false;
       set({ phase: 'training' });
       trainer?.api.resume().catch(() => undefined);

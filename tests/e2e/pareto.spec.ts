@@ -129,7 +129,7 @@ test('records persist across a reload (IndexedDB), export as CSV, and clear', as
   const csvDownload = page.waitForEvent('download');
   await page.getByTestId('records-export-csv').click();
   const csv = readFileSync(await (await csvDownload).path()).toString().trim().split('\n');
-  expect(csv[0]).toBe('id,time,source,label,accuracy,error_pct,energy_pj,storage_bits,area_um2,test_size,kernel_ms,config');
+  expect(csv[0]).toBe('id,time,source,label,accuracy,error_pct,energy_pj,storage_bits,area_um2,test_size,kernel_ms,diverged,config');
   expect(csv.slice(1).map((line) => line.split(',')[2]).sort()).toEqual(['ptq', 'train']);
 
   await page.getByTestId('records-clear').click();

@@ -244,28 +244,30 @@ test('a panel that throws shows its own error; the rest of the page works and Re
 });
 
 test('junk in the URL: short notices, one rule for repeated keys, and the canonical URL in the address bar', async ({ page }) => {
-  const huge = 'x'.repeat(50_000);
+  // Node's HTTP server refuses request lines past 16 KB; 5,000 characters is still a page-filling notice.
+  const huge = 'x'.repeat(5_000);
   await page.goto(`/?model=mlp1&trainSize=abc&trainSize=3000&batch=0x10&epochs=%2B5&layers=15=fixed:bits=2&lr=${huge}&backend=wasm`);
   const notices = page.getByTestId('notice');
   await expect(notices.filter({ hasText: 'trainSize appears 2 times; the last one ("3000") is used.' })).toHaveCount(1);
   await expect(notices.filter({ hasText: 'batch="0x10" is not valid' })).toHaveCount(1);
   await expect(notices.filter({ hasText: 'epochs="+5" is not valid' })).toHaveCount(1);
   await expect(notices.filter({ hasText: 'mlp1 has 2 weight layers' })).toHaveCount(1);
-  await expect(notices.filter({ hasText: '(50000 characters)' })).toHaveCount(1);
+  await expect(notices.filter({ hasText: '(5000 characters)' })).toHaveCount(1);
   for (const text of await notices.allTextContents()) expect(text.replace(/×$/, '').length).toBeLessThanOrEqual(200);
 
   // After load the address bar holds what the page uses, not the junk.
   const search = new URL(page.url()).searchParams;
   expect(search.get('trainSize')).toBe('3000');
   expect(search.getAll('trainSize')).toHaveLength(1);
-  expect(search.get('batch')).toBeNull();
+  expect(search.get('batch')).toBe('32');
+  expect(search.get('lr')).toBe('0.002');
   expect(search.get('layers')).toBeNull();
   expect(page.url().length).toBeLessThan(400);
 
   // A typed bad number is echoed as typed, beside its knob.
   await waitReady(page);
   await typeKnob(page, 'knob-trainSize', '0x10');
-  await expect(page.getByTestId('knob-error').first()).toContainText('trainSize="0x10"');
+  await expect(page.getByTestId('knob-error').first()).toContainText('(you typed "0x10")');
 
   // A backend chosen during a run (the knob is locked then; a lesson or code can still do it)
   // applies from the next run, and the badge says so.
