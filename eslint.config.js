@@ -13,7 +13,7 @@ const STACK =
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'public/**', 'docs/**', 'test-results/**', 'playwright-report/**', 'results/**'] },
   {
-    files: ['src/**/*.{ts,tsx}', 'scripts/**/*.{ts,mjs}', 'tests/**/*.ts'],
+    files: ['src/**/*.{ts,tsx}', 'scripts/**/*.{ts,mjs}', 'tests/**/*.ts', 'e2e/**/*.ts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { ecmaFeatures: { jsx: true } },

@@ -6,7 +6,7 @@ const PORT = Number(process.env.E2E_PORT ?? 4173);
 const DIST = process.env.E2E_DIST ?? 'dist';
 
 export default defineConfig({
-  testDir: 'tests/e2e',
+  testDir: 'e2e',
   timeout: 180_000,
   expect: { timeout: 60_000 },
   // Two cores: one browser at a time keeps timings and SwiftShader sane.

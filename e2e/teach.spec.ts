@@ -1,7 +1,7 @@
 /** Teaching with it: draw a digit, what the network sees, where quantization hurts. */
 import { expect, test, type Page } from '@playwright/test';
 import { freshQuantized, pickFormat, setSlider, waitReady } from './helpers';
-import { maxOf } from '../../src/core/arrays';
+import { maxOf } from '../src/core/arrays';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 

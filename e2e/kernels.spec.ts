@@ -4,7 +4,7 @@
  * worker's code path) without the main app.
  */
 import { expect, test, type Page } from '@playwright/test';
-import type { BenchSummary, ExactSummary, KernelResults, ModelSummary } from '../../src/kernels-page/shared';
+import type { BenchSummary, ExactSummary, KernelResults, ModelSummary } from '../src/kernels-page/shared';
 
 async function results(page: Page, url: string, timeout: number): Promise<KernelResults> {
   const console: string[] = [];
