@@ -1,7 +1,7 @@
 /** The classroom screen: the whole loop in one 1280x800 screen, sliders that act at once, plain words, accessible. */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { freshQuantized, openSection, waitReady } from './helpers';
+import { freshQuantized, openReady, openSection, recordStatusTexts, statusTexts, trainToDone } from './helpers';
 
 async function insideViewport(page: Page, testId: string) {
   const box = await page.getByTestId(testId).first().boundingBox();
@@ -17,22 +17,13 @@ test.use({ viewport: { width: 1280, height: 800 } });
 
 test('at 1280x800 the whole loop is on one screen, and a slider step re-tests the model at once', async ({ page }) => {
   // Every status text the page shows while it loads, to check the MNIST progress.
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (window as any).__statusTexts = seen;
-    new MutationObserver(() => {
-      const text = document.querySelector('[data-testid="status"]')?.textContent;
-      if (text && seen[seen.length - 1] !== text) seen.push(text);
-    }).observe(document, { subtree: true, childList: true, characterData: true });
-  });
-  await page.goto('/?model=mlp1&trainSize=2000&testSize=1000&epochs=1&backend=wasm&weights=fixed:bits=8');
-  await waitReady(page);
-  const loading: string[] = await page.evaluate(() => (window as any).__statusTexts.filter((t: string) => t.startsWith('loading MNIST')));
+  await recordStatusTexts(page);
+  await openReady(page, '/?model=mlp1&trainSize=2000&testSize=1000&epochs=1&backend=wasm&weights=fixed:bits=8');
+  const loading = (await statusTexts(page)).filter((t) => t.startsWith('loading MNIST'));
   const percents = loading.map((t) => Number(/(\d+)%/.exec(t)?.[1] ?? 'NaN')).filter((n) => !Number.isNaN(n));
   expect(percents.every((p) => p >= 0 && p <= 100), `load progress ${percents.join(', ')}`).toBe(true);
 
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 90_000 });
+  await trainToDone(page, 90_000);
   const eightBit = await freshQuantized(page);
   const float = Number(await page.getByTestId('float-accuracy').textContent());
   expect(Math.abs(eightBit - float)).toBeLessThan(1.5);
@@ -60,8 +51,7 @@ test('at 1280x800 the whole loop is on one screen, and a slider step re-tests th
 });
 
 test('Train is within the first five Tab stops; a bad typed value is explained beside its knob', async ({ page }) => {
-  await page.goto('/?backend=wasm');
-  await waitReady(page);
+  await openReady(page, '/?backend=wasm');
   let reached = -1;
   for (let i = 1; i <= 5 && reached < 0; i++) {
     await page.keyboard.press('Tab');
@@ -101,21 +91,22 @@ test('the weight format is a row of buttons with a one-line description; every f
 });
 
 test('no serious or critical accessibility violations on the main screen, before and after training', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=500&testSize=300&epochs=1&backend=wasm&weights=lightnn:k=2');
-  await waitReady(page);
+  await openReady(page, '/?model=mlp1&trainSize=500&testSize=300&epochs=1&backend=wasm&weights=lightnn:k=2');
   const check = async (when: string) => {
     const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
     const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(bad.map((v) => `${when}: ${v.id} (${v.impact}): ${v.nodes.length} nodes, e.g. ${v.nodes[0]?.target.join(' ')}`)).toEqual([]);
   };
   await check('first load');
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await trainToDone(page, 60_000);
   await freshQuantized(page);
   await check('after training');
-  for (const view of ['draw', 'mistakes', 'curves']) {
+  // Each view is checked once what it draws is on the page.
+  const drawn: Record<string, string> = { draw: 'digit-canvas', mistakes: 'confusion-matrix', curves: 'loss-chart' };
+  for (const [view, testId] of Object.entries(drawn)) {
     await page.getByTestId(`view-${view}`).click();
-    await page.waitForTimeout(300);
+    await expect(page.getByTestId(`view-${view}`)).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByTestId(testId)).toBeVisible();
     await check(`view ${view}`);
   }
   for (const section of ['training', 'experiments', 'energy', 'records']) {

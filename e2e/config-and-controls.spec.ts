@@ -1,10 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openSection, waitReady } from './helpers';
+import { longTasksDuring, openReady, openSection, resetWorker, trainToDone, typeKnob, waitReady, workerTensors } from './helpers';
 
-/** A typed knob applies without Enter. */
-async function setKnob(page: Page, name: string, value: string) {
-  await page.getByTestId(`knob-${name}`).fill(value);
-}
+/** A typed knob (`knob-<name>`) applies without Enter. */
+const setKnob = (page: Page, name: string, value: string) => typeKnob(page, `knob-${name}`, value);
 
 test('Copy link reproduces the exact config in a new page, and knobs update the URL in place', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
@@ -69,37 +67,27 @@ test('bad URL values show messages naming them and the page still works', async 
   await expect(page.getByTestId('knob-error')).toHaveCount(0);
   await expect(page).toHaveURL(/epochs=1&/);
   await waitReady(page);
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 120_000 });
+  await trainToDone(page);
   expect(Number(await page.getByTestId('test-accuracy').textContent())).toBeGreaterThan(20);
 });
 
 test('the page stays responsive while the worker trains; pause, resume and stop work; no tensors leak', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=30000&testSize=500&epochs=2&batch=64');
-  await waitReady(page);
-  const baseline = await page.evaluate(async () => (await (window as any).__playground.workerMemory()).numTensors);
+  await openReady(page, '/?model=mlp1&trainSize=30000&testSize=500&epochs=2&batch=64');
+  const baseline = await workerTensors(page);
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('progress-text')).toContainText('images/s', { timeout: 60_000 });
 
-  // Longest gap between 10 ms timers on the main thread over 3 s of training.
-  const maxGap = await page.evaluate(async () => {
-    let max = 0;
-    let last = performance.now();
-    const end = last + 3000;
-    while (performance.now() < end) {
-      await new Promise((r) => setTimeout(r, 10));
-      const now = performance.now();
-      max = Math.max(max, now - last);
-      last = now;
-    }
-    return max;
-  });
-  expect(maxGap).toBeLessThan(250);
+  // Training runs in the worker: over 3 s of it the main thread has no task of 250 ms or more. That is
+  // the bound the timer-gap check before it used (a 10 ms timer late by 250 ms); a key press or a frame
+  // waits at most that long, on this slow shared 2-core machine with the worker busy on a core.
+  const longTasks = await longTasksDuring(page, 3000);
+  expect(longTasks.filter((ms) => ms >= 250), `long tasks (ms) during training: ${longTasks.map(Math.round).join(', ')}`).toEqual([]);
   await expect(page.getByTestId('status')).toHaveText('training');
 
   await page.getByTestId('pause-button').click();
   await expect(page.getByTestId('status')).toHaveText('paused', { timeout: 10_000 });
   const pausedAt = await page.getByTestId('progress-text').textContent();
+  // The sleep is the assertion: while paused, nothing moves for 1.5 s.
   await page.waitForTimeout(1500);
   expect(await page.getByTestId('progress-text').textContent()).toBe(pausedAt);
   await page.getByTestId('resume-button').click();
@@ -112,18 +100,15 @@ test('the page stays responsive while the worker trains; pause, resume and stop 
   // A second, short run after the stop, then free the kept model: back to the baseline.
   await setKnob(page, 'trainSize', '256');
   await setKnob(page, 'epochs', '1');
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
-  const after = await page.evaluate(async () => (await (window as any).__playground.resetWorker()).numTensors);
-  expect(after).toBe(baseline);
+  await trainToDone(page, 60_000);
+  expect(await resetWorker(page)).toBe(baseline);
 });
 
 test('a manual backend choice is honoured and shown', async ({ page }) => {
   await page.goto('/?backend=wasm&trainSize=500&testSize=200&epochs=1');
   await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   await waitReady(page);
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await trainToDone(page, 60_000);
   await expect(page.getByTestId('result-details')).toContainText('on wasm');
   // Switching the backend in the page restarts the worker on the new backend.
   await openSection(page, 'training');

@@ -1,8 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-
-async function waitReady(page: Page) {
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
-}
+import { expect, test } from '@playwright/test';
+import { trainToDone, waitReady } from './helpers';
 
 test('trains mlp1 on WebGPU from a URL and reaches a test accuracy above 80%', async ({ page }) => {
   await page.goto('/?model=mlp1&trainSize=2000&testSize=1000&epochs=1');
@@ -10,8 +7,7 @@ test('trains mlp1 on WebGPU from a URL and reaches a test accuracy above 80%', a
   await expect(page.getByTestId('backend-adapter')).toContainText('SwiftShader');
   await expect(page.getByTestId('param-count')).toHaveAttribute('data-count', '79510');
   await waitReady(page);
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toContainText('done', { timeout: 150_000 });
+  await trainToDone(page, 150_000);
   const accuracy = Number(await page.getByTestId('test-accuracy').textContent());
   expect(accuracy).toBeGreaterThan(80);
   expect(accuracy).toBeLessThanOrEqual(100);

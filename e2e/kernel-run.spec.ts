@@ -1,20 +1,23 @@
-import { openSection } from './helpers';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { openReady, openSection, resetWorker, trainToDone, waitReady, workerTensors } from './helpers';
+
+/** Runs the trained model on the integer kernels (Kernels section) and reads the report's accuracies, in percent. */
+async function runKernels(page: Page, timeout: number) {
+  await openSection(page, 'kernels');
+  await page.getByTestId('run-kernels').click();
+  await expect(page.getByTestId('kernel-report')).toBeVisible({ timeout });
+  const read = async (testId: string) => Number(await page.getByTestId(testId).textContent());
+  return { kernel: await read('kernel-accuracy'), tfjs: await read('kernel-tf-accuracy'), agreement: await read('kernel-agreement') };
+}
 
 test('a LightNN-1 mlp1 trained in the page runs on the WebGPU kernels with matching accuracy', async ({ page }) => {
   await page.goto('/?model=mlp1&trainSize=1000&testSize=500&epochs=1&weights=lightnn:k=1&activations=relu:bits=8&training=qat');
   await expect(page.getByTestId('backend')).toHaveText('webgpu', { timeout: 90_000 });
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
-  const baseline = await page.evaluate(async () => (await (window as any).__playground.workerMemory()).numTensors);
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 150_000 });
+  await waitReady(page);
+  const baseline = await workerTensors(page);
+  await trainToDone(page, 150_000);
 
-  await openSection(page, 'kernels');
-  await page.getByTestId('run-kernels').click();
-  await expect(page.getByTestId('kernel-report')).toBeVisible({ timeout: 120_000 });
-  const kernel = Number(await page.getByTestId('kernel-accuracy').textContent());
-  const tfjs = Number(await page.getByTestId('kernel-tf-accuracy').textContent());
-  const agreement = Number(await page.getByTestId('kernel-agreement').textContent());
+  const { kernel, tfjs, agreement } = await runKernels(page, 120_000);
   expect(kernel).toBeGreaterThan(60);
   expect(Math.abs(kernel - tfjs)).toBeLessThanOrEqual(1);
   expect(agreement).toBeGreaterThanOrEqual(99);
@@ -29,15 +32,12 @@ test('a LightNN-1 mlp1 trained in the page runs on the WebGPU kernels with match
   expect(packed).toBeGreaterThanOrEqual(storage);
   expect(packed - storage).toBeLessThanOrEqual(100);
   // No tensors left behind by the training run and the kernel run, once the kept model is freed.
-  const afterReset = await page.evaluate(async () => (await (window as any).__playground.resetWorker()).numTensors);
-  expect(afterReset).toBe(baseline);
+  expect(await resetWorker(page)).toBe(baseline);
 });
 
 test('a model the kernels cannot run is refused with a message', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=300&testSize=100&epochs=1&backend=wasm');
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await openReady(page, '/?model=mlp1&trainSize=300&testSize=100&epochs=1&backend=wasm');
+  await trainToDone(page, 60_000);
   await openSection(page, 'kernels');
   await page.getByTestId('run-kernels').click();
   await expect(page.getByTestId('kernel-error')).toContainText('cannot run on the integer kernels', { timeout: 60_000 });
@@ -46,16 +46,9 @@ test('a model the kernels cannot run is refused with a message', async ({ page }
 
 test('a trained lenet runs on the WebGPU conv, pool and dense kernels', async ({ page }) => {
   // WebGL trains lenet fastest here; the kernels then get a WebGPU device of their own.
-  await page.goto('/?model=lenet&backend=webgl&trainSize=256&testSize=200&epochs=1&batch=32&weights=lightnn:k=2&activations=relu:bits=8');
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout: 90_000 });
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 150_000 });
-  await openSection(page, 'kernels');
-  await page.getByTestId('run-kernels').click();
-  await expect(page.getByTestId('kernel-report')).toBeVisible({ timeout: 150_000 });
-  const kernel = Number(await page.getByTestId('kernel-accuracy').textContent());
-  const tfjs = Number(await page.getByTestId('kernel-tf-accuracy').textContent());
-  const agreement = Number(await page.getByTestId('kernel-agreement').textContent());
+  await openReady(page, '/?model=lenet&backend=webgl&trainSize=256&testSize=200&epochs=1&batch=32&weights=lightnn:k=2&activations=relu:bits=8');
+  await trainToDone(page, 150_000);
+  const { kernel, tfjs, agreement } = await runKernels(page, 150_000);
   // Power-of-two rescales move each clip by up to x1.4 (docs in fromNetwork.ts); measured 96-100% agreement.
   expect(agreement).toBeGreaterThanOrEqual(95);
   expect(Math.abs(kernel - tfjs)).toBeLessThanOrEqual(2.5);

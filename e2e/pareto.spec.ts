@@ -4,15 +4,9 @@ import { expect, test, type Page } from '@playwright/test';
 /** Screenshots for docs/ are written only when asked: SCREENSHOTS=1 npx playwright test ... */
 const SCREENSHOTS = !!process.env.SCREENSHOTS;
 
-import { freshQuantized, openSection, pickFormat, waitReady } from './helpers';
-
-async function typeKnob(page: Page, testId: string, value: string) {
-  await page.getByTestId(testId).fill(value);
-  await page.getByTestId(testId).press('Enter');
-}
+import { freshQuantized, openReady, openSection, pickFormat, records, resetWorker, trainToDone, typeKnob } from './helpers';
 
 const energyPJ = async (page: Page) => Number(await page.getByTestId('energy-total').getAttribute('data-pj'));
-const resetWorker = (page: Page) => page.evaluate(async () => (await (window as any).__playground.resetWorker()).numTensors as number);
 
 test('the energy panel follows the knobs; an edited table number changes energy and chart and goes to the URL', async ({ page }) => {
   await page.goto('/?model=mlp1&backend=wasm');
@@ -33,7 +27,7 @@ test('the energy panel follows the knobs; an edited table number changes energy 
 
   // Horowitz's 1 MB cache instead of the QKeras SRAM curve: the weight reads cost more.
   const currentCost = Number(await page.getByTestId('pareto-current').getAttribute('data-cost'));
-  await typeKnob(page, 'energy-input-sramPJPer64Bit', '100');
+  await typeKnob(page, 'energy-input-sramPJPer64Bit', '100', { enter: true });
   await expect(page).toHaveURL(/energy=sramPJPer64Bit:100(&|#|$)/);
   expect(await energyPJ(page)).toBeGreaterThan(binary);
   await expect(page.getByTestId('pareto-current')).not.toHaveAttribute('data-cost', String(currentCost));
@@ -50,7 +44,7 @@ test('the energy panel follows the knobs; an edited table number changes energy 
   await expect(page.getByTestId('energy-input-sramPJPer64Bit')).toHaveValue('100');
 
   // A value the scaling laws cannot use is refused with the validator's message.
-  await typeKnob(page, 'energy-input-intMult32AreaUm2', '1');
+  await typeKnob(page, 'energy-input-intMult32AreaUm2', '1', { enter: true });
   await expect(page.getByTestId('energy-table-error')).toContainText('intMult32AreaUm2 must lie between 4x and 16x intMult8AreaUm2');
   expect(page.url()).not.toContain('intMult32AreaUm2');
 
@@ -60,8 +54,7 @@ test('the energy panel follows the knobs; an edited table number changes energy 
 });
 
 test('clicking a Pareto point restores its config in the knobs and the URL; the chart exports as SVG and PNG', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=1000&testSize=300&epochs=1&backend=wasm&sweep=lightnnK:1-4;mode=ptq');
-  await waitReady(page);
+  await openReady(page, '/?model=mlp1&trainSize=1000&testSize=300&epochs=1&backend=wasm&sweep=lightnnK:1-4;mode=ptq');
   // Seed 003's seven paper points are there before any run.
   await expect(page.getByTestId('pareto-paper-point')).toHaveCount(7);
   await page.locator('[data-testid="pareto-paper-point"][data-record-id="paper-mlp1-binarynet"]').click();
@@ -76,7 +69,7 @@ test('clicking a Pareto point restores its config in the knobs and the URL; the 
   await expect(page.getByTestId('sweep-status')).toHaveText('done', { timeout: 120_000 });
   const points = page.locator('[data-testid="pareto-point"], [data-testid="pareto-front-marker"]');
   await expect(points).toHaveCount(5); // the float model and four LightNN cells
-  const lightnn3 = await page.evaluate(() => (window as any).__playground.records.getState().records.find((r: any) => r.label.startsWith('LightNN-3')).id as string);
+  const lightnn3 = (await records(page)).find((r) => r.label.startsWith('LightNN-3'))!.id;
   await page.locator(`[data-record-id="${lightnn3}"]`).click();
   await expect(page.getByTestId('knob-weights')).toHaveAttribute('data-value', 'lightnn');
   await expect(page.getByTestId('knob-slider-lightnnK')).toHaveValue('3');
@@ -109,12 +102,10 @@ test('clicking a Pareto point restores its config in the knobs and the URL; the 
 });
 
 test('records persist across a reload (IndexedDB), export as CSV, and clear', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=500&testSize=200&epochs=1&backend=wasm');
-  await waitReady(page);
+  await openReady(page, '/?model=mlp1&trainSize=500&testSize=200&epochs=1&backend=wasm');
   await expect(page.getByTestId('records-persistence')).toContainText('IndexedDB');
   await expect(page.getByTestId('records-count')).toHaveText('0');
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await trainToDone(page, 60_000);
   await expect(page.getByTestId('records-count')).toHaveText('1');
   // A PTQ evaluation of the kept model is a record too.
   await pickFormat(page, 'fixed');
@@ -140,8 +131,7 @@ test('records persist across a reload (IndexedDB), export as CSV, and clear', as
 });
 
 test('seed 003 (1-hidden) preset: seven QAT models beside the paper table, the front marked', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=1000&testSize=300&epochs=1&backend=wasm');
-  await waitReady(page);
+  await openReady(page, '/?model=mlp1&trainSize=1000&testSize=300&epochs=1&backend=wasm');
   await openSection(page, 'experiments');
   await page.getByTestId('sweep-preset-seed003-mlp1').click();
   await expect(page).toHaveURL(/sweep=preset:all;mode=qat/);

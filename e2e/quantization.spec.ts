@@ -1,12 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { freshQuantized, percent, pickFormat, resetWorker, setSlider, waitReady, workerTensors } from './helpers';
+import { freshQuantized, openReady, percent, pickFormat, resetWorker, setSlider, trainToDone, waitReady, workerTensors } from './helpers';
 
 test('after a float run, changing the weight format re-evaluates the kept model (PTQ) without retraining', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=2000&testSize=1000&epochs=1&backend=wasm');
-  await waitReady(page);
+  await openReady(page, '/?model=mlp1&trainSize=2000&testSize=1000&epochs=1&backend=wasm');
   const baseline = await workerTensors(page);
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await trainToDone(page, 60_000);
   const floatText = await page.getByTestId('test-accuracy').textContent();
   const floatAccuracy = Number(floatText);
   expect(floatAccuracy).toBeGreaterThan(70);
@@ -37,15 +35,13 @@ test('after a float run, changing the weight format re-evaluates the kept model 
 });
 
 test('LightNN-1 preset with quantization-aware training reaches a good quantized accuracy', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=3000&testSize=1000&epochs=1&backend=wasm');
-  await waitReady(page);
+  await openReady(page, '/?model=mlp1&trainSize=3000&testSize=1000&epochs=1&backend=wasm');
   const baseline = await workerTensors(page);
   await page.getByTestId('knob-preset').selectOption('lightnn-1');
   await page.getByTestId('knob-training').selectOption('qat');
   await expect(page).toHaveURL(/weights=lightnn:k=1&activations=relu&.*training=qat/);
   await expect(page.getByTestId('bits-per-weight')).toHaveText('4');
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await trainToDone(page, 60_000);
   expect(await percent(page, 'quantized-accuracy')).toBeGreaterThan(70);
   // ±2^0 .. ±2^-7
   await expect(page.getByTestId('legal-value-total')).toHaveText('16');
@@ -69,7 +65,6 @@ test('a bad weight scheme in the URL is named in a notice and the page still wor
   await setSlider(page, 'weightBits', 4);
   await expect(page).toHaveURL(/weights=fixed:bits=4/);
   await waitReady(page);
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 60_000 });
+  await trainToDone(page, 60_000);
   expect(await freshQuantized(page)).toBeGreaterThan(20);
 });

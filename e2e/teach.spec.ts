@@ -1,6 +1,6 @@
 /** Teaching with it: draw a digit, what the network sees, where quantization hurts. */
 import { expect, test, type Page } from '@playwright/test';
-import { freshQuantized, pickFormat, setSlider, waitReady } from './helpers';
+import { freshQuantized, openReady, pickFormat, setSlider, trainToDone } from './helpers';
 import { maxOf } from '../src/core/arrays';
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -23,10 +23,8 @@ async function drawVerticalStroke(page: Page) {
 }
 
 async function trainSmall(page: Page, query = '') {
-  await page.goto(`/?model=mlp1&trainSize=3000&testSize=1000&epochs=1&backend=wasm${query}`);
-  await waitReady(page);
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 90_000 });
+  await openReady(page, `/?model=mlp1&trainSize=3000&testSize=1000&epochs=1&backend=wasm${query}`);
+  await trainToDone(page, 90_000);
 }
 
 test('a vertical stroke drawn on the pad is a 1; the quantized bars follow the weight-bits slider', async ({ page }) => {
@@ -102,15 +100,13 @@ test('each weight format shows its rule, rendered by KaTeX', async ({ page }) =>
 });
 
 test('lesson=1 walks through its steps; each step puts its setting in the URL; the answer uses what the page measured', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=2000&testSize=1000&epochs=1&backend=wasm&lesson=1');
-  await waitReady(page);
+  await openReady(page, '/?model=mlp1&trainSize=2000&testSize=1000&epochs=1&backend=wasm&lesson=1');
   const panel = page.getByTestId('lesson-panel');
   await expect(panel).toHaveAttribute('data-lesson', 'bits');
   await expect(page).toHaveURL(/lesson=1|lesson=bits/);
   await page.getByTestId('lesson-apply').click();
   await expect(page).toHaveURL(/weights=fixed:bits=8/);
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('status')).toHaveText('done', { timeout: 90_000 });
+  await trainToDone(page, 90_000);
   await freshQuantized(page);
   await page.getByTestId('lesson-show-answer').click();
   // The answer quotes the measured accuracy, not a placeholder.
