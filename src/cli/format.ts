@@ -34,7 +34,7 @@ export function progressPrinter(log: Log, epochs: number, label = '', intervalMs
   };
 }
 
-export const percent = (accuracy: number | null, digits = 2): string => (accuracy === null ? 'n/a' : `${(100 * accuracy).toFixed(digits)}%`);
+export { percent } from '../core/percent';
 
 /** RFC 4180 CSV: quote fields with commas, quotes or newlines. */
 export function toCsv(header: string[], rows: Array<Array<string | number | null | undefined>>): string {

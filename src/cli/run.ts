@@ -19,7 +19,7 @@ import {
 } from '../core';
 import { formatDuration, percent, progressPrinter, round, type Log } from './format';
 
-export interface RunRecord {
+export interface TrainedRun {
   config: Config;
   /** The config as a URL query string (paste after `?` in the page to see the same config). */
   configUrl: string;
@@ -40,7 +40,7 @@ export interface RunRecord {
 }
 
 export interface RunWithNetwork {
-  record: RunRecord;
+  record: TrainedRun;
   network: Network;
   trainSet: ImageSet;
   testSet: ImageSet;
@@ -84,7 +84,7 @@ export async function trainOne(config: Config, data: MnistData, backend: string,
       ? (await evaluatePtq(network, { ...quantOf(config), weights: { kind: 'float32' }, layers: [] }, testSet, trainSet)).accuracy
       : result.testAccuracy;
   const cost = estimateCost(config);
-  const record: RunRecord = {
+  const record: TrainedRun = {
     config,
     configUrl: encodeConfig(config),
     seeds: { dataSeed: config.dataSeed, initSeed: config.initSeed },

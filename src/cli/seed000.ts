@@ -15,7 +15,7 @@ import {
 } from '../core';
 import type { Seed000Command } from './args';
 import { formatDuration, markdownTable, percent, round, toCsv, writeResults, type Log } from './format';
-import { trainOne, type RunRecord } from './run';
+import { trainOne, type TrainedRun } from './run';
 
 export const WEIGHT_BITS = [2, 3, 4, 5, 6, 7, 8];
 export const INPUT_BITS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -95,7 +95,7 @@ export async function runSeed000(cmd: Seed000Command, data: MnistData, log: Log)
       `${floatEvalMs.toFixed(0)} ms (median of 3); ratio ${(sweepMs / floatEvalMs).toFixed(1)}x (56 cells, no retraining)`,
   );
 
-  const qatRuns: Array<{ weightBits: number; inputBits: number; record: RunRecord }> = [];
+  const qatRuns: Array<{ weightBits: number; inputBits: number; record: TrainedRun }> = [];
   for (const cell of cmd.qatCells) {
     const config: Config = { ...floatConfig, ...fixedPointQuant(cell.weightBits, cell.inputBits), training: 'qat' };
     const label = `QAT w${cell.weightBits} in${cell.inputBits}`;

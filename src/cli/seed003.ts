@@ -6,7 +6,7 @@
 import { disposeNetwork, SEED003_PRESETS, type MnistData, type SchemePreset } from '../core';
 import type { Seed003Command } from './args';
 import { formatDuration, markdownTable, round, toCsv, writeResults, type Log } from './format';
-import { trainOne, type RunRecord } from './run';
+import { trainOne, type TrainedRun } from './run';
 
 export interface Seed003Row {
   id: string;
@@ -24,7 +24,7 @@ export interface Seed003Row {
   energyPJ: number;
 }
 
-export function seed003Row(preset: SchemePreset, model: 'mlp1' | 'lenet', record: RunRecord): Seed003Row {
+export function seed003Row(preset: SchemePreset, model: 'mlp1' | 'lenet', record: TrainedRun): Seed003Row {
   const errorPct = round(100 * (1 - record.quantizedAccuracy), 2);
   const paperErrorPct = preset.paperError[model];
   return {
@@ -67,7 +67,7 @@ export async function runSeed003(cmd: Seed003Command, data: MnistData, log: Log)
       `batch ${base.batch}, ${base.optimizer} lr ${base.lr}, seeds data ${base.dataSeed} init ${base.initSeed}, backend ${cmd.backend}`,
   );
   const rows: Seed003Row[] = [];
-  const runs: RunRecord[] = [];
+  const runs: TrainedRun[] = [];
   for (const preset of SEED003_PRESETS.filter((p) => cmd.only.includes(p.id))) {
     const config = { ...base, weights: preset.weights, activations: preset.activations, training: 'qat' as const };
     const { record, network } = await trainOne(config, data, cmd.backend, log, preset.name);

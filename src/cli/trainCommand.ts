@@ -2,18 +2,18 @@
 import { disposeNetwork, type MnistData } from '../core';
 import type { TrainCommand } from './args';
 import { formatDuration, percent, toCsv, writeResults, type Log } from './format';
-import { trainOne, type RunRecord } from './run';
+import { trainOne, type TrainedRun } from './run';
 
 export const EPOCH_CSV_HEADER = ['epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'elapsed_s'];
 
-export function epochCsv(record: RunRecord): string {
+export function epochCsv(record: TrainedRun): string {
   return toCsv(
     EPOCH_CSV_HEADER,
     record.epochs.map((e) => [e.epoch, e.trainLoss, e.trainAccuracy, e.testLoss, e.testAccuracy, e.elapsedS]),
   );
 }
 
-export async function runTrainCommand(cmd: TrainCommand, data: MnistData, log: Log): Promise<RunRecord> {
+export async function runTrainCommand(cmd: TrainCommand, data: MnistData, log: Log): Promise<TrainedRun> {
   const { config } = cmd;
   for (const notice of cmd.notices) log(`note: ${notice}`);
   log(

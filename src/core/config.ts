@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { DEFAULT_ENERGY_TABLE, ENERGY_TABLE_UNITS, validateEnergyTable, type EnergyTable, type EnergyTableKey } from './cost/energyTable';
-import { minifloatBiasRange, type ActivationScheme, type WeightScheme } from './quant/schemes';
+import type { ActivationScheme } from './quant/schemes';
+import { weightSchemeSchema } from './quant/formats';
 import { weightLayerCount } from './models';
 import { decodeSweepText, encodeSweep, sweepSchema, type SweepDefinition } from './sweep';
 // Lessons are plain data with no imports of their own, so the core can validate `lesson` ids.
@@ -109,33 +110,8 @@ function invalidMessage(key: string, raw: string, why: string, fallback: string 
 
 // ---------------------------------------------------------------- quantization schemes
 
-export const weightSchemeSchema = z
-  .discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('float32') }),
-    z.strictObject({ kind: z.literal('fixed'), bits: int(2, 16) }),
-    z.strictObject({
-      kind: z.literal('minifloat'),
-      exponentBits: int(2, 8),
-      mantissaBits: int(0, 23),
-      bias: z.number().int().optional(),
-      subnormals: z.boolean().optional(),
-    }),
-    z.strictObject({
-      kind: z.literal('lightnn'),
-      k: int(1, 4),
-      rounding: z.enum(['nearest', 'stochastic']).optional(),
-      allowZero: z.boolean().optional(),
-    }),
-    z.strictObject({ kind: z.literal('binary'), scale: z.enum(['none', 'l1']), hysteresis: z.number().min(0).max(1).optional() }),
-  ])
-  .superRefine((scheme, ctx) => {
-    if (scheme.kind === 'minifloat' && scheme.bias !== undefined) {
-      const { min, max } = minifloatBiasRange(scheme.exponentBits);
-      if (scheme.bias < min || scheme.bias > max) {
-        ctx.addIssue({ code: 'custom', message: `bias must be an integer from ${min} to ${max} for ${scheme.exponentBits} exponent bits` });
-      }
-    }
-  }) as unknown as z.ZodType<WeightScheme>;
+// Each weight format's parameters, ranges and checks live in its file under quant/formats/.
+export { weightSchemeSchema };
 
 export const activationSchemeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('relu'), bits: int(1, 16).optional(), clip: z.number().positive().max(1e6).optional() }),
@@ -275,7 +251,7 @@ export const FIELD_HELP: Record<ConfigKey, string> = {
   dataSeed: 'seed of the training subset and the shuffling order',
   initSeed: 'seed of the initial weights (keep it to restart from the same weights)',
   backend: 'auto (WebGPU, then WebGL, WASM, CPU) or a fixed TF.js backend',
-  weights: 'weight scheme: float32, fixed:bits=4, minifloat:exponentBits=4,mantissaBits=3, lightnn:k=2, binary:scale=none',
+  weights: 'weight scheme: float32, fixed:bits=4, minifloat:exponentBits=4,mantissaBits=3, lightnn:k=2, binary:scale=none, ternary',
   activations: 'hidden activations: relu, relu:bits=8 (fixed point), sign (binarized)',
   inputBits: 'input resolution: pixels rounded to 2^bits - 1 levels',
   layers: 'per-layer weight schemes, e.g. 0=fixed:bits=8;-1=fixed:bits=8 (first and last layer 8-bit)',

@@ -2,7 +2,7 @@
  * Sweeps: a grid over one or two quantization knobs, evaluated cell by cell (PTQ of one float model,
  * or quantization-aware training per cell). This module holds the pure parts: the definition and
  * its URL text (`weightBits:2-8,inputBits:1-8;mode=ptq`), the cells and their configs, the ETA,
- * the heatmap layout and colours, the one-click presets and what the papers report beside ours.
+ * the heatmap layout, the one-click presets and what the papers report beside ours.
  * TF.js-free: the page, the worker and Node use it.
  */
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import { SEED003_PRESETS } from './presets';
 import { isFloatConfig, quantOf } from './quant/quantConfig';
 import type { ActivationScheme, WeightScheme } from './quant/schemes';
 import { maxOf, minOf } from './arrays';
+import { percent } from './percent';
 
 // ---------------------------------------------------------------- the definition
 
@@ -341,31 +342,6 @@ export function heatmapLayout(sweep: SweepDefinition, values: readonly (number |
   };
 }
 
-/** Viridis, sampled: readable for colour-blind viewers and on a washed-out projector. */
-const VIRIDIS: [number, number, number][] = [
-  [68, 1, 84],
-  [72, 40, 120],
-  [62, 74, 137],
-  [49, 104, 142],
-  [38, 130, 142],
-  [31, 158, 137],
-  [53, 183, 121],
-  [109, 205, 89],
-  [180, 222, 44],
-  [253, 231, 37],
-];
-
-/** Colour of a value within [min, max] (low = dark purple, high = yellow), and a readable text colour on it. */
-export function heatColour(value: number, min: number, max: number): { background: string; text: string } {
-  const t = max > min ? Math.min(1, Math.max(0, (value - min) / (max - min))) : 1;
-  const x = t * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
-  const f = x - i;
-  const [r, g, b] = VIRIDIS[i].map((c, k) => Math.round(c + f * (VIRIDIS[i + 1][k] - c)));
-  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  return { background: `rgb(${r}, ${g}, ${b})`, text: luminance > 140 ? '#111827' : '#ffffff' };
-}
-
 // ---------------------------------------------------------------- one-click reproductions
 
 export interface SweepPreset {
@@ -419,8 +395,6 @@ export interface PaperComparisonRow {
   ours: string;
 }
 
-const pct = (accuracy: number) => `${(accuracy * 100).toFixed(2)}%`;
-
 /** The accuracies of the cells whose first-axis and second-axis values pass the filters. */
 function pick(sweep: SweepDefinition, results: readonly (number | null | undefined)[], keep: (values: (number | string)[]) => boolean): number[] {
   return enumerateCells(sweep)
@@ -433,7 +407,7 @@ function spanText(values: number[]): string {
   if (values.length === 0) return 'pending';
   const lo = minOf(values);
   const hi = maxOf(values);
-  return lo === hi ? pct(lo) : `${pct(lo)} to ${pct(hi)}`;
+  return lo === hi ? percent(lo) : `${percent(lo)} to ${percent(hi)}`;
 }
 
 /** Index of an axis by knob, or -1. */
@@ -472,7 +446,7 @@ export function paperComparison(
         ours: spreads.length === 0 ? 'pending' : `${(maxOf(spreads) * 100).toFixed(2)} pp at most`,
       });
     }
-    if (floatAccuracy !== null) rows.push({ what: 'float32 model (same training)', paper: '-', ours: pct(floatAccuracy) });
+    if (floatAccuracy !== null) rows.push({ what: 'float32 model (same training)', paper: '-', ours: percent(floatAccuracy) });
     return rows;
   }
   if (presetId === 'seed001') {
@@ -488,9 +462,9 @@ export function paperComparison(
       rows.push({
         what: 'formats of <= 10 bits within 0.5 pp of float32',
         paper: 'yes (10-bit floats match float32 within a hair)',
-        ours: `${within.length} of ${measured.length}; best ${cellLabel(sweep, best)} at ${pct(results[best.index] as number)}`,
+        ours: `${within.length} of ${measured.length}; best ${cellLabel(sweep, best)} at ${percent(results[best.index] as number)}`,
       });
-      rows.push({ what: 'float32 model (same training)', paper: '-', ours: pct(floatAccuracy) });
+      rows.push({ what: 'float32 model (same training)', paper: '-', ours: percent(floatAccuracy) });
     } else {
       rows.push({ what: 'formats of <= 10 bits within 0.5 pp of float32', paper: 'yes', ours: 'pending' });
     }

@@ -2,10 +2,11 @@
 import type { CSSProperties } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatTick } from './format';
+import { percent } from '../core/percent';
 import { useStore } from './store';
 import { ACCURACY_TICKS, epochAxis, formatEpochTick, zeroBasedAxis } from './ticks';
 
-const pct = (v: number) => `${Math.round(v * 100)}%`;
+const pct = (v: number) => percent(v, 0);
 
 export interface TrainingChartsProps {
   /** Height of each chart's plot in px. */

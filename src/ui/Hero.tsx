@@ -7,7 +7,8 @@ import { energyTableOf } from '../core/config';
 import { costOf } from '../core/runRecord';
 import { formatEnergy } from './format';
 import { currentAccuracy } from './pareto/useParetoData';
-import { describeQuant, isFloatQuant, pct, quantKey, storageOf } from './quantConfig';
+import { describeQuant, isFloatQuant, quantKey, storageOf } from './quantKnobs';
+import { percentDigits as pct } from '../core/percent';
 import { useStore } from './store';
 
 /** The quantized accuracy shown for the current knobs; the last one stays (dimmed) while the next is evaluated. */

@@ -40,7 +40,7 @@ export function formatMs(ms: number): string {
   return `${minutes} min ${Math.round((ms - minutes * 60_000) / 1000)} s`;
 }
 
-export const formatPercent = (accuracy: number, digits = 2) => `${(accuracy * 100).toFixed(digits)}%`;
+export { percent as formatPercent } from '../core/percent';
 
 /** A tick label for a chart axis: compact (10k, 2.5M), no long fractions. */
 export function formatTick(value: number): string {

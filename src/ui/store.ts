@@ -10,7 +10,7 @@ import { planTraining, trainingWarning, type PlanWarning } from '../core/plannin
 import type { BatchMetrics, EpochMetrics } from '../core/train';
 import type { BackendInfo, DataInfo, KernelLogits, LayerSummary, Prediction, PtqResult, QuantAnalysis, RunSummary, TrainEvent, WeightStats } from '../worker/protocol';
 import type { WeightScheme } from '../core/quant/schemes';
-import { quantKey, quantOfConfig } from './quantConfig';
+import { quantKey, quantOfConfig } from './quantKnobs';
 import { Comlink, startTrainer, WorkerFault, type TrainerHandle } from './trainerClient';
 import { divergenceMessage } from '../core/divergence';
 import { explainError, type ExplainedError } from './errors';

@@ -140,7 +140,7 @@ describe('CLI config strings', () => {
     expect(message('epochs=0')).toBe('Bad --config: epochs="0" is not valid (must be an integer from 1 to 100).');
     expect(message('model=resnet')).toMatch(/model="resnet" is not valid \(must be one of mlp1, lenet, mlp\)\.$/);
     expect(message('weights=lightnn:k=9')).toMatch(/weights="lightnn:k=9" is not valid \(k: .*\)\.$/);
-    expect(message('weights=ternary')).toMatch(/unknown kind/);
+    expect(message('weights=quaternary')).toMatch(/unknown kind/);
     expect(message('v=9&epochs=2')).toMatch(/newer version/);
     expect(message('epochs=2&epochs=3')).toMatch(/epochs given more than once/);
     expect(message('sweep=weightBits:2-8')).toMatch(/sweep is not supported by the CLI/);

@@ -43,6 +43,7 @@ const weightSchemeArb = fc.oneof(
     { kind: fc.constant('binary' as const), scale: fc.constantFrom('none' as const, 'l1' as const), hysteresis: fc.double({ min: 0, max: 1, noNaN: true }) },
     { requiredKeys: ['kind', 'scale'] },
   ),
+  fc.constant({ kind: 'ternary' as const }),
 );
 const activationArb = fc.oneof(
   fc.constant({ kind: 'relu' as const }),

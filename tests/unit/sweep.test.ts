@@ -1,3 +1,4 @@
+import { heatColour } from '../../src/ui/sweep/heatColour';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeConfig, defaultConfig, DEFAULT_ENERGY_TABLE, estimateCost, SEED003_PRESETS, type Config } from '../../src/core';
@@ -9,7 +10,6 @@ import {
   checkSweep,
   encodeSweep,
   enumerateCells,
-  heatColour,
   heatmapLayout,
   keptModelServes,
   matchSweepPreset,

@@ -27,10 +27,13 @@ import {
 } from '../models';
 import {
   bitsPerWeight,
+  formatOf,
   validateWeightScheme,
   type ActivationScheme,
   type WeightScheme,
 } from '../quant/schemes';
+import { LIGHTNN_MAX_EXPONENT } from '../quant/formats/lightnn';
+import { FLOAT32_OPERAND, type Operand } from '../quant/formats/types';
 import { maxOf } from '../arrays';
 import type { LayerOverride } from '../config';
 import { schemeForLayer } from '../quant/quantConfig';
@@ -50,8 +53,6 @@ export interface CostConfig extends ArchitectureConfig {
   layers?: LayerOverride[];
 }
 
-/** LightNN terms are 2^-m with m in 0..7: a 3-bit shift amount (see schemes.ts). */
-export const LIGHTNN_EXPONENT_BITS = 3;
 /** Biases are stored and read at 32 bits whatever the weight format. */
 export const BIAS_BITS = 32;
 /** The output layer's logits are written at 32 bits. */
@@ -70,16 +71,10 @@ export function activationBits(activations: ActivationScheme): number {
 // ---------------------------------------------------------------------------------------------
 // Operand formats and operator costs
 
-/** The number format of one MAC operand. */
-export type Operand =
-  | { kind: 'float'; exponentBits: number; mantissaBits: number }
-  | { kind: 'int'; bits: number }
-  /** Sum of `terms` signed powers of two (LightNN). */
-  | { kind: 'pow2'; terms: number }
-  /** +-1 (binary weights or sign activations). */
-  | { kind: 'sign' };
+/** The number format of one MAC operand; each weight format names its own (quant/formats/). */
+export type { Operand };
 
-const FLOAT32: Operand = { kind: 'float', exponentBits: 8, mantissaBits: 23 };
+const FLOAT32 = FLOAT32_OPERAND;
 
 export interface OperatorCost {
   energyPJ: number;
@@ -215,9 +210,11 @@ function integerWidth(operand: Operand): number {
       return operand.bits;
     case 'sign':
       return 1;
+    case 'ternary':
+      return 2; // -1, 0, +1 in two's complement
     case 'pow2':
       // Sign, 7 fraction bits for right shifts by 0..7, and carry bits when K terms are summed.
-      return 1 + (2 ** LIGHTNN_EXPONENT_BITS - 1) + Math.ceil(Math.log2(operand.terms));
+      return 1 + LIGHTNN_MAX_EXPONENT + Math.ceil(Math.log2(operand.terms));
     case 'float':
       return 1 + operand.mantissaBits + 1;
   }
@@ -235,6 +232,8 @@ function accumulatorWidth(productWidth: number, fanIn: number): number {
  * - pow2 x sign (LightNN-K-bin): the product is +-(sum of K powers of two), a constant: K adds of
  *   one-hot constants into the accumulator.
  * - int x sign (binary weights on fixed inputs, or fixed weights on sign activations): one add/subtract.
+ * - ternary x anything: as a sign weight (add, subtract or skip), except with sign activations,
+ *   where the 2-bit products are accumulated (one add) instead of XNOR-popcounted.
  * - float x sign (BinaryConnect): one float add/subtract into the float accumulator.
  * - pow2 x int (LightNN on fixed activations): K shifts and K-1 adds at the product width, plus the accumulate.
  * - pow2 x float (LightNN on float activations): K shifts charged at `floatShiftBits`, K-1 float adds
@@ -255,7 +254,10 @@ export function macOperations(
   const pair = [weight, input];
   const find = <K extends Operand['kind']>(kind: K) =>
     pair.find((o): o is Extract<Operand, { kind: K }> => o.kind === kind);
-  const sign = find('sign');
+  // A ternary weight gates the same add/subtract as a sign (its zero skips it; the model charges
+  // every MAC, as it does not know how many weights are zero). With sign inputs it is not an
+  // XNOR-popcount: the zero needs a mask, so the products (-1, 0, +1) are accumulated.
+  const sign = find('sign') ?? find('ternary');
   const pow2 = find('pow2');
   const float = find('float');
   const productWidth = integerWidth(weight) + integerWidth(input);
@@ -311,18 +313,7 @@ export function macOperations(
 }
 
 function weightOperand(weights: WeightScheme): Operand {
-  switch (weights.kind) {
-    case 'float32':
-      return FLOAT32;
-    case 'fixed':
-      return { kind: 'int', bits: weights.bits };
-    case 'minifloat':
-      return { kind: 'float', exponentBits: weights.exponentBits, mantissaBits: weights.mantissaBits };
-    case 'lightnn':
-      return { kind: 'pow2', terms: weights.k };
-    case 'binary':
-      return { kind: 'sign' };
-  }
+  return formatOf(weights).operand(weights);
 }
 
 function activationOperand(activations: ActivationScheme): Operand {
@@ -341,7 +332,7 @@ export interface LayerCost {
   /** The datapath of one MAC: operators, how many per MAC, and each one's energy and area. */
   macOperations: MacOperation[];
   energyPerMacPJ: number;
-  /** Per-output float32 multiply by the layer scale (binary weights with scale 'l1'), in total. */
+  /** Per-output float32 multiply by the layer scale (binary 'l1', ternary), in total. */
   scalePJ: number;
   /** Weight bits read (weights x bits per weight). */
   weightReadBits: number;
@@ -424,7 +415,7 @@ export function estimateCost(config: CostConfig, table: EnergyTable = DEFAULT_EN
     const scheme = schemes[index];
     const wBits = layerBits[index];
     const weight = weightOperand(scheme);
-    const scaled = scheme.kind === 'binary' && scheme.scale === 'l1';
+    const scaled = formatOf(scheme).scaled(scheme);
     const { fanIn, inputs, outputs } = layerShape(layer);
     const macs = macCount(layer);
     const operations = macOperations(weight, first ? firstInput : hiddenOperand, fanIn, operators, table.floatShiftBits);
@@ -463,7 +454,7 @@ export function estimateCost(config: CostConfig, table: EnergyTable = DEFAULT_EN
 
   const sum = (pick: (l: LayerCost) => number) => layers.reduce((total, l) => total + pick(l), 0);
   const storageBits = sum((l) => l.storageBits);
-  const scaled = schemes.some((s) => s.kind === 'binary' && s.scale === 'l1');
+  const scaled = schemes.some((s) => formatOf(s).scaled(s));
   const computePJ = sum((l) => l.computePJ);
   const memoryPJ = sum((l) => l.memoryPJ);
   return {
@@ -511,6 +502,6 @@ function assumptions(
       `Float activations: input pixels are converted to float32 for free; a LightNN shift of a float is charged as a ${table.floatShiftBits}-bit shift.`,
     );
   }
-  if (scaled) list.push("Binary weights with scale 'l1': one float32 multiply per output value.");
+  if (scaled) list.push("Weights with a per-layer scale (binary 'l1', ternary): one float32 multiply per output value.");
   return list;
 }

@@ -52,7 +52,9 @@
  */
 import { architecture, type Conv2dLayer, type DenseLayer } from '../models';
 import type { LayerWeights } from '../network';
-import { binaryLayerGain, schemeForLayer, type QuantConfig } from '../quant/quantizedNetwork';
+import { binaryLayerGain } from '../quant/formats/binary';
+import { evaluationScheme, WEIGHT_FORMATS } from '../quant/formats';
+import { schemeForLayer, type QuantConfig } from '../quant/quantConfig';
 import {
   binaryL1Scale,
   DEFAULT_ACTIVATION_CLIP,
@@ -124,11 +126,6 @@ export interface IntegerMlp {
   notes: string[];
 }
 
-/** The scheme quantizedForward evaluates with: stochastic LightNN rounding becomes nearest. */
-function evaluationScheme(scheme: WeightScheme): WeightScheme {
-  return scheme.kind === 'lightnn' && scheme.rounding === 'stochastic' ? { ...scheme, rounding: 'nearest' } : scheme;
-}
-
 function maxAbs(values: Float32Array): number {
   let m = 0;
   for (const v of values) m = Math.max(m, Math.abs(v));
@@ -159,11 +156,10 @@ function quantizeKernel(
         '(BinaryNet, XNOR-popcount). Use binary:scale=none weights with sign activations, or ReLU activations.',
     );
   }
+  // The format says whether the kernels implement it (float32, minifloat and ternary do not).
+  const refusal = WEIGHT_FORMATS[scheme.kind].kernelRefusal;
+  if (refusal !== null) refuse(refusal);
   switch (scheme.kind) {
-    case 'float32':
-      return refuse('stay float: the integer kernels need LightNN-K, fixed 2..8-bit or binary weights');
-    case 'minifloat':
-      return refuse('are minifloat, which the integer kernels do not implement (LightNN-K, fixed 2..8-bit or binary only)');
     case 'fixed': {
       if (scheme.bits > 8) refuse('need more than the 8 bits the fixed-point kernels store');
       const format: WeightFormat = { kind: 'fixed', bits: scheme.bits };
@@ -211,6 +207,9 @@ function quantizeKernel(
             : `+1/-1 times mean|w| = ${weightScale.toPrecision(6)} (folded into the shift)`,
       };
     }
+    default:
+      // Unreachable for the formats above: their kernelRefusal already refused.
+      return refuse(`(${scheme.kind}) have no integer kernel`);
   }
 }
 
@@ -458,7 +457,7 @@ export function toIntegerMlp(
 // LeNet
 
 export interface IntegerLenet {
-  /** conv1, pool1, conv2, pool2, flatten, fc1, output (validateLenet; runs on createLenetRunner). */
+  /** conv1, pool1, conv2, pool2, flatten, fc1, output (validateLenet; runs on createNetworkRunner, src/gpu/network.ts). */
   layers: QuantNetLayer[];
   /** The input pixels (28x28x1 NHWC = the 784 pixels in order) are round(x * (2^inputBits - 1)) * inputScale. */
   inputScale: number;

@@ -16,6 +16,7 @@
  * - Sign activations (+1/-1): [batch][ceil(n / 32)] words, bit i % 32 of word i / 32, bit 1 = +1,
  *   unused tail bits zero. Sign weights use the same bit meaning.
  */
+import { fixedLevelCount } from '../quant/formats/fixed';
 
 /** LightNN-K: w = s * sum_{j<K} 2^-m_j, m_j in 0..7. */
 export type LightK = 1 | 2 | 3 | 4;
@@ -242,7 +243,7 @@ export function lightNNValue(sign: number, exponents: ArrayLike<number>): number
 // Fixed point: field = two's complement of q in 4 or 8 bits
 
 export function fixedRange(bits: number): number {
-  return 2 ** (bits - 1) - 1;
+  return fixedLevelCount(bits);
 }
 
 export function packFixed(bits: number, values: ArrayLike<number>, inputs: number, units: number): Uint32Array {

@@ -3,7 +3,8 @@
  * page can use the same rules as the worker.
  */
 import type { Config, LayerOverride } from '../config';
-import type { ActivationScheme, WeightScheme } from './schemes';
+import { WEIGHT_FORMATS, type WeightScheme } from './formats';
+import type { ActivationScheme } from './schemes';
 
 export interface QuantConfig {
   weights: WeightScheme;
@@ -11,8 +12,6 @@ export interface QuantConfig {
   inputBits: number;
   layers: LayerOverride[];
 }
-
-export const FLOAT_QUANT: QuantConfig = { weights: { kind: 'float32' }, activations: { kind: 'relu' }, inputBits: 8, layers: [] };
 
 export function quantOf(config: Pick<Config, 'weights' | 'activations' | 'inputBits' | 'layers'>): QuantConfig {
   return { weights: config.weights, activations: config.activations, inputBits: config.inputBits, layers: config.layers };
@@ -38,15 +37,12 @@ export function isFloatConfig(q: QuantConfig): boolean {
   );
 }
 
-const SCHEME_DEFAULTS: Record<string, Record<string, unknown>> = {
-  lightnn: { rounding: 'nearest', allowZero: false },
-  minifloat: { subnormals: true },
-};
+const SCHEME_DEFAULTS = WEIGHT_FORMATS as Record<string, { optionalDefaults: Record<string, unknown> } | undefined>;
 
 /** A scheme without parameters that equal their defaults, keys sorted: equal meaning, equal text. */
 export function canonicalScheme(scheme: object): string {
   const s = scheme as Record<string, unknown>;
-  const defaults = SCHEME_DEFAULTS[String(s.kind)] ?? {};
+  const defaults = SCHEME_DEFAULTS[String(s.kind)]?.optionalDefaults ?? {};
   const entries = Object.entries(s)
     .filter(([k, v]) => v !== undefined && defaults[k] !== v)
     .sort(([a], [b]) => a.localeCompare(b));

@@ -6,29 +6,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { INPUT_SIZE } from '../models';
 import { forward, type ForwardOptions, type Network } from '../network';
-import { DEFAULT_ACTIVATION_CLIP, type WeightScheme } from './schemes';
+import { DEFAULT_ACTIVATION_CLIP, evaluationScheme } from './schemes';
 import { isFloatConfig, schemeForLayer, type QuantConfig } from './quantConfig';
-import { quantizeActivationTensor, quantizeActivationWithSTE, quantizeTensor, quantizeWithSTE, signWithSTE } from './ste';
+import { binaryLayerGain } from './formats/binary';
 
-/** Evaluation uses one fixed quantized model: stochastic rounding becomes nearest there. */
-function evaluationScheme(scheme: WeightScheme): WeightScheme {
-  return scheme.kind === 'lightnn' && scheme.rounding === 'stochastic' ? { ...scheme, rounding: 'nearest' } : scheme;
-}
-
-function quantizeInputTensor(x: tf.Tensor2D, bits: number): tf.Tensor2D {
-  const levels = 2 ** bits - 1;
-  // tf.round rounds half to even, as quantizeInput does.
-  return tf.div(tf.round(tf.mul(tf.clipByValue(x, 0, 1), levels)), levels) as tf.Tensor2D;
-}
-
-/**
- * ±1 weights (BinaryConnect, BinaryNet) scale each layer's sum by a fixed power of two near
- * 1/sqrt(fan-in): a shift in hardware, standing in for the batch normalization of the BinaryConnect
- * and BinaryNet papers. Without it a 784-input layer's sums are ~30x too large to train.
- */
-export function binaryLayerGain(fanIn: number): number {
-  return 2 ** -Math.round(Math.log2(Math.sqrt(fanIn)));
-}
+export { binaryLayerGain };
+import { quantizeActivationTensor, quantizeActivationWithSTE, quantizeInputTensor, quantizeTensor, quantizeWithSTE, signWithSTE } from './ste';
 
 function fanInOf(net: Network, index: number): number {
   const layer = net.params[index].layer;

@@ -17,20 +17,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   MAX_UNIFORM,
+  activationGrid,
   binaryQuantize,
   fixedLevelCount,
   fixedQuantize,
-  floorLog2,
+  formatOf,
   gridPrescale,
+  inputLevels,
   lightnnLegalMagnitudes,
   lightnnLegalValues,
   lightnnQuantize,
   lightnnStochasticWithUniforms,
   midpoints,
   minifloatFormat,
-  roundHalfEven,
+  minifloatQuantize,
+  ternaryQuantize,
   validateWeightScheme,
+  LIGHTNN_MAX_EXPONENT,
+  TERNARY_THRESHOLD_FACTOR,
   type MinifloatScheme,
+  type SchemeOf,
+  type WeightKind,
   type WeightScheme,
 } from './schemes';
 
@@ -170,7 +177,7 @@ function minifloatForward(w: tf.Tensor, scheme: MinifloatScheme): tf.Tensor {
 }
 
 /** Exponents of the LightNN terms: 2^0 .. 2^-7. */
-const LIGHTNN_MIN_EXPONENT = -7;
+const LIGHTNN_MIN_EXPONENT = -LIGHTNN_MAX_EXPONENT;
 
 /**
  * LightNN-1 magnitude: the power of two in 2^-7..2^0 nearest to a, ties away from zero (the
@@ -417,6 +424,21 @@ function binaryForward(w: tf.Tensor, scale: 'none' | 'l1'): tf.Tensor {
   return tf.mul(negatedSignOf(w), tf.neg(alpha));
 }
 
+/**
+ * Same rule as ternaryQuantize: Δ = 0.7 · mean|W|, s = mean |w| over |w| > Δ, sign(w) · s there and
+ * 0 elsewhere. The means are float32 sums here (one rounding more than the pure version), so s
+ * and Δ can differ in their last bits, as binary's alpha does.
+ */
+function ternaryForward(w: tf.Tensor): tf.Tensor {
+  const a = tf.abs(w);
+  const threshold = tf.mul(tf.div(tf.sum(a), Math.max(w.size, 1)), Math.fround(TERNARY_THRESHOLD_FACTOR));
+  const above = tf.step(tf.sub(w, threshold), 0); // 1 where w > Δ
+  const below = tf.step(tf.sub(tf.neg(w), threshold), 0); // 1 where w < -Δ
+  const kept = tf.add(above, below);
+  const scale = tf.div(tf.sum(tf.mul(a, kept)), tf.maximum(tf.sum(kept), 1));
+  return tf.mul(tf.sub(above, below), scale); // +0 where dropped, as the pure rule
+}
+
 // ---------------------------------------------------------------------------------------------
 // The cpu backend: the forward value computed on the tensor's values
 //
@@ -444,85 +466,59 @@ function onCpuValues(t: tf.Tensor): boolean {
   return cpuQuantizerPath === 'values' && t.dtype === 'float32' && tf.getBackend() === 'cpu';
 }
 
-/**
- * minifloatQuantize with the exponent of each value read from its float32 bits instead of
- * Math.log2 (the pure version's cost): the quantum 2^(clamp(e) - M) comes from a table indexed by
- * the exponent field; the rest is the same float64 arithmetic, exact, in the same order.
- */
-function minifloatOnValues(values: Float32Array, scheme: MinifloatScheme): Float32Array {
-  const f = minifloatFormat(scheme);
-  const clampExponent = (e: number) => Math.min(f.maxNormalExponent, Math.max(f.minNormalExponent, e));
-  const quantumOfField = new Float64Array(256);
-  for (let field = 1; field < 255; field++) quantumOfField[field] = p2(clampExponent(field - 127) - f.mantissaBits);
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const a = Math.abs(values[i]);
-    const field = (bits[i] >>> 23) & 0xff;
-    let magnitude: number;
-    if (a === 0 || Number.isNaN(a)) magnitude = a;
-    else if (a === Infinity) magnitude = f.maxFinite;
-    else if (!f.subnormals && a < f.minNormal) magnitude = a > f.minNormal / 2 ? f.minNormal : 0;
-    else {
-      // A float32 subnormal (field 0) has its exponent below the field's: the pure floorLog2.
-      const quantum = field === 0 ? p2(clampExponent(floorLog2(a)) - f.mantissaBits) : quantumOfField[field];
-      magnitude = Math.min(roundHalfEven(a / quantum) * quantum, f.maxFinite);
-    }
-    out[i] = bits[i] >>> 31 && !Number.isNaN(a) ? -magnitude : magnitude; // -0 gives -0, as there
-  }
-  return out;
+// ---------------------------------------------------------------------------------------------
+// The table: one entry per weight format (the pure rules are in ./formats/)
+// ---------------------------------------------------------------------------------------------
+
+interface TensorQuantizer<S extends WeightScheme> {
+  /** The forward value as tensor ops (inside a tf.tidy). */
+  forward: (w: tf.Tensor, scheme: S, rng?: () => number) => tf.Tensor;
+  /** The same value on the cpu backend's values (same rng use as `forward`); absent: always ops. */
+  onValues?: (values: Float32Array, scheme: S, rng?: () => number) => Float32Array;
+  /** Backward: identity, or hardtanh's derivative (zero where |w| > 1, BinaryConnect). */
+  gradient: 'identity' | 'hardtanh';
 }
 
-/** The quantized values on the cpu backend: the pure functions (same rng use as the tensor ops). */
-function quantizeValues(values: Float32Array, scheme: WeightScheme, rng?: () => number): Float32Array {
-  switch (scheme.kind) {
-    case 'float32':
-      return Float32Array.from(values);
-    case 'fixed':
-      return fixedQuantize(values, scheme.bits);
-    case 'minifloat':
-      return minifloatOnValues(values, scheme);
-    case 'lightnn': {
-      const allowZero = scheme.allowZero ?? false;
-      if ((scheme.rounding ?? 'nearest') === 'nearest') return lightnnQuantize(values, scheme.k, { allowZero });
-      return lightnnStochasticWithUniforms(values, scheme.k, uniformDraws(values.length, seedFromRng(rng!)), allowZero);
-    }
-    case 'binary':
-      return binaryQuantize(values, scheme.scale);
-  }
+function lightnnTensor(w: tf.Tensor, scheme: SchemeOf<'lightnn'>, rng?: () => number): tf.Tensor {
+  const allowZero = scheme.allowZero ?? false;
+  if ((scheme.rounding ?? 'nearest') === 'nearest') return lightnnNearestForward(w, scheme.k, allowZero);
+  return lightnnStochasticForward(w, scheme.k, allowZero, seedFromRng(rng!));
+}
+
+function lightnnValues(values: Float32Array, scheme: SchemeOf<'lightnn'>, rng?: () => number): Float32Array {
+  const allowZero = scheme.allowZero ?? false;
+  if ((scheme.rounding ?? 'nearest') === 'nearest') return lightnnQuantize(values, scheme.k, { allowZero });
+  return lightnnStochasticWithUniforms(values, scheme.k, uniformDraws(values.length, seedFromRng(rng!)), allowZero);
+}
+
+export const TENSOR_QUANTIZERS: { readonly [K in WeightKind]: TensorQuantizer<SchemeOf<K>> } = {
+  float32: { forward: (w) => tf.clone(w), gradient: 'identity' },
+  fixed: { forward: (w, s) => fixedForward(w, s.bits), onValues: (v, s) => fixedQuantize(v, s.bits), gradient: 'identity' },
+  minifloat: { forward: minifloatForward, onValues: minifloatQuantize, gradient: 'identity' },
+  lightnn: { forward: lightnnTensor, onValues: lightnnValues, gradient: 'identity' },
+  binary: { forward: (w, s) => binaryForward(w, s.scale), onValues: (v, s) => binaryQuantize(v, s.scale), gradient: 'hardtanh' },
+  // TWN trains its latent weights with the plain straight-through gradient.
+  ternary: { forward: ternaryForward, onValues: ternaryQuantize, gradient: 'identity' },
+};
+
+function tensorQuantizerOf<S extends WeightScheme>(scheme: S): TensorQuantizer<S> {
+  return TENSOR_QUANTIZERS[scheme.kind] as unknown as TensorQuantizer<S>;
 }
 
 /** Throws for an invalid scheme, or a stochastic one without an rng (before any tensor work). */
 function checkScheme(scheme: WeightScheme, rng?: () => number): void {
   validateWeightScheme(scheme);
-  if (scheme.kind === 'lightnn' && scheme.rounding === 'stochastic' && !rng) {
-    throw new Error('lightnn stochastic rounding needs an rng');
-  }
+  if (formatOf(scheme).needsRng?.(scheme) && !rng) throw new Error(`${scheme.kind} stochastic rounding needs an rng`);
 }
 
 /** The quantized forward value of w under a scheme (no gradient handling). */
 export function quantizeTensor(w: tf.Tensor, scheme: WeightScheme, rng?: () => number): tf.Tensor {
   checkScheme(scheme, rng);
-  if (scheme.kind !== 'float32' && onCpuValues(w)) {
-    return tf.tensor(quantizeValues(w.dataSync() as Float32Array, scheme, rng), w.shape, 'float32');
+  const quantizer = tensorQuantizerOf(scheme);
+  if (quantizer.onValues && onCpuValues(w)) {
+    return tf.tensor(quantizer.onValues(w.dataSync() as Float32Array, scheme, rng), w.shape, 'float32');
   }
-  return tf.tidy(() => {
-    switch (scheme.kind) {
-      case 'float32':
-        return tf.clone(w);
-      case 'fixed':
-        return fixedForward(w, scheme.bits);
-      case 'minifloat':
-        return minifloatForward(w, scheme);
-      case 'lightnn': {
-        const allowZero = scheme.allowZero ?? false;
-        if ((scheme.rounding ?? 'nearest') === 'nearest') return lightnnNearestForward(w, scheme.k, allowZero);
-        return lightnnStochasticForward(w, scheme.k, allowZero, seedFromRng(rng!));
-      }
-      case 'binary':
-        return binaryForward(w, scheme.scale);
-    }
-  });
+  return tf.tidy(() => quantizer.forward(w, scheme, rng));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -545,13 +541,13 @@ function hardtanhGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Quantized weights with a straight-through gradient: identity, except binary schemes, whose
- * gradient is zeroed where |w| > 1 (BinaryConnect). For LightNN stochastic, one seed is drawn
+ * Quantized weights with a straight-through gradient: identity, except where the table says
+ * hardtanh (binary), whose gradient is zeroed where |w| > 1 (BinaryConnect). For LightNN stochastic, one seed is drawn
  * from `rng` per call.
  */
 export function quantizeWithSTE(w: tf.Tensor, scheme: WeightScheme, rng?: () => number): tf.Tensor {
   checkScheme(scheme, rng);
-  const cancelOutsideUnit = scheme.kind === 'binary';
+  const cancelOutsideUnit = tensorQuantizerOf(scheme).gradient === 'hardtanh';
   const op = tf.customGrad((x, save) => {
     const input = x as tf.Tensor;
     (save as tf.GradSaveFunc)([input]);
@@ -578,12 +574,7 @@ export function signWithSTE(x: tf.Tensor): tf.Tensor {
 
 /** Same steps as quantizeActivationFixed: clamp to [0, clip], index, (index / L) * clip. */
 export function quantizeActivationTensor(x: tf.Tensor, bits: number, clip: number): tf.Tensor {
-  if (!Number.isInteger(bits) || bits < 1 || bits > 16) {
-    throw new Error(`activation bits must be an integer 1..16, got ${bits}`);
-  }
-  const clip32 = Math.fround(clip);
-  if (!(clip32 > 0 && clip32 < Infinity)) throw new Error(`activation clip must be a finite float32 > 0, got ${clip}`);
-  const levels = Math.pow(2, bits) - 1;
+  const { levels, clip32 } = activationGrid(bits, clip);
   // The prescale of gridIndex, known here: clip is a number. Folding it into levels is exact where
   // the index can be non-zero (see gridIndexTensor).
   const prescale = gridPrescale(clip32);
@@ -615,4 +606,10 @@ export function quantizeActivationWithSTE(x: tf.Tensor, bits: number, clip: numb
     };
   });
   return op(x);
+}
+
+/** Same rule as quantizeInput: round(clamp(x, 0, 1) * L) / L, L = 2^bits - 1 (tf.round is half to even). */
+export function quantizeInputTensor(x: tf.Tensor2D, bits: number): tf.Tensor2D {
+  const levels = inputLevels(bits);
+  return tf.tidy(() => tf.div(tf.round(tf.mul(tf.clipByValue(x, 0, 1), levels)), levels) as tf.Tensor2D);
 }

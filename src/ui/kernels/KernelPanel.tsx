@@ -2,7 +2,7 @@
 import { useStore } from '../store';
 import { useKernelRun } from './kernelStore';
 
-const pct = (x: number) => (x * 100).toFixed(2);
+import { percentDigits as pct } from '../../core/percent';
 const bytes = (n: number) => n.toLocaleString('en-US');
 
 export function KernelPanel() {

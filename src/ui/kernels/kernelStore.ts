@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { Config } from '../../core/config';
 import { makeRecord } from '../../core/runRecord';
-import { describeQuant, quantKey, quantOfConfig } from '../quantConfig';
+import { describeQuant, quantKey, quantOfConfig } from '../quantKnobs';
 import { useRecords } from '../records/recordsStore';
 import { useStore } from '../store';
 import { Comlink } from '../trainerClient';

@@ -21,7 +21,7 @@ import {
   type RunRecord,
 } from '../../core/runRecord';
 import { useRecords } from '../records/recordsStore';
-import { quantKey } from '../quantConfig';
+import { quantKey } from '../quantKnobs';
 import { useStore, type AppState } from '../store';
 
 /**

@@ -1,7 +1,7 @@
 /** Our minimum exponent width per layer (formula inspired by seed 001), and auto bias. */
 import { maxOf } from '../../core/arrays';
 import type { LayerSummary } from '../../worker/protocol';
-import { withAutoBias } from '../quantConfig';
+import { withAutoBias } from '../quantKnobs';
 import { useStore } from '../store';
 
 export function ExponentTable({ layers, exponentBits }: { layers: LayerSummary[]; exponentBits: number | null }) {

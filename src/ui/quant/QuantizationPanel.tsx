@@ -2,7 +2,7 @@
 import { describeScheme } from '../../core/quant/schemes';
 import { matchPreset, SEED003_PRESETS, type SchemePreset } from '../../core/presets';
 import { Slider } from '../Knobs';
-import { activationChoice, activationFor, keepsEndsAt8Bit, withEndsAt8Bit, type ActivationChoice } from '../quantConfig';
+import { activationChoice, activationFor, keepsEndsAt8Bit, withEndsAt8Bit, type ActivationChoice } from '../quantKnobs';
 import { useStore } from '../store';
 import { InputPreview } from '../teach/InputPreview';
 import { WeightSchemeKnobs } from './WeightSchemeKnobs';

@@ -8,7 +8,7 @@ import { Area, CartesianGrid, ComposedChart, ResponsiveContainer, Scatter, Toolt
 import { maxOf } from '../../core/arrays';
 import { describeScheme } from '../../core/quant/schemes';
 import type { LayerSummary, WeightStats } from '../../worker/protocol';
-import { schemeForLayer } from '../quantConfig';
+import { schemeForLayer } from '../quantKnobs';
 import { useStore } from '../store';
 import { useKeptModelQuery } from './useKeptModelQuery';
 

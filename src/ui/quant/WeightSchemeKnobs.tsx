@@ -1,17 +1,16 @@
 /** The weight format: a row of buttons, then sliders for that format's widths. */
-import { defaultMinifloatBias, minifloatBiasRange, type WeightScheme } from '../../core/quant/schemes';
+import { bitsPerWeight, defaultMinifloatBias, FIXED_BITS, fixedLevelCount, LIGHTNN_K, MINIFLOAT_EXPONENT_BITS, MINIFLOAT_MANTISSA_BITS, minifloatBiasRange, WEIGHT_FORMATS, WEIGHT_KINDS, type WeightScheme } from '../../core/quant/schemes';
 import { Slider } from '../Knobs';
 import { SchemeFormula } from '../teach/Formula';
-import { defaultScheme, normalizeScheme, type SchemeKind } from '../quantConfig';
+import { defaultScheme, normalizeScheme, type SchemeKind } from '../quantKnobs';
 import { useStore } from '../store';
 
-export const WEIGHT_FORMATS: readonly { kind: SchemeKind; label: string; description: string }[] = [
-  { kind: 'float32', label: 'float32', description: 'Ordinary 32-bit floats: no quantization, the reference.' },
-  { kind: 'fixed', label: 'fixed', description: 'Evenly spaced levels from −max|w| to +max|w|: a b-bit integer multiplier.' },
-  { kind: 'minifloat', label: 'float', description: 'A tiny float: exponent bits set the range, mantissa bits the precision; a small float multiplier.' },
-  { kind: 'lightnn', label: 'LightNN', description: 'Each weight is ±(sum of K powers of two): a multiply becomes K shifts and adds.' },
-  { kind: 'binary', label: 'binary', description: 'One bit a weight, ±1 (BinaryConnect) or ±mean|w|: multiplies become adds and subtracts.' },
-];
+/** The format buttons, in the registry's order: a new format gets its button here by itself. */
+export const FORMAT_CHOICES: readonly { kind: SchemeKind; label: string; description: string }[] = WEIGHT_KINDS.map((kind) => ({
+  kind,
+  label: WEIGHT_FORMATS[kind].name,
+  description: WEIGHT_FORMATS[kind].description,
+}));
 
 /** The last scheme used of each kind, so going fixed → LightNN → fixed comes back to the same bits. */
 const lastOfKind = new Map<SchemeKind, WeightScheme>();
@@ -25,14 +24,14 @@ export function WeightSchemeKnobs({ disabled }: { disabled: boolean }) {
     lastOfKind.set(weights.kind, weights);
     setKnob('weights', lastOfKind.get(kind) ?? defaultScheme(kind));
   };
-  const description = WEIGHT_FORMATS.find((k) => k.kind === weights.kind)?.description ?? '';
+  const description = FORMAT_CHOICES.find((k) => k.kind === weights.kind)?.description ?? '';
   return (
     <div className="weight-format">
       <div className="knob-title" id="weight-format-label">
         Weight format
       </div>
       <div className="button-row" role="group" aria-labelledby="weight-format-label" data-testid="knob-weights" data-value={weights.kind}>
-        {WEIGHT_FORMATS.map((k) => (
+        {FORMAT_CHOICES.map((k) => (
           <button
             key={k.kind}
             type="button"
@@ -60,6 +59,7 @@ type Update = (patch: Record<string, unknown>) => void;
 function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disabled: boolean; update: Update }) {
   switch (scheme.kind) {
     case 'float32':
+    case 'ternary':
       return null;
     case 'fixed':
       return (
@@ -67,11 +67,11 @@ function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disa
           testId="knob-slider-weightBits"
           label="Weight bits"
           value={scheme.bits}
-          min={2}
-          max={16}
+          min={FIXED_BITS.min}
+          max={FIXED_BITS.max}
           disabled={disabled}
           format={(b) => `${b} bits`}
-          hint={`${2 ** (scheme.bits - 1) - 1} level${scheme.bits === 2 ? '' : 's'} each side of 0, sign included`}
+          hint={`${fixedLevelCount(scheme.bits)} level${scheme.bits === 2 ? '' : 's'} each side of 0, sign included`}
           onChange={(bits) => update({ bits })}
         />
       );
@@ -84,8 +84,8 @@ function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disa
             testId="knob-slider-lightnnK"
             label="LightNN K (shifts per weight)"
             value={scheme.k}
-            min={1}
-            max={4}
+            min={LIGHTNN_K.min}
+            max={LIGHTNN_K.max}
             disabled={disabled}
             format={(k) => `K = ${k}`}
             hint={
@@ -96,7 +96,7 @@ function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disa
                     + 2<sup>−m{subscript(scheme.k)}</sup>
                   </>
                 )}
-                ): {scheme.k} shift{scheme.k > 1 ? `s and ${scheme.k - 1} add${scheme.k > 2 ? 's' : ''}` : ''}, {4 * scheme.k} bits stored
+                ): {scheme.k} shift{scheme.k > 1 ? `s and ${scheme.k - 1} add${scheme.k > 2 ? 's' : ''}` : ''}, {bitsPerWeight(scheme)} bits stored
               </>
             }
             onChange={(k) => update({ k })}
@@ -155,8 +155,8 @@ function MinifloatParams({ scheme, disabled, update }: { scheme: Extract<WeightS
         testId="knob-slider-exponentBits"
         label="Exponent bits (range)"
         value={scheme.exponentBits}
-        min={2}
-        max={8}
+        min={MINIFLOAT_EXPONENT_BITS.min}
+        max={MINIFLOAT_EXPONENT_BITS.max}
         disabled={disabled}
         format={(e) => `E${e}`}
         // A bias fitted to the old width would be out of range for the new one.
@@ -166,8 +166,8 @@ function MinifloatParams({ scheme, disabled, update }: { scheme: Extract<WeightS
         testId="knob-slider-mantissaBits"
         label="Mantissa bits (precision)"
         value={scheme.mantissaBits}
-        min={0}
-        max={23}
+        min={MINIFLOAT_MANTISSA_BITS.min}
+        max={MINIFLOAT_MANTISSA_BITS.max}
         disabled={disabled}
         format={(m) => `M${m}`}
         hint={`${total} bits: 1 sign + ${scheme.exponentBits} exponent + ${scheme.mantissaBits} mantissa`}

@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import type { Config } from '../../core/config';
 import { makeRecord, recordProblem, type RunRecord } from '../../core/runRecord';
 import type { QuantConfig } from '../../core/quant/quantConfig';
-import { describeQuant, isFloatQuant } from '../quantConfig';
+import { describeQuant, isFloatQuant } from '../quantKnobs';
 import { useStore } from '../store';
 import { clearRecords, loadRecords, putRecords } from './recordDb';
 

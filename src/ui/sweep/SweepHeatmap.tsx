@@ -1,6 +1,7 @@
 /** The sweep's grid: one cell per configuration, coloured by accuracy, the value printed in it. */
 import { useId, useRef, useState, type KeyboardEvent } from 'react';
-import { heatColour, heatmapLayout, type SweepDefinition } from '../../core/sweep';
+import { heatmapLayout, type SweepDefinition } from '../../core/sweep';
+import { heatColour } from './heatColour';
 import { divergenceMessage } from '../../core/divergence';
 import type { CellDivergence } from './sweepStore';
 import { maxOf, minOf } from '../../core/arrays';

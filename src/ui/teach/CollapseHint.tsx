@@ -8,7 +8,7 @@ import type { Config } from '../../core/config';
 import { describeScheme, type WeightScheme } from '../../core/quant/schemes';
 import type { LayerSummary } from '../../worker/protocol';
 import { currentAccuracy } from '../pareto/useParetoData';
-import { describeQuant, isFloatQuant, keepsEndsAt8Bit, normalizeScheme, withAutoBias, withEndsAt8Bit } from '../quantConfig';
+import { describeQuant, isFloatQuant, keepsEndsAt8Bit, normalizeScheme, withAutoBias, withEndsAt8Bit } from '../quantKnobs';
 import { useStore, type AppState } from '../store';
 import './teach-classroom.css';
 

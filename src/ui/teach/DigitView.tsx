@@ -9,7 +9,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { preprocessDrawing } from '../../core/digit';
 import type { KernelLogits, Prediction } from '../../worker/protocol';
-import { quantKey } from '../quantConfig';
+import { quantKey } from '../quantKnobs';
 import { useStore } from '../store';
 import { DigitCanvas } from './InputPreview';
 import { PredictionBars } from './PredictionBars';

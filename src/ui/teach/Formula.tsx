@@ -5,7 +5,8 @@
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
 import { useMemo } from 'react';
-import { defaultMinifloatBias, type WeightScheme } from '../../core/quant/schemes';
+import { formatOf, type WeightScheme } from '../../core/quant/schemes';
+import type { FormulaParts } from '../../core/quant/formats';
 import './teach-classroom.css';
 
 function Tex({ tex, small = false }: { tex: string; small?: boolean }) {
@@ -13,61 +14,9 @@ function Tex({ tex, small = false }: { tex: string; small?: boolean }) {
   return <span className={small ? 'teach-tex small' : 'teach-tex'} dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
-/** "e-7" or "e+3": a negative bias reads better as a plus. */
-function minus(term: string, bias: number): string {
-  return bias >= 0 ? `${term}-${bias}` : `${term}+${-bias}`;
-}
-
-interface FormulaParts {
-  lines: string[];
-  hardware: string;
-}
-
+// Each format's formula lives with its rules (src/core/quant/formats/).
 function schemeParts(scheme: WeightScheme): FormulaParts {
-  switch (scheme.kind) {
-    case 'float32':
-      return {
-        lines: [String.raw`w=(-1)^s\,2^{e-127}\,(1.m),\ e\text{: 8 bits},\ m\text{: 23 bits}`],
-        hardware: 'Hardware: a 32-bit float multiplier per weight.',
-      };
-    case 'fixed': {
-      const b = scheme.bits;
-      return {
-        lines: [String.raw`q=\mathrm{clamp}(\mathrm{round}(w/\Delta))\,\Delta,\ \Delta=\max|w|/(2^{${b}-1}-1)`],
-        hardware: `Hardware: ${b === 8 || b === 11 ? 'an' : 'a'} ${b}-bit integer multiplier per weight.`,
-      };
-    }
-    case 'minifloat': {
-      const { exponentBits: e, mantissaBits: m } = scheme;
-      const bias = scheme.bias ?? defaultMinifloatBias(e);
-      const top = 2 ** e - 2;
-      const lines = [String.raw`w=(-1)^s\,2^{${minus('e', bias)}}\,(1.m),\ e\in[1,${top}],\ E=${e},\ M=${m}`];
-      lines.push(
-        scheme.subnormals === false
-          ? String.raw`e=0{:}\ w=0\ \text{(no subnormals)}`
-          : String.raw`e=0{:}\ w=(-1)^s\,2^{${minus('1', bias)}}\,(0.m)\ \text{(subnormal)}`,
-      );
-      return {
-        lines,
-        hardware: `Hardware: a small float multiplier: a ${e}-bit exponent adder and a ${m + 1}-bit mantissa multiplier.`,
-      };
-    }
-    case 'lightnn': {
-      const k = scheme.k;
-      const terms = k === 1 ? '2^{-m_1}' : k === 2 ? '2^{-m_1}+2^{-m_2}' : String.raw`2^{-m_1}+\dots+2^{-m_${k}}`;
-      const shifts = k === 1 ? 'x\\gg m_1' : k === 2 ? String.raw`x\gg m_1+x\gg m_2` : String.raw`x\gg m_1+\dots+x\gg m_${k}`;
-      const value = k === 1 ? String.raw`\pm${terms}` : String.raw`\pm(${terms})`;
-      return {
-        lines: [String.raw`w\approx${value},\ m_i\in\{0,\dots,7\}${scheme.allowZero ? String.raw`\ \text{or } 0` : ''}`, String.raw`w\cdot x=\pm(${shifts})`],
-        hardware: k === 1 ? 'Hardware: one shift, no multiplier.' : `Hardware: ${k} shifts and ${k - 1} add${k - 1 === 1 ? '' : 's'}, no multiplier.`,
-      };
-    }
-    case 'binary':
-      return {
-        lines: [scheme.scale === 'l1' ? String.raw`w_q=\mathrm{sign}(w)\cdot\alpha,\ \alpha=\lVert W\rVert_1/n` : String.raw`w_q=\mathrm{sign}(w)\in\{-1,+1\}`],
-        hardware: 'Hardware: an XNOR and a popcount with sign activations; otherwise add or subtract the input.',
-      };
-  }
+  return formatOf(scheme).formula(scheme);
 }
 
 /**

@@ -8,7 +8,7 @@ import { costOf } from '../../core/runRecord';
 import { fillPlaceholders, lessonById, type Lesson, type LessonPlaceholder } from '../../lessons';
 import { formatEnergy } from '../format';
 import { currentAccuracy } from '../pareto/useParetoData';
-import { storageOf } from '../quantConfig';
+import { storageOf } from '../quantKnobs';
 import { useStore, type AppState } from '../store';
 import { floatAccuracyOf } from './CollapseHint';
 import './teach-classroom.css';

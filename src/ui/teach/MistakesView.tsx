@@ -5,8 +5,9 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { maxOf } from '../../core/arrays';
+import { percent } from '../../core/percent';
 import type { FlipExample, QuantAnalysis } from '../../worker/protocol';
-import { quantKey } from '../quantConfig';
+import { quantKey } from '../quantKnobs';
 import { useStore } from '../store';
 import { DigitCanvas } from './InputPreview';
 import { useTeach } from './teachStore';
@@ -70,8 +71,6 @@ function flipKind(f: FlipExample): 'broken' | 'fixed' | 'other' {
   return f.floatPred === f.label ? 'broken' : f.quantPred === f.label ? 'fixed' : 'other';
 }
 const FLIP_KIND_TEXT = { broken: 'quantization broke it', fixed: 'quantization fixed it', other: 'both wrong, differently' };
-
-const pct1 = (a: number) => `${(a * 100).toFixed(1)}%`;
 
 function rowAccuracy(counts: number[], digit: number): number | null {
   let total = 0;
@@ -152,7 +151,7 @@ export function MistakesView() {
   const shown = mode === 'difference' ? analysis.quantized.map((q, i) => q - analysis.float[i]) : analysis[mode];
   const maxDiagonal = Math.max(1, maxOf(shown.filter((_, i) => i % 11 === 0).map(Math.abs)));
   const maxOff = Math.max(1, maxOf(shown.filter((_, i) => i % 11 !== 0).map(Math.abs)));
-  const summary = `float ${pct1(analysis.floatAccuracy)}, quantized ${pct1(analysis.quantizedAccuracy)} of ${analysis.testCount.toLocaleString('en-US')} test images`;
+  const summary = `float ${percent(analysis.floatAccuracy, 1)}, quantized ${percent(analysis.quantizedAccuracy, 1)} of ${analysis.testCount.toLocaleString('en-US')} test images`;
 
   const cell = (t: number, p: number) => {
     const v = shown[t * 10 + p];
@@ -198,7 +197,7 @@ export function MistakesView() {
     }
     const a = mode === 'float' ? f : q;
     return (
-      <td key={d} className="teach-acc" title={a === null ? `digit ${d}: no test images` : `digit ${d}: ${pct1(a)} right (${mode})`}>
+      <td key={d} className="teach-acc" title={a === null ? `digit ${d}: no test images` : `digit ${d}: ${percent(a, 1)} right (${mode})`}>
         {a === null ? '–' : Math.floor(a * 100)}
       </td>
     );

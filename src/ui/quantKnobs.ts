@@ -4,10 +4,10 @@
  */
 import type { Config, LayerOverride } from '../core/config';
 import { architecture, biasCount, isWeightLayer, weightCount, type WeightLayer } from '../core/models';
-import { bitsPerWeight, defaultMinifloatBias, describeScheme, type ActivationScheme, type WeightScheme } from '../core/quant/schemes';
+import { bitsPerWeight, describeScheme, WEIGHT_FORMATS, formatOf, type ActivationScheme, type WeightKind, type WeightScheme } from '../core/quant/schemes';
 import { isFloatConfig, quantOf, schemeForLayer, type QuantConfig } from '../core/quant/quantConfig';
 
-export type SchemeKind = WeightScheme['kind'];
+export type SchemeKind = WeightKind;
 export type QuantKeys = Pick<Config, 'weights' | 'activations' | 'inputBits' | 'layers'>;
 
 export { schemeForLayer };
@@ -43,18 +43,7 @@ export function storageOf(config: Config): { bits: number; parameters: number; m
 
 /** What a kind starts with when picked in the page. */
 export function defaultScheme(kind: SchemeKind): WeightScheme {
-  switch (kind) {
-    case 'float32':
-      return { kind };
-    case 'fixed':
-      return { kind, bits: 8 };
-    case 'minifloat':
-      return { kind, exponentBits: 4, mantissaBits: 3 };
-    case 'lightnn':
-      return { kind, k: 2 };
-    case 'binary':
-      return { kind, scale: 'none' };
-  }
+  return WEIGHT_FORMATS[kind].defaults;
 }
 
 /**
@@ -62,22 +51,7 @@ export function defaultScheme(kind: SchemeKind): WeightScheme {
  * still matches a preset (matchPreset compares JSON).
  */
 export function normalizeScheme(scheme: WeightScheme): WeightScheme {
-  switch (scheme.kind) {
-    case 'minifloat': {
-      const { bias, subnormals, ...rest } = scheme;
-      return {
-        ...rest,
-        ...(bias !== undefined && bias !== defaultMinifloatBias(scheme.exponentBits) ? { bias } : {}),
-        ...(subnormals === false ? { subnormals } : {}),
-      };
-    }
-    case 'lightnn': {
-      const { rounding, allowZero, ...rest } = scheme;
-      return { ...rest, ...(rounding === 'stochastic' ? { rounding } : {}), ...(allowZero ? { allowZero } : {}) };
-    }
-    default:
-      return scheme;
-  }
+  return formatOf(scheme).normalize?.(scheme) ?? scheme;
 }
 
 export type ActivationChoice = 'relu' | 'relu-fixed' | 'sign';
@@ -123,8 +97,6 @@ export function withAutoBias(config: Config, autoBiases: number[]): LayerOverrid
   // Before the rest, so that any other override of the same layer still wins.
   return [...auto, ...rest];
 }
-
-export const pct = (accuracy: number) => (accuracy * 100).toFixed(2);
 
 /** Nothing quantized at all. */
 export function isFloatQuant(config: QuantKeys): boolean {
