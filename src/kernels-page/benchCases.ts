@@ -11,13 +11,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dReference, convOutputShape, randomConvLayer, randomNetInput, type QuantConv2dLayer } from '../core/kernels/conv';
-import { createConvKernel, type BatchKernel } from '../core/kernels/convRunner';
 import { randomDenseLayer, randomLayerInput } from '../core/kernels/random';
 import { denseReference, formatName, type WeightFormat } from '../core/kernels/reference';
-import { createDenseKernel, readBuffer, uploadWords } from '../core/kernels/runner';
 import { architecture, type Conv2dLayer } from '../core/models';
 import { deriveSeed, mulberry32 } from '../core/rng';
-import { flushTfWebGpu, timeLaunches } from '../worker/kernelRun';
+import { readBuffer, uploadWords } from '../gpu/buffers';
+import { flushTfWebGpu } from '../gpu/device';
+import { createConvKernel, createDenseKernel, type BatchKernel } from '../gpu/kernels';
+import { timeLaunches } from '../gpu/timer';
 
 /** One printed line of the benchmark. */
 export interface BenchCase {

@@ -1,15 +1,17 @@
 /**
  * suite=exact: seeded random dense layers of many shapes (odd ones included) in every weight
- * format, run through createDenseKernel / createMlpRunner on TF.js's WebGPU device and compared
+ * format, run through createDenseKernel / createNetworkRunner on TF.js's WebGPU device and compared
  * with the CPU reference (reference.ts) bit for bit.
  *
  * Query: shapes=BxIxU,... (default below), formats=lightnn-1,... (default all eight).
  */
 import { randomDenseLayer, randomLayerInput, type RandomLayerSpec } from '../core/kernels/random';
 import { denseReference, formatName, mlpReference } from '../core/kernels/reference';
-import { createDenseKernel, createMlpRunner, readBuffer, uploadWords } from '../core/kernels/runner';
 import { deriveSeed, mulberry32 } from '../core/rng';
-import { flushTfWebGpu } from '../worker/kernelRun';
+import { readBuffer, uploadWords } from '../gpu/buffers';
+import { flushTfWebGpu } from '../gpu/device';
+import { createDenseKernel } from '../gpu/kernels';
+import { createNetworkRunner } from '../gpu/network';
 import { FORMATS, parseFormats } from './benchCases';
 import { heading, nextFrame, paragraph, setStatus, table, type ExactCase, type ExactSummary, type PageDevice } from './shared';
 
@@ -152,7 +154,7 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
     }
   }
 
-  heading('Whole MLPs through createMlpRunner (activations stay on the GPU)');
+  heading('Whole MLPs through createNetworkRunner (activations stay on the GPU)');
   const mlpRows = table(['MLP', 'batch', 'layers', 'words', 'bit-exact', 'mismatches', 'ms'], 'exact-mlp-table');
   for (let m = 0; m < MLP_CASES.length; m++) {
     const mc = MLP_CASES[m];
@@ -160,7 +162,7 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
     const rng = mulberry32(deriveSeed(77, m));
     const layers = mc.layers.map((spec) => randomDenseLayer(rng, spec));
     const input = randomLayerInput(rng, layers[0], mc.batch);
-    const runner = await createMlpRunner(device, layers);
+    const runner = await createNetworkRunner(device, layers);
     let got: Int32Array;
     try {
       got = await runner.run(input, mc.batch);

@@ -1,7 +1,7 @@
 /**
  * suite=model: trains a small model in this page (runConfig on TF.js's WebGPU backend; default
  * LightNN-1 mlp1 with 8-bit ReLU, QAT, 1000 training and 500 test images, 1 epoch) and runs it
- * on the integer kernels with runOnKernels (src/worker/kernelRun.ts), the function the worker
+ * on the integer kernels with runOnKernels (src/gpu/pipeline.ts), the function the worker
  * uses, so it is exercised end to end without the main app.
  *
  * Any config key in the query overrides the defaults here, e.g.
@@ -12,7 +12,7 @@ import { CONFIG_KEYS, decodeConfig, defaultConfig, encodeConfig, type Config } f
 import { fetchMnist } from '../core/data';
 import { runConfig } from '../core/experiment';
 import { disposeNetwork } from '../core/network';
-import { runOnKernels, type KernelRunReport } from '../worker/kernelRun';
+import { runOnKernels, type KernelRunReport } from '../gpu/pipeline';
 import { heading, nextFrame, paragraph, preformatted, setStatus, table, type ModelSummary, type PageDevice } from './shared';
 
 export function modelConfig(params: URLSearchParams): Config {

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core ships without gradients (the model suite trains); register them, as the worker does.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
-import type { KernelRunReport } from '../worker/kernelRun';
+import type { KernelRunReport } from '../gpu/pipeline';
 import type { BenchCase } from './benchCases';
 
 export type { BenchCase };

@@ -5,23 +5,21 @@
  * through the CPU reference, which is bit-exact with them (tests/unit/kernels.*.test.ts).
  */
 import type { ImageSet } from '../core/data';
-import { calibrationPixels } from '../core/experiment';
-import { integerInputs, predictedClasses, toIntegerLenet, toIntegerMlp } from '../core/kernels/fromNetwork';
-import { mlpReference, type QuantDenseLayer } from '../core/kernels/reference';
-import { convNetReference, type QuantNetLayer } from '../core/kernels/conv';
-import { createMlpRunner } from '../core/kernels/runner';
-import { createLenetRunner } from '../core/kernels/convRunner';
+import { integerInputs, predictedClasses } from '../core/kernels/fromNetwork';
+import { mlpReference } from '../core/kernels/reference';
+import { convNetReference } from '../core/kernels/conv';
 import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
-import { readWeights, type Network } from '../core/network';
-import { calibrateActivationClips, type QuantConfig } from '../core/quant/quantizedNetwork';
+import type { Network } from '../core/network';
+import type { QuantConfig } from '../core/quant/quantizedNetwork';
 import { quantOf } from '../core/quant/quantConfig';
 import { batchInputs } from '../core/train';
-import { flushTfWebGpu, type KernelDevice } from './kernelRun';
+import { flushTfWebGpu, type KernelDevice } from '../gpu/device';
+import { withErrorScopes } from '../gpu/errors';
+import { createNetworkRunner, type NetworkRunner } from '../gpu/network';
+import { integerModel, NotOnKernelsError, type IntegerModel as ConvertedModel } from '../gpu/pipeline';
 import type { KernelLogits } from './protocol';
 
-export type IntegerModel =
-  | { kind: 'mlp'; layers: QuantDenseLayer[]; inputBits: number; outputScale: number }
-  | { kind: 'lenet'; layers: QuantNetLayer[]; inputBits: number; outputScale: number };
+export type IntegerModel = ConvertedModel & { inputBits: number };
 
 export type PreparedKernelModel = { supported: true; model: IntegerModel } | { supported: false; reason: string };
 
@@ -34,20 +32,11 @@ function message(error: unknown): string {
  * the training subset), or the refusal in plain words. Never throws for a format the kernels lack.
  */
 export async function prepareKernelModel(network: Network, quant: QuantConfig, trainSet: ImageSet): Promise<PreparedKernelModel> {
-  const q = quantOf(quant);
-  const weights = await readWeights(network);
-  const isLenet = network.params.some((p) => p.layer.kind === 'conv2d');
   try {
-    const needsClips = q.activations.kind === 'relu' && q.activations.clip === undefined && weights.length > 1;
-    const clips = needsClips ? await calibrateActivationClips(network, calibrationPixels(trainSet), q) : undefined;
-    if (isLenet) {
-      const lenet = toIntegerLenet(weights, q, clips);
-      return { supported: true, model: { kind: 'lenet', layers: lenet.layers, inputBits: q.inputBits, outputScale: lenet.outputScale } };
-    }
-    const mlp = toIntegerMlp(weights, q, clips);
-    return { supported: true, model: { kind: 'mlp', layers: mlp.layers, inputBits: q.inputBits, outputScale: mlp.outputScale } };
+    const { model } = await integerModel(network, quant, trainSet);
+    return { supported: true, model: { ...model, inputBits: quantOf(quant).inputBits } };
   } catch (error) {
-    return { supported: false, reason: `Cannot run on the integer kernels: ${message(error).replace(/^toInteger(Mlp|Lenet): /, '')}` };
+    return { supported: false, reason: `Cannot run on the integer kernels: ${error instanceof NotOnKernelsError ? error.reason : message(error)}` };
   }
 }
 
@@ -81,7 +70,7 @@ function result(model: IntegerModel, logits: Int32Array, device: KernelLogits['d
 
 interface GpuRun {
   gpu: KernelDevice;
-  runner: { run(input: Uint32Array, batch: number): Promise<Int32Array>; destroy(): void };
+  runner: NetworkRunner;
 }
 
 /**
@@ -126,7 +115,7 @@ export class KernelLogitsSession {
     let gpu: KernelDevice | null = null;
     try {
       gpu = await this.acquire();
-      const runner = model.kind === 'lenet' ? await createLenetRunner(gpu.device, model.layers) : await createMlpRunner(gpu.device, model.layers);
+      const runner = await createNetworkRunner(gpu.device, model.layers);
       if (this.disposed) {
         runner.destroy();
         gpu.release();
@@ -144,15 +133,7 @@ export class KernelLogitsSession {
     const { device } = gpu;
     // TF.js may have recorded commands it has not submitted yet; ours must come after them.
     await flushTfWebGpu(gpu.sharedWithTfjs ? device : undefined);
-    // WebGPU errors do not throw: catch them in scopes before trusting the numbers.
-    device.pushErrorScope('validation');
-    device.pushErrorScope('out-of-memory');
-    const logits = await runner.run(input, 1).finally(async () => {
-      const errors = [await device.popErrorScope(), await device.popErrorScope()];
-      const error = errors.find((e) => e !== null);
-      if (error) throw new Error(`WebGPU rejected the kernel run: ${error.message}`);
-    });
-    return logits;
+    return withErrorScopes(device, 'the kernel run', () => runner.run(input, 1));
   }
 
   private releaseGpu(): void {

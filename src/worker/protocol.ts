@@ -1,5 +1,5 @@
 /** Types shared by the page and the training worker. */
-import type { KernelRunPhase, KernelRunReport } from './kernelRun';
+import type { KernelRunPhase, KernelRunReport } from '../gpu/pipeline';
 import type { Config } from '../core/config';
 import type { ExponentRange, WeightScheme } from '../core/quant/schemes';
 import type { QuantConfig } from '../core/quant/quantizedNetwork';

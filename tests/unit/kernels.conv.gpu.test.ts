@@ -23,15 +23,10 @@ import {
   type RandomConvSpec,
   type RandomLenetSpec,
 } from '../../src/core/kernels/conv';
-import {
-  convUsesTiles,
-  createConvKernel,
-  createLenetRunner,
-  createMaxPoolKernel,
-  type ConvKernelOptions,
-} from '../../src/core/kernels/convRunner';
+import { convUsesTiles, createConvKernel, createMaxPoolKernel, type ConvKernelOptions } from '../../src/gpu/kernels';
+import { createNetworkRunner } from '../../src/gpu/network';
 import { formatName, type WeightFormat } from '../../src/core/kernels/reference';
-import { readBuffer, uploadWords } from '../../src/core/kernels/runner';
+import { readBuffer, uploadWords } from '../../src/gpu/buffers';
 import { deriveSeed, mulberry32 } from '../../src/core/rng';
 import { acquireDevice } from '../helpers/webgpuNode';
 
@@ -277,7 +272,7 @@ describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match t
         const rng = mulberry32(deriveSeed(1998, caseIndex));
         const layers = randomLenet(rng, spec);
         const input = randomNetInput(rng, layers[0], batch);
-        const runner = await createLenetRunner(device, layers, options);
+        const runner = await createNetworkRunner(device, layers, options);
         try {
           expect(runner.kernels.length).toBe(6);
           const logits = await runner.run(input, batch);

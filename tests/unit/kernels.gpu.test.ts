@@ -16,13 +16,9 @@ import {
   type QuantDenseLayer,
   type WeightFormat,
 } from '../../src/core/kernels/reference';
-import {
-  createDenseKernel,
-  createMlpRunner,
-  readBuffer,
-  uploadWords,
-  type DenseKernelOptions,
-} from '../../src/core/kernels/runner';
+import { readBuffer, uploadWords } from '../../src/gpu/buffers';
+import { createDenseKernel, type DenseKernelOptions } from '../../src/gpu/kernels';
+import { createNetworkRunner } from '../../src/gpu/network';
 import { deriveSeed, mulberry32 } from '../../src/core/rng';
 import { acquireDevice } from '../helpers/webgpuNode';
 
@@ -201,7 +197,7 @@ describe.skipIf(!gpu.device)('dense kernels on WebGPU match the CPU reference bi
         const rng = mulberry32(deriveSeed(77, caseIndex));
         const layers = specs.map((spec) => randomDenseLayer(rng, spec));
         const input = randomLayerInput(rng, layers[0], batch);
-        const runner = await createMlpRunner(device, layers, options);
+        const runner = await createNetworkRunner(device, layers, options);
         try {
           const logits = await runner.run(input, batch);
           expect(logits.length).toBe(batch * 10);

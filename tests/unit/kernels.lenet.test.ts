@@ -1,7 +1,7 @@
 /**
  * LeNet on the integer kernels: toIntegerLenet on a briefly trained lenet, the CPU integer
  * reference (convNetReference) against the TF.js fake-quantized forward pass on the same 200 test
- * images, and, where Node has a WebGPU adapter (npm `webgpu` + SwiftShader), createLenetRunner
+ * images, and, where Node has a WebGPU adapter (npm `webgpu` + SwiftShader), createNetworkRunner
  * against the reference bit for bit.
  *
  * Training: the cpu backend's conv gradients cost ~8 s per batch of 32 here (wasm has none), so the
@@ -54,7 +54,6 @@ import {
   type QuantDenseNetLayer,
   type QuantMaxPoolLayer,
 } from '../../src/core/kernels/conv';
-import { createLenetRunner } from '../../src/core/kernels/convRunner';
 import {
   integerInputs,
   predictedClasses,
@@ -63,6 +62,8 @@ import {
   type IntegerLenet,
   type IntegerMlpOptions,
 } from '../../src/core/kernels/fromNetwork';
+import { createNetworkRunner } from '../../src/gpu/network';
+import { activationClips, toIntegerModel } from '../../src/gpu/pipeline';
 import { maxOf, pushAll } from '../../src/core/arrays';
 import { mulberry32 } from '../../src/core/rng';
 import { useNodeBackend } from '../../src/core/tfNode';
@@ -233,8 +234,8 @@ async function trainCase(c: LenetCase, seed: number, checkPtq: boolean): Promise
     });
     expect(result.status).toBe('done');
     trainSeconds = (performance.now() - started) / 1000;
-    // The clips evaluatePtq calibrates (same network, same calibration images).
-    const clips = needsClips ? await calibrateActivationClips(net, calibration, q) : undefined;
+    // runOnKernels' clips (evaluatePtq's calibration).
+    const clips = await activationClips(net, q, trainSet);
     const { pixels, labels, n } = batchInputs(testSet, null, 0, testSet.count);
     const tfOut = await tfForward(net, q, clips, pixels, n);
     const tfPred = predictedClasses(tfOut.logits, NUM_CLASSES);
@@ -261,7 +262,8 @@ async function trainCase(c: LenetCase, seed: number, checkPtq: boolean): Promise
 /** toIntegerLenet and convNetReference on the trained network, compared with its TF.js predictions. */
 async function integerCase(t: TrainedCase, options?: IntegerMlpOptions): Promise<CaseResult> {
   const started = performance.now();
-  const model = toIntegerLenet(await readWeights(t.net), t.q, t.clips, options);
+  const model = toIntegerModel(await readWeights(t.net), t.q, t.clips, options);
+  if (model.kind !== 'lenet') throw new Error(`expected lenet, got ${model.kind}`);
   const input = integerInputs(t.pixels, t.q.inputBits);
   const intLogits = convNetReference(model.layers, input, t.n);
   const intPred = predictedClasses(intLogits, NUM_CLASSES);
@@ -597,11 +599,11 @@ describe('briefly trained lenet: the integer reference against TF.js fake quanti
   }
 });
 
-describe.skipIf(!gpu.device)('the same integer lenets through createLenetRunner (WebGPU) equal convNetReference bit for bit', () => {
+describe.skipIf(!gpu.device)('the same integer lenets through createNetworkRunner (WebGPU) equal convNetReference bit for bit', () => {
   for (const c of CASES) {
     it(c.id, async () => {
       const r = await runCase(c);
-      const runner = await createLenetRunner(gpu.device!, r.model.layers);
+      const runner = await createNetworkRunner(gpu.device!, r.model.layers);
       try {
         const started = performance.now();
         const logits = await runner.run(r.input, TEST_SIZE);

@@ -13,8 +13,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchInputs,
-  calibrateActivationClips,
-  calibrationPixels,
   defaultConfig,
   disposeNetwork,
   evaluatePtq,
@@ -38,7 +36,8 @@ import {
   type IntegerMlpOptions,
 } from '../../src/core/kernels/fromNetwork';
 import { denseReference, mlpReference, weightValues } from '../../src/core/kernels/reference';
-import { createMlpRunner } from '../../src/core/kernels/runner';
+import { createNetworkRunner } from '../../src/gpu/network';
+import { activationClips, runOnKernels, toIntegerModel, type IntegerModel, type KernelRunReport } from '../../src/gpu/pipeline';
 import { quantizeWeights, type WeightScheme } from '../../src/core/quant/schemes';
 import { binaryLayerGain } from '../../src/core/quant/quantizedNetwork';
 import { mulberry32 } from '../../src/core/rng';
@@ -111,6 +110,13 @@ interface CaseResult {
   /** Fraction of images where both predict the same class. */
   agreement: number;
   clips?: number[];
+  /** runOnKernels on the same trained network (WebGPU only, seed 1). */
+  kernelReport: KernelRunReport | null;
+}
+
+function mlpOf(model: IntegerModel): IntegerMlp {
+  if (model.kind !== 'mlp') throw new Error(`expected an MLP, got ${model.kind}`);
+  return model;
 }
 
 function accuracy(pred: Int32Array, labels: Int32Array): number {
@@ -139,7 +145,7 @@ async function tfForward(net: Network, q: QuantConfig, clips: number[] | undefin
   return result;
 }
 
-async function computeCase(c: ModelCase, seed: number, options: IntegerMlpOptions | undefined): Promise<CaseResult> {
+async function computeCase(c: ModelCase, seed: number, options: IntegerMlpOptions | undefined, onKernels = false): Promise<CaseResult> {
   const config: Config = {
     ...defaultConfig(),
     model: 'mlp1',
@@ -155,16 +161,15 @@ async function computeCase(c: ModelCase, seed: number, options: IntegerMlpOption
   const net = outcome.network;
   try {
     const q = quantOf(config);
-    // The clips evaluatePtq calibrates (same network, same calibration images).
-    const needsClips = q.activations.kind === 'relu' && q.activations.clip === undefined;
-    const clips = needsClips ? await calibrateActivationClips(net, calibrationPixels(outcome.trainSet), q) : undefined;
-    let model = toIntegerMlp(await readWeights(net), q, clips, options);
+    // runOnKernels' clips (evaluatePtq's calibration) and conversion.
+    const clips = await activationClips(net, q, outcome.trainSet);
+    let model = mlpOf(toIntegerModel(await readWeights(net), q, clips, options));
     if (c.snapBiases) {
       net.params.forEach((p, i) => {
         const snapped = Float32Array.from(model.layers[i].bias, (b) => b * model.scales[i].accScale);
         tf.tidy(() => p.bias.assign(tf.tensor1d(snapped)));
       });
-      const again = toIntegerMlp(await readWeights(net), q, clips, options);
+      const again = mlpOf(toIntegerModel(await readWeights(net), q, clips, options));
       again.layers.forEach((layer, i) => expect(Array.from(layer.bias)).toEqual(Array.from(model.layers[i].bias)));
       model = again;
     }
@@ -177,6 +182,8 @@ async function computeCase(c: ModelCase, seed: number, options: IntegerMlpOption
     let same = 0;
     for (let i = 0; i < n; i++) if (tfPred[i] === intPred[i]) same++;
     const ptq = await evaluatePtq(net, q, outcome.testSet, outcome.trainSet);
+    const kernelReport =
+      onKernels && gpu.device ? await runOnKernels(net, config, outcome.trainSet, outcome.testSet, gpu.device, { timing: false }) : null;
     return {
       model,
       labels,
@@ -192,6 +199,7 @@ async function computeCase(c: ModelCase, seed: number, options: IntegerMlpOption
       qatAccuracy: outcome.quantizedAccuracy,
       agreement: same / n,
       clips,
+      kernelReport,
     };
   } finally {
     disposeNetwork(net);
@@ -204,7 +212,7 @@ const results = new Map<string, Promise<CaseResult>>();
 function runCase(c: ModelCase): Promise<CaseResult> {
   let promise = results.get(c.id);
   if (!promise) {
-    promise = computeCase(c, 1, c.options);
+    promise = computeCase(c, 1, c.options, true);
     results.set(c.id, promise);
   }
   return promise;
@@ -454,11 +462,19 @@ describe('trained mlp1 models: the integer reference against TF.js fake quantiza
   });
 });
 
-describe.skipIf(!gpu.device)('the same integer models through createMlpRunner (WebGPU) equal mlpReference bit for bit', () => {
+describe.skipIf(!gpu.device)('the same integer models on WebGPU: bit for bit with mlpReference, and runOnKernels agrees', () => {
   for (const c of ALL_CASES) {
     it(c.id, async () => {
       const r = await runCase(c);
-      const runner = await createMlpRunner(gpu.device!, r.model.layers);
+      // The product's pipeline on the same network: same predictions, so the same numbers.
+      const report = r.kernelReport!;
+      expect(report.testCount).toBe(TEST_SIZE);
+      expect(report.intAccuracy).toBe(r.intAccuracy);
+      expect(report.tfAccuracy).toBe(r.tfAccuracy);
+      expect(report.ptqAccuracy).toBe(r.ptqAccuracy);
+      expect(report.agreement).toBe(r.agreement);
+      expect(report.clips).toEqual(r.clips);
+      const runner = await createNetworkRunner(gpu.device!, r.model.layers);
       try {
         const logits = await runner.run(r.input, TEST_SIZE);
         expect(logits.length).toBe(r.intLogits.length);

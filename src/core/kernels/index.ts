@@ -1,9 +1,7 @@
-/** Quantized dense kernels: CPU reference (semantics), WGSL generators, WebGPU runner. */
+/** Quantized kernels: CPU references (semantics) and WGSL generators; the WebGPU side is src/gpu. */
 export * from './reference';
 export * from './wgsl';
-export * from './runner';
 export * from './random';
 export * from './fromNetwork';
 export * from './conv';
 export * from './convWgsl';
-export * from './convRunner';

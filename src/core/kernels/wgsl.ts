@@ -43,7 +43,7 @@
  * re-laid out for LightNN's exponent form and padded to whole tiles), 1 bias (i32, from
  * denseBiasWords), 2 input activations (u32), 3 result (i32 logits, u32 activations, or
  * atomic<u32> sign bits). No uniform buffer: the batch size is arrayLength(result) / words per
- * output row, so the runner must bind `result` with exactly batch rows (runner.ts does).
+ * output row, so the runner must bind `result` with exactly batch rows (src/gpu/kernels.ts does).
  *
  * The integer semantics are those of reference.ts; the shader must match it bit for bit.
  */

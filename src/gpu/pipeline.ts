@@ -1,9 +1,10 @@
 /**
- * A trained dense network run on the hand-written integer WGSL kernels (src/core/kernels), in
- * the browser, on the same GPUDevice TF.js's WebGPU backend uses (or any other GPUDevice).
+ * A trained network run on the hand-written integer WGSL kernels (src/core/kernels), in the
+ * browser worker, the kernels page or Node tests, on the same GPUDevice TF.js's WebGPU backend
+ * uses (or any other GPUDevice):
  *
- *   readWeights -> calibrateActivationClips (up to CALIBRATION_SIZE training images) ->
- *   toIntegerMlp -> integerInputs -> createMlpRunner over the whole test subset in chunks ->
+ *   readWeights -> activationClips (evaluatePtq's calibration) -> toIntegerModel (MLP or lenet)
+ *   -> integerInputs -> createNetworkRunner over the whole test subset in chunks ->
  *   predictedClasses -> accuracy,
  *
  * beside the TF.js fake-quantized model with the same clips (its per-image predictions, for the
@@ -14,35 +15,43 @@
  * GPU hygiene: TF.js batches its own commands in a command encoder it submits lazily, so its
  * queue is flushed (and waited for) before our first submit; every buffer, query set and kernel
  * made here is destroyed; no TF.js tensor is left behind (tensorsBefore / tensorsAfter in the
- * report). WebGPU errors do not throw: kernel creation runs inside error scopes (runner.ts), and
- * the runs here inside one more, which is checked before any number is reported.
+ * report). Kernel creation and the runs here are checked in error scopes before any number is
+ * reported.
  *
  * Never calls dataSync(): on headless SwiftShader it destroys the device.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../core/data';
 import { calibrationPixels, CALIBRATION_SIZE, evaluatePtq } from '../core/experiment';
-import { createMlpRunner, uploadWords, type DenseKernelOptions } from '../core/kernels/runner';
 import { fieldBits, formatName, packedWeightWords, weightsPerWord, type QuantDenseLayer } from '../core/kernels/reference';
-import { integerInputs, predictedClasses, toIntegerLenet, toIntegerMlp } from '../core/kernels/fromNetwork';
-import { createLenetRunner, type BatchKernel } from '../core/kernels/convRunner';
+import {
+  integerInputs,
+  predictedClasses,
+  toIntegerLenet,
+  toIntegerMlp,
+  type IntegerLenet,
+  type IntegerMlp,
+  type IntegerMlpOptions,
+} from '../core/kernels/fromNetwork';
 import { denseNetLayer, type QuantNetLayer } from '../core/kernels/conv';
 import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
-import { forward, readWeights, type Network } from '../core/network';
+import { forward, readWeights, type LayerWeights, type Network } from '../core/network';
 import { calibrateActivationClips, quantizedForward, schemeForLayer, type QuantConfig } from '../core/quant/quantizedNetwork';
 import { quantOf } from '../core/quant/quantConfig';
 import { bitsPerWeight, describeScheme } from '../core/quant/schemes';
 import { batchInputs } from '../core/train';
-
-/** WebGPU enum values (the globals GPUBufferUsage/GPUMapMode are not needed then). */
-const BufferUsage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, QUERY_RESOLVE: 0x200 } as const;
-const MAP_MODE_READ = 0x1;
+import { destroyAll, uploadWords } from './buffers';
+import { flushTfWebGpu, tfWebGpuDevice } from './device';
+import { withErrorScopes } from './errors';
+import type { BatchKernel, DenseKernelOptions } from './kernels';
+import { createNetworkRunner, type NetworkRunner } from './network';
+import { timeLaunches } from './timer';
 
 // ---------------------------------------------------------------------------------------------
 // Types
 
 export interface KernelRunOptions {
-  /** Test images per createMlpRunner call (the runner splits further if a binding needs it). Default 1000. */
+  /** Test images per createNetworkRunner run call (the runner splits further if a binding needs it). Default 1000. */
   chunkSize?: number;
   /** Rows per timed launch of each layer (capped by the test subset). Default 256. */
   timingBatch?: number;
@@ -122,18 +131,18 @@ export interface KernelRunReport {
   /** Fraction of test images where the integer and TF.js predictions agree. */
   agreement: number;
   disagreements: number;
-  /** Activation clips handed to toIntegerMlp (undefined where the config needs none). */
+  /** Activation clips handed to toIntegerModel (undefined where the config needs none). */
   clips: number[] | undefined;
   calibrationImages: number;
   layers: KernelLayerReport[];
   totalPackedBytes: number;
   totalStorageModelBytes: number;
-  /** Whole test subset through createMlpRunner (upload, all layers, logits read back), ms. */
+  /** Whole test subset through createNetworkRunner (upload, all layers, logits read back), ms. */
   fullPassMs: number;
   fullPassMsPerImage: number;
   /** 'timestamp-query' when GPU timestamps were taken, else 'wall clock'. */
   timingMethod: string;
-  /** What toIntegerMlp approximated, then notes from this run. */
+  /** What toIntegerModel approximated, then notes from this run. */
   notes: string[];
   tensorsBefore: number;
   tensorsAfter: number;
@@ -141,176 +150,55 @@ export interface KernelRunReport {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sharing the device with TF.js
-
-interface TfWebGpuBackendLike {
-  device?: GPUDevice;
-  ensureCommandEncoderReady?(): void;
-  endComputePassEncoder?(): void;
-  submitQueue?(): void;
-}
-
-/** TF.js's WebGPU device when the webgpu backend is active, else null. */
-export function tfWebGpuDevice(): GPUDevice | null {
-  if (tf.getBackend() !== 'webgpu') return null;
-  return (tf.backend() as unknown as TfWebGpuBackendLike).device ?? null;
-}
+// The integer model: the one clip rule and conversion every caller uses
 
 /**
- * Submits whatever TF.js's WebGPU backend has recorded but not yet submitted, and, given the
- * device, waits until the queue is idle (so our timings do not include TF.js work).
+ * Activation clips for the integer model: the ones evaluatePtq calibrates (same network, same
+ * calibration images), needed by fixed-point ReLU without a fixed clip and by float ReLU; none
+ * for a single-layer network (no hidden activation).
  */
-export async function flushTfWebGpu(device?: GPUDevice): Promise<void> {
-  if (tf.getBackend() === 'webgpu') {
-    const backend = tf.backend() as unknown as TfWebGpuBackendLike;
-    if (backend.ensureCommandEncoderReady && backend.endComputePassEncoder && backend.submitQueue) {
-      backend.ensureCommandEncoderReady();
-      backend.endComputePassEncoder();
-      backend.submitQueue();
-    } else {
-      // Another tfjs version: reading a tensor flushes the queue too.
-      const t = tf.scalar(0);
-      await t.data();
-      t.dispose();
-    }
+export async function activationClips(network: Network, quant: QuantConfig, trainSet: ImageSet): Promise<number[] | undefined> {
+  const q = quantOf(quant);
+  const needsClips = q.activations.kind === 'relu' && q.activations.clip === undefined && network.params.length > 1;
+  return needsClips ? calibrateActivationClips(network, calibrationPixels(trainSet), q) : undefined;
+}
+
+export type IntegerModel = ({ kind: 'mlp' } & IntegerMlp) | ({ kind: 'lenet' } & IntegerLenet);
+
+/** A configuration the kernels cannot run (float32/minifloat weights, LightNN with zero, > 8 bits, overflow). */
+export class NotOnKernelsError extends Error {
+  constructor(readonly reason: string) {
+    super(`This model cannot run on the integer kernels: ${reason}`);
   }
-  if (device) await device.queue.onSubmittedWorkDone();
 }
 
-export interface KernelDevice {
-  device: GPUDevice;
-  /** True when it is TF.js's own device (then release() leaves it alone). */
-  sharedWithTfjs: boolean;
-  description: string;
-  /** Destroys the device if it was created here. */
-  release(): void;
-}
-
-/**
- * The device to run the kernels on: TF.js's when its webgpu backend is active, else a new one
- * from navigator.gpu (with the adapter's binding limits). Throws, saying why, without WebGPU.
- */
-export async function acquireKernelDevice(): Promise<KernelDevice> {
-  const shared = tfWebGpuDevice();
-  if (shared) {
-    return { device: shared, sharedWithTfjs: true, description: 'TF.js WebGPU backend device', release() {} };
-  }
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) throw new Error('The integer kernels need WebGPU: navigator.gpu is missing (browser without WebGPU, or not a secure context).');
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('The integer kernels need WebGPU: no WebGPU adapter was found.');
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxBufferSize: adapter.limits.maxBufferSize,
-    },
-    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
-  });
-  const info = (adapter as unknown as { info?: { vendor?: string; architecture?: string } }).info;
-  return {
-    device,
-    sharedWithTfjs: false,
-    description: `own WebGPU device (${[info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'adapter'})`,
-    release: () => device.destroy(),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Timing many launches with one sync
-
-export interface LaunchTimerOptions {
-  /** Timed budget (after warm-up), ms, split over `repeats`. */
-  targetMs?: number;
-  maxLaunches?: number;
-  repeats?: number;
-  /** Take GPU timestamps when the device has timestamp-query. Default true. */
-  timestamps?: boolean;
-  /** Run one untimed launch first. Default true; false when the caller has just run one. */
-  warmup?: boolean;
-}
-
-export interface LaunchTimes {
-  msPerLaunch: number;
-  gpuMsPerLaunch: number | null;
-  launches: number;
-  /** Wall ms of the warm-up launch (null when skipped). */
-  warmupMs: number | null;
-}
-
-/**
- * Times `encodeOne` (records one launch into an encoder): a warm-up launch, one launch to
- * estimate the cost, then `repeats` submits of N launches in one command buffer, each waited
- * for with onSubmittedWorkDone; the fastest per-launch time is kept (shared machines). With
- * timestamp-query, empty passes before and after the N launches carry the GPU timestamps.
- */
-export async function timeLaunches(
-  device: GPUDevice,
-  encodeOne: (encoder: GPUCommandEncoder) => void,
-  options: LaunchTimerOptions = {},
-): Promise<LaunchTimes> {
-  const targetMs = options.targetMs ?? 300;
-  const maxLaunches = options.maxLaunches ?? 200;
-  const repeats = options.repeats ?? 3;
-  let querySet: GPUQuerySet | null = null;
-  let resolveBuffer: GPUBuffer | null = null;
-  let readBack: GPUBuffer | null = null;
-  if ((options.timestamps ?? true) && device.features.has('timestamp-query')) {
-    device.pushErrorScope('validation');
-    querySet = device.createQuerySet({ type: 'timestamp', count: 2 });
-    resolveBuffer = device.createBuffer({ size: 16, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC });
-    readBack = device.createBuffer({ size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    if (await device.popErrorScope()) {
-      querySet?.destroy();
-      resolveBuffer?.destroy();
-      readBack?.destroy();
-      querySet = resolveBuffer = readBack = null;
-    }
-  }
-
-  const launch = async (count: number): Promise<{ wall: number; gpu: number | null }> => {
-    const encoder = device.createCommandEncoder({ label: 'timed launches' });
-    if (querySet) encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 0 } }).end();
-    for (let i = 0; i < count; i++) encodeOne(encoder);
-    if (querySet && resolveBuffer && readBack) {
-      encoder.beginComputePass({ timestampWrites: { querySet, endOfPassWriteIndex: 1 } }).end();
-      encoder.resolveQuerySet(querySet, 0, 2, resolveBuffer, 0);
-      encoder.copyBufferToBuffer(resolveBuffer, 0, readBack, 0, 16);
-    }
-    const commands = encoder.finish();
-    const started = performance.now();
-    device.queue.submit([commands]);
-    await device.queue.onSubmittedWorkDone();
-    const wall = performance.now() - started;
-    let gpu: number | null = null;
-    if (readBack) {
-      await readBack.mapAsync(MAP_MODE_READ);
-      const [begin, end] = new BigUint64Array(readBack.getMappedRange().slice(0));
-      readBack.unmap();
-      gpu = end > begin ? Number(end - begin) / 1e6 : null;
-    }
-    return { wall, gpu };
-  };
-
+/** lenet (it has conv layers) through toIntegerLenet, any other network through toIntegerMlp. */
+export function toIntegerModel(
+  weights: readonly LayerWeights[],
+  quant: QuantConfig,
+  clips: readonly number[] | undefined,
+  options?: IntegerMlpOptions,
+): IntegerModel {
+  const q = quantOf(quant);
   try {
-    const warmupMs = (options.warmup ?? true) ? (await launch(1)).wall : null;
-    const one = await launch(1);
-    if (one.wall >= targetMs) {
-      return { msPerLaunch: one.wall, gpuMsPerLaunch: one.gpu, launches: 1, warmupMs };
-    }
-    const n = Math.max(1, Math.min(maxLaunches, Math.round(targetMs / repeats / Math.max(one.wall, 1e-3))));
-    let best = Infinity;
-    let bestGpu: number | null = null;
-    for (let r = 0; r < repeats; r++) {
-      const t = await launch(n);
-      best = Math.min(best, t.wall / n);
-      if (t.gpu !== null) bestGpu = Math.min(bestGpu ?? Infinity, t.gpu / n);
-    }
-    return { msPerLaunch: best, gpuMsPerLaunch: bestGpu, launches: n, warmupMs };
-  } finally {
-    querySet?.destroy();
-    resolveBuffer?.destroy();
-    readBack?.destroy();
+    return weights.some((w) => w.shape.length === 4)
+      ? { kind: 'lenet', ...toIntegerLenet(weights, q, clips, options) }
+      : { kind: 'mlp', ...toIntegerMlp(weights, q, clips, options) };
+  } catch (error) {
+    throw new NotOnKernelsError(message(error).replace(/^toInteger(Mlp|Lenet): /, ''));
   }
+}
+
+/** The integer model of `network` under `quant`, with the clips it was converted with. */
+export async function integerModel(
+  network: Network,
+  quant: QuantConfig,
+  trainSet: ImageSet,
+  options?: IntegerMlpOptions,
+): Promise<{ model: IntegerModel; clips: number[] | undefined }> {
+  const weights = await readWeights(network);
+  const clips = await activationClips(network, quant, trainSet);
+  return { model: toIntegerModel(weights, quant, clips, options), clips };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -371,11 +259,6 @@ async function tfPredictions(network: Network, q: QuantConfig, clips: number[] |
   return out;
 }
 
-function destroyAll(buffers: GPUBuffer[]): void {
-  for (const b of buffers) b.destroy();
-  buffers.length = 0;
-}
-
 async function timeLayer(
   device: GPUDevice,
   kernel: BatchKernel,
@@ -422,35 +305,21 @@ export async function runOnKernels(
   const progress = options.onProgress ?? (() => {});
   const q = quantOf(config);
   const count = network.params.length;
-  const notConvertible = (why: string): Error => new Error(`This model cannot run on the integer kernels: ${why}`);
-
-  // lenet runs as conv, pool, conv, pool, dense, dense; MLPs as a chain of dense layers.
-  const isLenet = network.params.some((p) => p.layer.kind === 'conv2d');
   if (testSet.count === 0) throw new Error('runOnKernels: the test subset is empty.');
 
   progress('weights', 0);
   const weights = await readWeights(network);
 
-  // The clips evaluatePtq calibrates (same network, same images), also needed for float ReLU.
   progress('calibration', 0);
-  const needsClips = q.activations.kind === 'relu' && q.activations.clip === undefined && count > 1;
   const calibrationImages = Math.min(CALIBRATION_SIZE, trainSet.count);
-  const clips = needsClips ? await calibrateActivationClips(network, calibrationPixels(trainSet), q) : undefined;
+  const clips = await activationClips(network, q, trainSet);
 
   progress('convert', 0);
-  let model: { layers: QuantNetLayer[]; notes: string[] };
-  try {
-    if (isLenet) {
-      model = toIntegerLenet(weights, q, clips);
-    } else {
-      const mlp = toIntegerMlp(weights, q, clips);
-      model = { notes: mlp.notes, layers: mlp.layers.map(denseNetLayer) };
-    }
-  } catch (error) {
-    throw notConvertible(message(error).replace(/^toInteger(Mlp|Lenet): /, ''));
-  }
+  // lenet runs as conv, pool, conv, pool, dense, dense; MLPs as a chain of dense layers.
+  const model = toIntegerModel(weights, q, clips);
+  const netLayers: QuantNetLayer[] = model.kind === 'lenet' ? model.layers : model.layers.map(denseNetLayer);
   // The layers that run a kernel (flatten is a no-op in NHWC), and those with weights.
-  const kernelLayers = model.layers.filter((l) => l.kind !== 'flatten');
+  const kernelLayers = netLayers.filter((l) => l.kind !== 'flatten');
 
   progress('tfjs', 0);
   const labels = testSet.labels;
@@ -490,25 +359,21 @@ export async function runOnKernels(
   // --- the kernels ---------------------------------------------------------------------------
   progress('kernels', 0);
   await flushTfWebGpu(device);
-  let runner: { kernels: readonly BatchKernel[]; run(input: Uint32Array, batch: number): Promise<Int32Array>; destroy(): void } | null = null;
+  let runner: NetworkRunner | null = null;
   const buffers: GPUBuffer[] = [];
   const intPred = new Int32Array(testSet.count);
   let fullPassMs = 0;
   let timingMethod = 'wall clock (submit to onSubmittedWorkDone)';
   try {
-    runner = isLenet
-      ? await createLenetRunner(device, model.layers, options.kernelOptions)
-      : await createMlpRunner(device, model.layers as QuantDenseLayer[], options.kernelOptions);
-    device.pushErrorScope('validation');
-    device.pushErrorScope('out-of-memory');
-    let scopeErrors: (GPUError | null)[] = [];
-    try {
+    const net = await createNetworkRunner(device, netLayers, options.kernelOptions);
+    runner = net;
+    await withErrorScopes(device, 'a kernel run', async () => {
       const chunk = Math.max(1, options.chunkSize ?? 1000);
       for (let start = 0; start < testSet.count; start += chunk) {
         const end = Math.min(testSet.count, start + chunk);
         const input = integerInputs(batchInputs(testSet, null, start, end).pixels, q.inputBits);
         const t0 = performance.now();
-        const logits = await runner.run(input, end - start);
+        const logits = await net.run(input, end - start);
         fullPassMs += performance.now() - t0;
         intPred.set(predictedClasses(logits, NUM_CLASSES), start);
         progress('kernels', end / testSet.count);
@@ -521,28 +386,24 @@ export async function runOnKernels(
         buffers.push(input);
         // Each layer's input: the previous layer's real output on the same images.
         const inputs: GPUBuffer[] = [input];
-        for (const kernel of runner.kernels.slice(0, -1)) {
+        for (const kernel of net.kernels.slice(0, -1)) {
           const out = kernel.run(inputs[inputs.length - 1], batch);
           buffers.push(out);
           inputs.push(out);
         }
         const timingBatches = (options.timeBatchOne ?? true) && batch > 1 ? [batch, 1] : [batch];
         let timestamps = false;
-        for (let i = 0; i < runner.kernels.length; i++) {
+        for (let i = 0; i < net.kernels.length; i++) {
           for (const b of timingBatches) {
-            const timing = await timeLayer(device, runner.kernels[i], inputs[i], b, options, layers[i].packedBytes);
+            const timing = await timeLayer(device, net.kernels[i], inputs[i], b, options, layers[i].packedBytes);
             if (timing.gpuMsPerLaunch !== null) timestamps = true;
             layers[i].timings.push(timing);
           }
-          progress('timing', (i + 1) / runner.kernels.length);
+          progress('timing', (i + 1) / net.kernels.length);
         }
         if (timestamps) timingMethod = 'wall clock (submit to onSubmittedWorkDone) and GPU timestamps (timestamp-query)';
       }
-    } finally {
-      scopeErrors = [await device.popErrorScope(), await device.popErrorScope()];
-    }
-    const scopeError = scopeErrors.find((e) => e !== null);
-    if (scopeError) throw new Error(`WebGPU rejected a kernel run: ${scopeError.message}`);
+    });
   } finally {
     destroyAll(buffers);
     runner?.destroy();
