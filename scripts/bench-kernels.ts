@@ -23,7 +23,7 @@
  *   --target-ms=1500 (timed work per side and case)  --max-launches=500
  */
 import { benchLayers, FORMATS, LENET_CONVS, measureReadBandwidth, parseBatches, parseConvs, parseDenseShapes, parseFormats, runBenchCases } from '../src/kernels-page/benchCases';
-import { useNodeBackend } from '../src/core/tfNode';
+import { useNodeBackend } from '../src/tf/tfNode';
 import { acquireDevice } from '../tests/helpers/webgpuNode';
 
 function option(name: string, fallback: string): string {

@@ -16,8 +16,8 @@
  * (wasm mlp1 6, cpu mlp1 4, cpu lenet 10).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { defaultConfig, disposeNetwork, runConfig, type Config, type ActivationScheme, type WeightScheme } from '../src/core';
-import { useNodeBackend, type NodeBackend } from '../src/core/tfNode';
+import { defaultConfig, disposeNetwork, runConfig, type Config, type ActivationScheme, type WeightScheme } from '../src/tf';
+import { useNodeBackend, type NodeBackend } from '../src/tf/tfNode';
 import { loadMnistFromPackage } from '../tests/helpers/mnist';
 
 interface SchemeCase {

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { CHROMIUM_ARGS, chromiumPath } from './chromium';
 import { chromium, type Page } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs-core';
-import { createNetwork, disposeNetwork, selectTestSubset, selectTrainingSubset, train } from '../src/core';
-import { useNodeBackend } from '../src/core/tfNode';
+import { createNetwork, disposeNetwork, selectTestSubset, selectTrainingSubset, train } from '../src/tf';
+import { useNodeBackend } from '../src/tf/tfNode';
 import { loadMnistFromPackage } from '../tests/helpers/mnist';
 
 const PORT = 4174;

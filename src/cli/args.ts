@@ -17,7 +17,7 @@ import {
   type ConfigKey,
 } from '../core/config';
 import { SEED003_PRESETS } from '../core/presets';
-import type { NodeBackend } from '../core/tfNode';
+import type { NodeBackend } from '../tf/tfNode';
 
 export class UsageError extends Error {
   constructor(message: string) {

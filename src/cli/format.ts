@@ -1,7 +1,7 @@
 /** Text output of the CLI: progress lines, durations, tables, CSV and the result files. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BatchMetrics } from '../core';
+import type { BatchMetrics } from '../tf';
 
 export type Log = (line: string) => void;
 

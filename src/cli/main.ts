@@ -8,7 +8,7 @@ import type { Log } from './format';
 
 async function run(cmd: Exclude<CliCommand, { command: 'help' }>, log: Log): Promise<void> {
   // Loaded here, not at the top, so `help` and usage errors answer without starting TF.js.
-  const { useNodeBackend } = await import('../core/tfNode');
+  const { useNodeBackend } = await import('../tf/tfNode');
   const { loadMnist } = await import('./mnist');
   const backend = await useNodeBackend(cmd.backend);
   const data = loadMnist();

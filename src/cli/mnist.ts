@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { imageSetFromIdx, MNIST_FILES, type MnistData } from '../core';
+import { imageSetFromIdx, MNIST_FILES, type MnistData } from '../tf';
 
 let cached: MnistData | null = null;
 

@@ -16,7 +16,7 @@ import {
   type ImageSet,
   type MnistData,
   type Network,
-} from '../core';
+} from '../tf';
 import { formatDuration, percent, progressPrinter, round, type Log } from './format';
 
 export interface TrainedRun {

@@ -12,7 +12,7 @@ import {
   type Config,
   type MnistData,
   type QuantConfig,
-} from '../core';
+} from '../tf';
 import type { Seed000Command } from './args';
 import { formatDuration, markdownTable, percent, round, toCsv, writeResults, type Log } from './format';
 import { trainOne, type TrainedRun } from './run';

@@ -17,7 +17,7 @@ import {
   type LayerOverride,
   type MnistData,
   type QuantConfig,
-} from '../core';
+} from '../tf';
 import type { Seed001Command } from './args';
 import { formatDuration, markdownTable, percent, round, toCsv, writeResults, type Log } from './format';
 import { trainOne } from './run';

@@ -3,7 +3,7 @@
  * same settings, each beside the test error the paper reports. Results are rewritten after every
  * model, so a long run that is cut off keeps what it finished.
  */
-import { disposeNetwork, SEED003_PRESETS, type MnistData, type SchemePreset } from '../core';
+import { disposeNetwork, SEED003_PRESETS, type MnistData, type SchemePreset } from '../tf';
 import type { Seed003Command } from './args';
 import { formatDuration, markdownTable, round, toCsv, writeResults, type Log } from './format';
 import { trainOne, type TrainedRun } from './run';

@@ -1,5 +1,5 @@
 /** `train`: one config from a URL-style string; prints results, writes <out>.json and <out>.csv. */
-import { disposeNetwork, type MnistData } from '../core';
+import { disposeNetwork, type MnistData } from '../tf';
 import type { TrainCommand } from './args';
 import { formatDuration, percent, toCsv, writeResults, type Log } from './format';
 import { trainOne, type TrainedRun } from './run';

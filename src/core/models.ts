@@ -168,3 +168,11 @@ export function parameterCount(config: ArchitectureConfig): number {
   }
   return total;
 }
+
+/** One trained weight layer read back from the GPU (float copies). */
+export interface LayerWeights {
+  name: string;
+  shape: number[];
+  kernel: Float32Array;
+  bias: Float32Array;
+}

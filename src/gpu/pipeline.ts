@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../core/data';
-import { calibrationPixels, CALIBRATION_SIZE, evaluatePtq } from '../core/experiment';
+import { calibrationPixels, CALIBRATION_SIZE, evaluatePtq } from '../tf/experiment';
 import { fieldBits, formatName, packedWeightWords, weightsPerWord, type QuantDenseLayer } from '../core/kernels/reference';
 import {
   integerInputs,
@@ -35,11 +35,11 @@ import {
 } from '../core/kernels/fromNetwork';
 import { denseNetLayer, type QuantNetLayer } from '../core/kernels/conv';
 import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
-import { forward, readWeights, type LayerWeights, type Network } from '../core/network';
-import { calibrateActivationClips, quantizedForward, schemeForLayer, type QuantConfig } from '../core/quant/quantizedNetwork';
+import { forward, readWeights, type LayerWeights, type Network } from '../tf/network';
+import { calibrateActivationClips, quantizedForward, schemeForLayer, type QuantConfig } from '../tf/quantizedNetwork';
 import { quantOf } from '../core/quant/quantConfig';
 import { bitsPerWeight, describeScheme } from '../core/quant/schemes';
-import { batchInputs } from '../core/train';
+import { batchInputs } from '../tf/train';
 import { destroyAll, uploadWords } from './buffers';
 import { flushTfWebGpu, tfWebGpuDevice } from './device';
 import { withErrorScopes } from './errors';

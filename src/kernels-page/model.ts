@@ -10,8 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CONFIG_KEYS, decodeConfig, defaultConfig, encodeConfig, type Config } from '../core/config';
 import { fetchMnist } from '../core/data';
-import { runConfig } from '../core/experiment';
-import { disposeNetwork } from '../core/network';
+import { runConfig } from '../tf/experiment';
+import { disposeNetwork } from '../tf/network';
 import { runOnKernels, type KernelRunReport } from '../gpu/pipeline';
 import { heading, nextFrame, paragraph, preformatted, setStatus, table, type ModelSummary, type PageDevice } from './shared';
 

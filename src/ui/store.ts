@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import { decodeConfig, encodeConfig, encodeScheme, updateConfig, type Config, type ConfigKey, type ConfigNotice, type LayerOverride } from '../core/config';
 import { parameterCount } from '../core/models';
 import { planTraining, trainingWarning, type PlanWarning } from '../core/planning';
-import type { BatchMetrics, EpochMetrics } from '../core/train';
+import type { BatchMetrics, EpochMetrics } from '../tf/train';
 import type { BackendInfo, DataInfo, KernelLogits, LayerSummary, Prediction, PtqResult, QuantAnalysis, RunSummary, TrainEvent, WeightStats } from '../worker/protocol';
 import type { WeightScheme } from '../core/quant/schemes';
 import { quantKey, quantOfConfig } from './quantKnobs';
@@ -15,7 +15,7 @@ import { Comlink, startTrainer, WorkerFault, type TrainerHandle } from './traine
 import { divergenceMessage } from '../core/divergence';
 import { explainError, type ExplainedError } from './errors';
 import type { BackendName } from '../worker/backends';
-import type { InjectedFault, WorkerEvent } from '../worker/protocol';
+import type { InjectedFault, QuantConfig, WorkerEvent } from '../worker/protocol';
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -26,6 +26,11 @@ const MAX_CURVE_POINTS = 600;
  * history.replaceState past ~100 calls in 10 s).
  */
 const URL_SYNC_MS = 120;
+
+/** A PTQ evaluation of the kept model and the quantization setting it evaluated. */
+export interface KeptPtqResult extends PtqResult {
+  quant: QuantConfig;
+}
 
 export interface CurvePoint {
   step: number;
@@ -62,8 +67,8 @@ export interface AppState {
   modelKept: boolean;
   /** Changes with every run, so answers about an older model are dropped. */
   modelVersion: number;
-  /** PTQ results of the kept model, by quantKey of the setting evaluated. */
-  ptqResults: Record<string, PtqResult>;
+  /** PTQ results of the kept model, by quantKey of the setting evaluated (which each result carries). */
+  ptqResults: Record<string, KeptPtqResult>;
   ptqRunning: boolean;
   ptqError: string | null;
 
@@ -301,10 +306,11 @@ export const useStore = create<AppState>((set, get) => {
     ptqInFlight = token;
     set({ ptqRunning: true, ptqError: null });
     try {
-      const evaluation = handle.api.evaluatePtq(quantOfConfig(config));
+      const quant = quantOfConfig(config);
+      const evaluation = handle.api.evaluatePtq(quant);
       ptqDone = evaluation.catch(() => undefined);
       const ptq = await evaluation;
-      if (trainer === handle && get().modelVersion === modelVersion) set({ ptqResults: { ...get().ptqResults, [key]: ptq } });
+      if (trainer === handle && get().modelVersion === modelVersion) set({ ptqResults: { ...get().ptqResults, [key]: { ...ptq, quant } } });
     } catch (error) {
       if (trainer === handle && get().modelVersion === modelVersion) set({ ptqError: explainError(error, 'evaluate').summary });
     } finally {

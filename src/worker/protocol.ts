@@ -2,8 +2,8 @@
 import type { KernelRunPhase, KernelRunReport } from '../gpu/pipeline';
 import type { Config } from '../core/config';
 import type { ExponentRange, WeightScheme } from '../core/quant/schemes';
-import type { QuantConfig } from '../core/quant/quantizedNetwork';
-import type { BatchMetrics, EpochMetrics, TrainResult } from '../core/train';
+import type { QuantConfig } from '../tf/quantizedNetwork';
+import type { BatchMetrics, EpochMetrics, TrainResult } from '../tf/train';
 import type { BackendInfo, BackendName } from './backends';
 import type { HistogramBin, WeightStats } from './weightStats';
 

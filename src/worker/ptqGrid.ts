@@ -7,11 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../core/data';
-import { calibrationPixels } from '../core/experiment';
+import { calibrationPixels } from '../tf/experiment';
 import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
-import { forward, type ForwardOptions, type Network } from '../core/network';
-import { calibrateActivationClips, quantizedForward, schemeForLayer, type QuantConfig } from '../core/quant/quantizedNetwork';
-import { batchInputs } from '../core/train';
+import { forward, type ForwardOptions, type Network } from '../tf/network';
+import { calibrateActivationClips, quantizedForward, schemeForLayer, type QuantConfig } from '../tf/quantizedNetwork';
+import { batchInputs } from '../tf/train';
 
 /** The batch size of core's evaluate (and so of evaluatePtq). */
 const BATCH = 500;

@@ -6,10 +6,10 @@
  * A QAT cell whose loss diverges is reported as diverged (accuracy NaN) and the sweep goes on.
  */
 import type { MnistData, ImageSet } from '../core/data';
-import { runConfig } from '../core/experiment';
-import { disposeNetwork, type Network } from '../core/network';
+import { runConfig } from '../tf/experiment';
+import { disposeNetwork, type Network } from '../tf/network';
 import { quantOf } from '../core/quant/quantConfig';
-import { evaluate } from '../core/train';
+import { evaluate } from '../tf/train';
 import type { SweepEvent, SweepRequest, SweepSummary } from './protocol';
 import { evaluatePtqGrid } from './ptqGrid';
 

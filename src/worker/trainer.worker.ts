@@ -5,10 +5,10 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
 import { fetchMnist, type ImageSet, type MnistData } from '../core/data';
-import { disposeNetwork, type Network } from '../core/network';
-import type { BatchMetrics } from '../core/train';
+import { disposeNetwork, type Network } from '../tf/network';
+import type { BatchMetrics } from '../tf/train';
 import type { Config } from '../core/config';
-import { evaluatePtq, ModelInspector, runConfig } from '../core/experiment';
+import { evaluatePtq, ModelInspector, runConfig } from '../tf/experiment';
 import { INPUT_SIZE } from '../core/models';
 import { autoBias, minExponentBits } from '../core/quant/schemes';
 import { acquireKernelDevice, tfWebGpuDevice } from '../gpu/device';

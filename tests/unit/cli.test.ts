@@ -14,7 +14,7 @@ import {
   type CliCommand,
 } from '../../src/cli/args';
 import { formatDuration, formatProgress, progressPrinter, toCsv } from '../../src/cli/format';
-import { defaultConfig, SEED003_PRESETS, type BatchMetrics } from '../../src/core';
+import { defaultConfig, SEED003_PRESETS, type BatchMetrics } from '../../src/tf';
 
 function usageError(argv: string[]): string {
   try {

@@ -25,7 +25,7 @@ import {
   parseDecimal,
   quoteValue,
   type Config,
-} from '../../src/core';
+} from '../../src/tf';
 import { LESSON_IDS } from '../../src/lessons';
 
 const weightSchemeArb = fc.oneof(

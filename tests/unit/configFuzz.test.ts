@@ -29,7 +29,7 @@ import {
   type Config,
   type ConfigNotice,
   type EnergyTableKey,
-} from '../../src/core';
+} from '../../src/tf';
 
 const RUNS = 10_000;
 

@@ -11,8 +11,8 @@ import {
   quantOf,
   runConfig,
   type Config,
-} from '../../src/core';
-import { useNodeBackend } from '../../src/core/tfNode';
+} from '../../src/tf';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
 
 const config: Config = { ...defaultConfig(), weights: { kind: 'binary', scale: 'none', hysteresis: 0.1 }, training: 'qat' };

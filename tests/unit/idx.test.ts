@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeIdx, IdxError, imageSetFromIdx, parseIdx } from '../../src/core';
+import { encodeIdx, IdxError, imageSetFromIdx, parseIdx } from '../../src/tf';
 import { loadMnistFromPackage } from '../helpers/mnist';
 
 describe('parseIdx', () => {

@@ -22,10 +22,10 @@ import {
   runConfig,
   type Config,
   type RunOutcome,
-} from '../../src/core';
+} from '../../src/tf';
 import { integerInputs, predictedClasses, toIntegerMlp } from '../../src/core/kernels/fromNetwork';
 import { mlpReference } from '../../src/core/kernels/reference';
-import { useNodeBackend } from '../../src/core/tfNode';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import { KernelLogitsSession } from '../../src/worker/kernelLogits';
 import { loadMnistFromPackage } from '../helpers/mnist';
 import { minOf, maxOf } from '../../src/core/arrays';

@@ -46,7 +46,7 @@ import {
   type MnistData,
   type Network,
   type QuantConfig,
-} from '../../src/core';
+} from '../../src/tf';
 import {
   convNetReference,
   netLayerReference,
@@ -66,7 +66,7 @@ import { createNetworkRunner } from '../../src/gpu/network';
 import { activationClips, toIntegerModel } from '../../src/gpu/pipeline';
 import { maxOf, pushAll } from '../../src/core/arrays';
 import { mulberry32 } from '../../src/core/rng';
-import { useNodeBackend } from '../../src/core/tfNode';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
 import { acquireDevice } from '../helpers/webgpuNode';
 

@@ -27,7 +27,7 @@ import {
   type LayerWeights,
   type Network,
   type QuantConfig,
-} from '../../src/core';
+} from '../../src/tf';
 import {
   integerInputs,
   predictedClasses,
@@ -39,9 +39,9 @@ import { denseReference, mlpReference, weightValues } from '../../src/core/kerne
 import { createNetworkRunner } from '../../src/gpu/network';
 import { activationClips, runOnKernels, toIntegerModel, type IntegerModel, type KernelRunReport } from '../../src/gpu/pipeline';
 import { quantizeWeights, type WeightScheme } from '../../src/core/quant/schemes';
-import { binaryLayerGain } from '../../src/core/quant/quantizedNetwork';
+import { binaryLayerGain } from '../../src/tf/quantizedNetwork';
 import { mulberry32 } from '../../src/core/rng';
-import { useNodeBackend } from '../../src/core/tfNode';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
 import { acquireDevice } from '../helpers/webgpuNode';
 import { maxOf } from '../../src/core/arrays';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { architecture, macCount, parameterCount, isWeightLayer, planTraining, trainingWarning } from '../../src/core';
+import { architecture, macCount, parameterCount, isWeightLayer, planTraining, trainingWarning } from '../../src/tf';
 
 describe('parameterCount', () => {
   it('matches seed 003 exactly for its three MNIST configurations', () => {

@@ -10,8 +10,8 @@ import {
   selectTestSubset,
   selectTrainingSubset,
   type QuantConfig,
-} from '../../src/core';
-import { useNodeBackend } from '../../src/core/tfNode';
+} from '../../src/tf';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
 
 describe('evaluatePtq', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig, disposeNetwork, runConfig, type Config } from '../../src/core';
-import { useNodeBackend } from '../../src/core/tfNode';
+import { defaultConfig, disposeNetwork, runConfig, type Config } from '../../src/tf';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
 
 /**

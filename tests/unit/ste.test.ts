@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
-import { useNodeBackend } from '../../src/core/tfNode';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import {
   FLOAT32_MAX,
   MAX_UNIFORM,
@@ -23,7 +23,7 @@ import {
   setCpuQuantizerPath,
   signWithSTE,
   uniformDraws,
-} from '../../src/core/quant/ste';
+} from '../../src/tf/ste';
 import { mulberry32 } from '../../src/core/rng';
 import { pushAll } from '../../src/core/arrays';
 

@@ -1,7 +1,7 @@
 import { heatColour } from '../../src/ui/sweep/heatColour';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeConfig, defaultConfig, DEFAULT_ENERGY_TABLE, estimateCost, SEED003_PRESETS, type Config } from '../../src/core';
+import { decodeConfig, defaultConfig, DEFAULT_ENERGY_TABLE, estimateCost, SEED003_PRESETS, type Config } from '../../src/tf';
 import {
   cellConfig,
   cellCount,
@@ -268,11 +268,11 @@ describe('run records', () => {
 describe('the worker PTQ grid (shared input batches and quantized weights)', () => {
   it('gives exactly the numbers of evaluatePtq, cell by cell, and frees every tensor', async () => {
     const tf = await import('@tensorflow/tfjs-core');
-    const { useNodeBackend } = await import('../../src/core/tfNode');
+    const { useNodeBackend } = await import('../../src/tf/tfNode');
     const { loadMnistFromPackage } = await import('../helpers/mnist');
-    const { createNetwork, disposeNetwork } = await import('../../src/core/network');
-    const { evaluatePtq } = await import('../../src/core/experiment');
-    const { selectTestSubset, selectTrainingSubset } = await import('../../src/core/train');
+    const { createNetwork, disposeNetwork } = await import('../../src/tf/network');
+    const { evaluatePtq } = await import('../../src/tf/experiment');
+    const { selectTestSubset, selectTrainingSubset } = await import('../../src/tf/train');
     const { evaluatePtqGrid } = await import('../../src/worker/ptqGrid');
     await useNodeBackend('wasm');
     const data = loadMnistFromPackage();
@@ -317,7 +317,7 @@ describe('the worker PTQ grid (shared input batches and quantized weights)', () 
 describe('the worker QAT sweep', () => {
   it('reports a diverged cell as diverged and goes on with the next', async () => {
     const tf = await import('@tensorflow/tfjs-core');
-    const { useNodeBackend } = await import('../../src/core/tfNode');
+    const { useNodeBackend } = await import('../../src/tf/tfNode');
     const { loadMnistFromPackage } = await import('../helpers/mnist');
     const { runSweepCells } = await import('../../src/worker/sweepRunner');
     await useNodeBackend('wasm');

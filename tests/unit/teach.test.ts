@@ -21,8 +21,8 @@ import {
   type ImageSet,
   type Network,
   type QuantConfig,
-} from '../../src/core';
-import { useNodeBackend } from '../../src/core/tfNode';
+} from '../../src/tf';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
 import { maxOf } from '../../src/core/arrays';
 

@@ -1,9 +1,9 @@
 /** The ternary weight format (Li & Liu 2016, TWN), the registry's worked example of a new format. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { useNodeBackend } from '../../src/core/tfNode';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import { bitsPerWeight, describeScheme, legalValues, quantizeWeights, ternaryThresholdAndScale, WEIGHT_FORMATS, WEIGHT_KINDS } from '../../src/core/quant/schemes';
-import { quantizeTensor, quantizeWithSTE, setCpuQuantizerPath, TENSOR_QUANTIZERS } from '../../src/core/quant/ste';
+import { quantizeTensor, quantizeWithSTE, setCpuQuantizerPath, TENSOR_QUANTIZERS } from '../../src/tf/ste';
 import { decodeConfig, encodeConfig, defaultConfig, weightSchemeSchema } from '../../src/core/config';
 import { estimateCost } from '../../src/core/cost/estimate';
 

@@ -14,8 +14,8 @@ import {
   type ForwardOptions,
   type TrainHooks,
   type TrainOptions,
-} from '../../src/core';
-import { useNodeBackend } from '../../src/core/tfNode';
+} from '../../src/tf';
+import { useNodeBackend } from '../../src/tf/tfNode';
 import { loadMnistFromPackage } from '../helpers/mnist';
 
 const options: TrainOptions = { epochs: 1, batch: 32, lr: 0.002, optimizer: 'adam', momentum: 0.9, dataSeed: 7 };

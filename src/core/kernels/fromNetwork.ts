@@ -51,7 +51,7 @@
  * activation too, and max commutes with the monotone requantization (and with sign).
  */
 import { architecture, type Conv2dLayer, type DenseLayer } from '../models';
-import type { LayerWeights } from '../network';
+import type { LayerWeights } from '../models';
 import { binaryLayerGain } from '../quant/formats/binary';
 import { evaluationScheme, WEIGHT_FORMATS } from '../quant/formats';
 import { schemeForLayer, type QuantConfig } from '../quant/quantConfig';

@@ -5,7 +5,6 @@
 import { create } from 'zustand';
 import type { Config } from '../../core/config';
 import { makeRecord, recordProblem, type RunRecord } from '../../core/runRecord';
-import type { QuantConfig } from '../../core/quant/quantConfig';
 import { describeQuant, isFloatQuant } from '../quantKnobs';
 import { useStore } from '../store';
 import { clearRecords, loadRecords, putRecords } from './recordDb';
@@ -90,10 +89,10 @@ function watchRuns() {
       const fresh = Object.keys(state.ptqResults).filter((key) => !(key in previous.ptqResults));
       add(
         fresh.map((key) => {
-          const quant = JSON.parse(key) as QuantConfig;
+          const { quant, accuracy } = state.ptqResults[key];
           const config: Config = { ...run, ...quant };
           const from = run.training === 'qat' && !isFloatQuant(run) ? `PTQ of a QAT model (${describeQuant(run)})` : 'PTQ';
-          return makeRecord({ config, label: `${describeQuant(config)} · ${from}`, accuracy: state.ptqResults[key].accuracy, source: 'ptq' });
+          return makeRecord({ config, label: `${describeQuant(config)} · ${from}`, accuracy, source: 'ptq' });
         }),
       );
     }

@@ -254,12 +254,6 @@ export const useSweep = create<SweepState>((set, get) => {
           summary.floatEvalMs !== null && summary.cellsDone > 0
             ? { cells: summary.cellsDone, sweepMs: summary.sweepMs, floatEvalMs: summary.floatEvalMs, ratio: summary.sweepMs / summary.floatEvalMs, testCount: summary.testCount }
             : null;
-        if (timing) {
-          console.log(
-            `[sweep] ${timing.cells} PTQ cells in ${(timing.sweepMs / 1000).toFixed(2)} s; one float evaluation of ${timing.testCount} test images ` +
-              `${timing.floatEvalMs.toFixed(1)} ms; ratio ${timing.ratio.toFixed(1)}x`,
-          );
-        }
         set({ status: summary.status, floatAccuracy: summary.floatAccuracy, timing, currentFraction: 0 });
       } catch (error) {
         set({ status: 'error', error: message(error) });

@@ -39,7 +39,7 @@ import {
   type SchemeOf,
   type WeightKind,
   type WeightScheme,
-} from './schemes';
+} from '../core/quant/schemes';
 
 /** Seed for tf.randomUniform drawn from the run's rng, so stochastic rounding is reproducible. */
 export function seedFromRng(rng: () => number): number {

@@ -11,8 +11,9 @@ import {
   type ArchitectureConfig,
   type LayerSpec,
   type WeightLayer,
-} from './models';
-import { mulberry32 } from './rng';
+  type LayerWeights,
+} from '../core/models';
+import { mulberry32 } from '../core/rng';
 
 export interface LayerParams {
   layer: WeightLayer;
@@ -113,14 +114,10 @@ export function disposeNetwork(net: Network): void {
   }
 }
 
-export interface LayerWeights {
-  name: string;
-  shape: number[];
-  kernel: Float32Array;
-  bias: Float32Array;
-}
 
 /** Copies the weights to the CPU with `await data()` (dataSync can destroy a headless WebGPU device). */
+export type { LayerWeights };
+
 export async function readWeights(net: Network): Promise<LayerWeights[]> {
   return Promise.all(
     net.params.map(async (p) => ({

@@ -5,13 +5,13 @@
  * Node, src/worker/backends.ts in the browser).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { head, subset, type ImageSet } from './data';
-import { INPUT_SIZE, NUM_CLASSES } from './models';
+import { head, subset, type ImageSet } from '../core/data';
+import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
 import { forward, trainableVariables, type ForwardOptions, type Network } from './network';
-import { deriveSeed, mulberry32, permutation } from './rng';
-import type { Divergence } from './divergence';
+import { deriveSeed, mulberry32, permutation } from '../core/rng';
+import type { Divergence } from '../core/divergence';
 
-export { divergenceMessage, type Divergence } from './divergence';
+export { divergenceMessage, type Divergence } from '../core/divergence';
 
 export interface TrainOptions {
   epochs: number;

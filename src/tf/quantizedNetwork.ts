@@ -4,11 +4,11 @@
  * input resolution. Biases stay float32: the seeds quantize weights and activations only.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { INPUT_SIZE } from '../models';
-import { forward, type ForwardOptions, type Network } from '../network';
-import { DEFAULT_ACTIVATION_CLIP, evaluationScheme } from './schemes';
-import { isFloatConfig, schemeForLayer, type QuantConfig } from './quantConfig';
-import { binaryLayerGain } from './formats/binary';
+import { INPUT_SIZE } from '../core/models';
+import { forward, type ForwardOptions, type Network } from './network';
+import { DEFAULT_ACTIVATION_CLIP, evaluationScheme } from '../core/quant/schemes';
+import { isFloatConfig, schemeForLayer, type QuantConfig } from '../core/quant/quantConfig';
+import { binaryLayerGain } from '../core/quant/formats/binary';
 
 export { binaryLayerGain };
 import { quantizeActivationTensor, quantizeActivationWithSTE, quantizeInputTensor, quantizeTensor, quantizeWithSTE, signWithSTE } from './ste';

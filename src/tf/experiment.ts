@@ -4,13 +4,13 @@
  * all go through here, so a config means the same thing everywhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { maxOf, pushAll } from './arrays';
-import type { Config } from './config';
-import { confusionMatrix, findFlips, matrixAccuracy, type Flip } from './confusion';
-import type { ImageSet, MnistData } from './data';
-import { INPUT_SIZE, NUM_CLASSES } from './models';
+import { maxOf, pushAll } from '../core/arrays';
+import type { Config } from '../core/config';
+import { confusionMatrix, findFlips, matrixAccuracy, type Flip } from '../core/confusion';
+import type { ImageSet, MnistData } from '../core/data';
+import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
 import { createNetwork, disposeNetwork, forward, type ForwardOptions, type Network } from './network';
-import { quantOf } from './quant/quantConfig';
+import { quantOf } from '../core/quant/quantConfig';
 import {
   calibrateActivationClips,
   clipLatentWeights,
@@ -19,8 +19,8 @@ import {
   isFloatConfig,
   quantizedForward,
   type QuantConfig,
-} from './quant/quantizedNetwork';
-import { deriveSeed, mulberry32 } from './rng';
+} from './quantizedNetwork';
+import { deriveSeed, mulberry32 } from '../core/rng';
 import {
   batchInputs,
   evaluate,
