@@ -1,8 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { crashWorker, injectFault, resetWorker, useStore, workerMemory } from './store';
-// Records every finished run and PTQ evaluation, and loads the stored ones (IndexedDB).
+// Loading the controller binds the store's intents and starts the worker.
+import { crashWorker, injectFault, resetWorker, workerMemory } from './controller';
+import { useStore } from './store';
+// Loads the stored run records (IndexedDB).
 import { useRecords } from './records/recordsStore';
 import { useSweep } from './sweep/sweepStore';
 import './styles.css';

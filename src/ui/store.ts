@@ -1,6 +1,7 @@
 /**
- * The page's one store: the config (mirrored into the URL), what the worker reported, and the
- * intents the UI sends. Components read slices with selectors and never touch the worker.
+ * The page's store: the config (mirrored into the URL) and what the worker reported. Its intents
+ * (Train, Pause, questions about the kept model) are handed to the controller, which owns the
+ * worker; components read slices with selectors and never touch the worker.
  */
 import { create } from 'zustand';
 // The page imports only TF.js-free parts of the core; tensors live in the worker.
@@ -8,14 +9,11 @@ import { decodeConfig, encodeConfig, encodeScheme, updateConfig, type Config, ty
 import { parameterCount } from '../core/models';
 import { planTraining, trainingWarning, type PlanWarning } from '../core/planning';
 import type { BatchMetrics, EpochMetrics } from '../tf/train';
-import type { BackendInfo, DataInfo, KernelLogits, LayerSummary, Prediction, PtqResult, QuantAnalysis, RunSummary, TrainEvent, WeightStats } from '../worker/protocol';
+import type { BackendInfo, DataInfo, KernelLogits, LayerSummary, Prediction, PtqResult, QuantAnalysis, RunSummary, WeightStats } from '../worker/protocol';
 import type { WeightScheme } from '../core/quant/schemes';
-import { quantKey, quantOfConfig } from './quantKnobs';
-import { Comlink, startTrainer, WorkerFault, type TrainerHandle } from './trainerClient';
-import { divergenceMessage } from '../core/divergence';
-import { explainError, type ExplainedError } from './errors';
-import type { BackendName } from '../worker/backends';
-import type { InjectedFault, QuantConfig, WorkerEvent } from '../worker/protocol';
+import type { TrainerHandle } from './trainerClient';
+import type { ExplainedError } from './errors';
+import type { QuantConfig } from '../worker/protocol';
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -106,22 +104,6 @@ export interface AppState {
   testDigits(count: number): Promise<{ pixels: Uint8Array; labels: Uint8Array } | null>;
 }
 
-let trainer: TrainerHandle | null = null;
-let trainerBackendChoice: Config['backend'] | null = null;
-/** The current worker's start (backend, then data) while under way. */
-let trainerStart: Promise<TrainerHandle> | null = null;
-/** True once the current worker has its backend and the data. */
-let trainerReady = false;
-/** Backends whose device was lost this session: restarts skip them. */
-const avoidBackends: BackendName[] = [];
-/** Faults since the last worker that became ready: past this many, restarting stops until Train is pressed. */
-let faultsInARow = 0;
-const MAX_AUTOMATIC_RESTARTS = 2;
-/** Set synchronously when a run is asked for, so two presses in one tick start one run. */
-let runActive = false;
-/** The user's last pause/resume intent: a 'paused' event arriving after a resume is stale. */
-let pauseWanted = false;
-
 let urlTimer: ReturnType<typeof setTimeout> | null = null;
 /** Writes the URL now (Copy link must copy what the address bar shows). */
 function flushUrl(config: Config) {
@@ -137,7 +119,7 @@ function syncUrl(config: Config) {
   }, URL_SYNC_MS);
 }
 
-function thin(points: CurvePoint[]): CurvePoint[] {
+export function thin(points: CurvePoint[]): CurvePoint[] {
   if (points.length <= MAX_CURVE_POINTS) return points;
   return points.filter((_, i) => i % 2 === 0 || i === points.length - 1);
 }
@@ -161,228 +143,36 @@ function validate(config: Config, key: ConfigKey, value: unknown): { ok: true; c
   return { ok: false, message: update.message.replace(`${key}=${JSON.stringify(written)}`, `${key}=${JSON.stringify(text)}`) };
 }
 
-function computeWarning(config: Config, backend: BackendInfo | null): PlanWarning | null {
+export function computeWarning(config: Config, backend: BackendInfo | null): PlanWarning | null {
   if (!backend) return null;
   return trainingWarning(planTraining(config), backend.capacity);
+}
+
+/** What the store hands to the controller. */
+export type Intents = Pick<
+  AppState,
+  'startTraining' | 'trainConfig' | 'worker' | 'pause' | 'resume' | 'stop' | 'fetchLayerSummaries' | 'fetchWeightStats' | 'predictDigit' | 'kernelLogits' | 'analyzeQuantized' | 'testDigits'
+> & {
+  /** After the store took a new config (the URL is synced already). */
+  configChanged(previous: Config, config: Config): void;
+};
+
+/** Bound by the controller when it loads: it imports this store, so the store cannot import it. */
+let intents: Intents | null = null;
+export function bindIntents(bound: Intents) {
+  intents = bound;
+}
+function controller(): Intents {
+  if (!intents) throw new Error('the controller is not loaded (import ./controller)');
+  return intents;
 }
 
 const initial = decodeConfig(typeof location === 'undefined' ? '' : location.search);
 
 export const useStore = create<AppState>((set, get) => {
-  /** The worker for the config's backend choice: the current one when it is ready or starting, else a fresh one. */
-  function ensureTrainer(): Promise<TrainerHandle> {
-    if (trainer && trainerBackendChoice === get().config.backend) {
-      if (trainerReady) return Promise.resolve(trainer);
-      if (trainerStart) return trainerStart;
-    }
-    return restartTrainer();
-  }
-
-  /** Ends the current worker (if any) and starts one on the config's backend, then loads MNIST into it. */
-  function restartTrainer(): Promise<TrainerHandle> {
-    const { config } = get();
-    trainer?.terminate();
-    const handle = startTrainer((fault) => onWorkerFault(handle, fault));
-    trainer = handle;
-    trainerBackendChoice = config.backend;
-    trainerReady = false;
-    forgetModel();
-    set({ phase: 'starting', backend: null, backendChoice: config.backend, data: null, error: null, errorDetails: null, loadProgress: null });
-    const start = (async () => {
-      try {
-        const onEvent = Comlink.proxy((event: WorkerEvent) => onWorkerEvent(handle, event));
-        const backend = await handle.api.init(config.backend, [...avoidBackends], onEvent);
-        if (trainer !== handle) return handle;
-        set({ backend, warning: computeWarning(get().config, backend), phase: 'loading' });
-        const recovery = get().recovery;
-        if (recovery?.pendingBackend) set({ recovery: { ...recovery, summary: `${recovery.summary} Now on ${backend.name}.`, pendingBackend: false } });
-        const data = await handle.api.loadData(
-          `${location.origin}${import.meta.env.BASE_URL}data/mnist`,
-          Comlink.proxy((loaded: number, total: number) => {
-            if (trainer === handle) set({ loadProgress: { loaded, total } });
-          }),
-        );
-        if (trainer !== handle) return handle;
-        trainerReady = true;
-        faultsInARow = 0;
-        set({ data, phase: 'ready' });
-      } catch (error) {
-        if (trainer === handle && !(error instanceof WorkerFault)) {
-          const explained = explainError(error, 'start');
-          set({ phase: 'error', error: explained.summary, errorDetails: explained.details });
-        }
-      } finally {
-        if (trainer === handle) trainerStart = null;
-      }
-      return handle;
-    })();
-    trainerStart = start;
-    return start;
-  }
-
-  /** The worker died or hung: say so in one line and start a fresh one, keeping the config, the records and the URL. */
-  function onWorkerFault(handle: TrainerHandle, fault: WorkerFault) {
-    if (trainer !== handle) return;
-    const phase = get().phase;
-    const lostRun = phase === 'training' || phase === 'paused';
-    faultsInARow++;
-    trainer = null;
-    trainerReady = false;
-    trainerStart = null;
-    forgetModel();
-    if (faultsInARow > MAX_AUTOMATIC_RESTARTS) {
-      set({
-        phase: 'error',
-        error: `${fault.message} It failed ${faultsInARow} times in a row; press Train to try once more.`,
-        errorDetails: `${fault.kind}: ${fault.message}`,
-      });
-      return;
-    }
-    set({
-      recovery: {
-        summary: `${fault.message}${lostRun ? ' The run in progress was lost.' : ''} A fresh worker was started; your settings and records are kept.`,
-        details: `${fault.kind}: ${fault.message} (at ${new Date().toLocaleTimeString()})`,
-      },
-      result: lostRun ? null : get().result,
-    });
-    void restartTrainer();
-  }
-
-  function onWorkerEvent(handle: TrainerHandle, event: WorkerEvent) {
-    if (trainer !== handle || event.type !== 'device-lost') return;
-    const lost = event.backend as BackendName;
-    if (!avoidBackends.includes(lost)) avoidBackends.push(lost);
-    const phase = get().phase;
-    const lostRun = phase === 'training' || phase === 'paused';
-    set({
-      recovery: {
-        summary: `The GPU stopped working (its ${event.backend === 'webgpu' ? 'WebGPU' : event.backend} device was lost).${lostRun ? ' The run in progress was lost.' : ''} The playground moved to the next backend; your settings and records are kept.`,
-        details: `GPUDevice.lost: reason "${event.reason}"${event.message ? `, "${event.message}"` : ''}`,
-        pendingBackend: true,
-      },
-      result: lostRun ? null : get().result,
-    });
-    void restartTrainer();
-  }
-
-  // ---- Live PTQ: one evaluation at a time; when it ends, the setting showing then is evaluated.
-  let ptqTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The evaluation under way; a terminated worker never answers, so forgetting the model clears it. */
-  let ptqInFlight: symbol | null = null;
-  /** Settles when the evaluation under way ends: weight charts wait for it, so the accuracy comes first. */
-  let ptqDone: Promise<unknown> = Promise.resolve();
-
-  function forgetModel() {
-    ptqInFlight = null;
-    set({ modelKept: false, modelVersion: get().modelVersion + 1, ptqResults: {}, ptqRunning: false, ptqError: null });
-  }
-
-  function ptqWanted(): boolean {
-    const { modelKept, phase, result, config, ptqResults } = get();
-    if (!modelKept || phase !== 'done' || !result) return false;
-    const key = quantKey(config);
-    // The run already evaluated its own setting (PTQ for float training, the QAT model itself).
-    return !(key in ptqResults) && key !== quantKey(result.config);
-  }
-
-  /**
-   * No debounce: while one evaluation runs, knob changes only move the target, and the setting
-   * showing when it ends is evaluated next (stale settings are never evaluated).
-   */
-  function schedulePtq() {
-    if (ptqTimer) return;
-    ptqTimer = setTimeout(() => {
-      ptqTimer = null;
-      void runPtq();
-    }, 0);
-  }
-
-  async function runPtq() {
-    if (ptqInFlight || !ptqWanted() || !trainer || !trainerReady) return;
-    const handle = trainer;
-    const { config, modelVersion } = get();
-    const key = quantKey(config);
-    const token = Symbol('ptq');
-    ptqInFlight = token;
-    set({ ptqRunning: true, ptqError: null });
-    try {
-      const quant = quantOfConfig(config);
-      const evaluation = handle.api.evaluatePtq(quant);
-      ptqDone = evaluation.catch(() => undefined);
-      const ptq = await evaluation;
-      if (trainer === handle && get().modelVersion === modelVersion) set({ ptqResults: { ...get().ptqResults, [key]: { ...ptq, quant } } });
-    } catch (error) {
-      if (trainer === handle && get().modelVersion === modelVersion) set({ ptqError: explainError(error, 'evaluate').summary });
-    } finally {
-      if (ptqInFlight === token) {
-        ptqInFlight = null;
-        set({ ptqRunning: false });
-        if (ptqWanted() && !get().ptqError) schedulePtq();
-      }
-    }
-  }
-
-  /**
-   * A question about the kept model, asked after the evaluation in flight: the worker runs one call
-   * at a time, and a slider step's accuracy number comes before charts and predictions. Null when
-   * there is no kept model, or the worker or the model changed while waiting.
-   */
-  async function afterEvaluation<T>(ask: (api: TrainerHandle['api']) => Promise<T>): Promise<T | null> {
-    const handle = trainer;
-    if (!handle || !get().modelKept) return null;
-    await new Promise((r) => setTimeout(r, 0));
-    await ptqDone;
-    if (trainer !== handle || !get().modelKept) return null;
-    return ask(handle.api);
-  }
-
-  /** One run of `config` on the worker (the caller holds runActive). */
-  async function trainOnce(config: Config): Promise<RunSummary | null> {
-    const handle = await ensureTrainer();
-    if (!trainerReady || trainer !== handle) return null;
-    forgetModel();
-    pauseWanted = false;
-    set({ phase: 'training', progress: null, curve: [], epochs: [], result: null, error: null, errorDetails: null });
-    const onEvent = Comlink.proxy((event: TrainEvent) => {
-      if (trainer !== handle) return;
-      if (event.type === 'batches') {
-        const curve = [...get().curve];
-        for (const p of event.points) {
-          curve.push({ step: p.step, epochFraction: p.epoch - 1 + p.batchInEpoch / p.batchesPerEpoch, loss: p.loss, accuracy: p.accuracy });
-        }
-        set({ progress: event.points[event.points.length - 1], curve: thin(curve) });
-      } else if (event.type === 'epoch') {
-        set({ epochs: [...get().epochs, event.metrics] });
-      } else if (event.type === 'paused') {
-        // A resume pressed before this event arrived wins.
-        if (pauseWanted) set({ phase: 'paused' });
-      }
-    });
-    try {
-      const result = await handle.api.train(config, onEvent);
-      if (trainer !== handle) return null;
-      if (result.status === 'diverged' && result.divergedAt) {
-        // The diverged weights are NaN: nothing to re-quantize, and no result to show as one.
-        set({ result, phase: 'error', error: divergenceMessage(result.divergedAt), errorDetails: `batch loss ${result.divergedAt.loss}` });
-        return result;
-      }
-      set({ result, phase: result.status === 'done' ? 'done' : 'stopped', modelKept: true, ptqResults: {} });
-      schedulePtq();
-      return result;
-    } catch (error) {
-      if (trainer === handle && !(error instanceof WorkerFault)) {
-        const explained = explainError(error, 'train');
-        set({ phase: 'error', error: explained.summary, errorDetails: explained.details });
-      }
-      return null;
-    }
-  }
-
   if (typeof window !== 'undefined') {
     // The address bar holds the canonical URL: junk and repeated keys are gone (the notices say what was dropped).
     flushUrl(initial.config);
-    // Start the worker as soon as the store exists so the backend and data are ready early.
-    queueMicrotask(() => void ensureTrainer());
   }
 
   return {
@@ -436,14 +226,9 @@ export const useStore = create<AppState>((set, get) => {
 
     applyConfig(config) {
       const previous = get().config;
-      const backendChanged = config.backend !== previous.backend;
       set({ config, knobError: null, warning: computeWarning(config, get().backend), warningAcknowledged: false, linkCopied: false });
       syncUrl(config);
-      if (backendChanged && get().phase !== 'training' && get().phase !== 'paused') void ensureTrainer();
-      else if (quantKey(config) !== quantKey(previous)) {
-        set({ ptqError: null });
-        schedulePtq();
-      }
+      controller().configChanged(previous, config);
     },
 
     dismissNotice(index) {
@@ -458,52 +243,13 @@ export const useStore = create<AppState>((set, get) => {
       set({ warningAcknowledged: true });
     },
 
-    async startTraining() {
-      const { phase, warning, warningAcknowledged } = get();
-      if (runActive || phase === 'training' || phase === 'paused') return;
-      // While the worker starts, Train waits for it (after an error it starts a fresh one).
-      if ((phase === 'starting' || phase === 'loading') && !trainerStart) return;
-      if (warning && !warningAcknowledged) return;
-      await get().trainConfig(get().config);
-    },
-
-    async worker() {
-      const handle = await ensureTrainer();
-      return trainerReady && trainer === handle ? handle.api : null;
-    },
-
-    async trainConfig(config) {
-      const phase = get().phase;
-      if (runActive || phase === 'training' || phase === 'paused') return null;
-      runActive = true;
-      try {
-        return await trainOnce(config);
-      } finally {
-        runActive = false;
-      }
-    },
-    pause() {
-      if (get().phase !== 'training') return;
-      // 'paused' shows when the worker has stopped between batches (its last batches are flushed first).
-      pauseWanted = true;
-      trainer?.api.pause().catch(() => undefined);
-    },
-
-    resume() {
-      const phase = get().phase;
-      // A resume right after a pause the worker has not confirmed yet cancels it.
-      if (phase !== 'paused' && !(phase === 'training' && pauseWanted)) return;
-      pauseWanted = false;
-      set({ phase: 'training' });
-      trainer?.api.resume().catch(() => undefined);
-    },
-
-    stop() {
-      const phase = get().phase;
-      if (phase !== 'training' && phase !== 'paused') return;
-      pauseWanted = false;
-      trainer?.api.stop().catch(() => undefined);
-    },
+    // Intents: the controller does the work.
+    startTraining: () => controller().startTraining(),
+    trainConfig: (config) => controller().trainConfig(config),
+    worker: () => controller().worker(),
+    pause: () => controller().pause(),
+    resume: () => controller().resume(),
+    stop: () => controller().stop(),
 
     async copyLink() {
       // The open section (#hash) travels too, so a link opens where the sender was.
@@ -517,59 +263,13 @@ export const useStore = create<AppState>((set, get) => {
       set({ linkCopied: true });
     },
 
-    async fetchLayerSummaries(exponentBits) {
-      const handle = trainer;
-      if (!handle || !get().modelKept) return null;
-      return handle.api.layerSummaries(exponentBits);
-    },
-
-    fetchWeightStats(layerIndex, scheme) {
-      return afterEvaluation((api) => api.weightStats(layerIndex, scheme));
-    },
-
-    predictDigit(pixels) {
-      return afterEvaluation((api) => api.predictDigit(pixels, quantOfConfig(get().config)));
-    },
-
-    kernelLogits(pixels) {
-      return afterEvaluation((api) => api.kernelLogits(pixels, quantOfConfig(get().config)));
-    },
-
-    analyzeQuantized() {
-      return afterEvaluation((api) => api.analyzeQuantized(quantOfConfig(get().config)));
-    },
-
-    async testDigits(count) {
-      const handle = trainer;
-      // The data arrive after the worker starts; before that there is nothing to show.
-      if (!handle || !get().data) return null;
-      return handle.api.testDigits(count);
-    },
+    fetchLayerSummaries: (exponentBits) => controller().fetchLayerSummaries(exponentBits),
+    fetchWeightStats: (layerIndex, scheme) => controller().fetchWeightStats(layerIndex, scheme),
+    predictDigit: (pixels) => controller().predictDigit(pixels),
+    kernelLogits: (pixels) => controller().kernelLogits(pixels),
+    analyzeQuantized: () => controller().analyzeQuantized(),
+    testDigits: (count) => controller().testDigits(count),
   };
 });
 
 export const selectParameterCount = (s: AppState) => parameterCount(s.config);
-
-/** Fault injection for the recovery tests: ends the worker the way a crash would. */
-export function crashWorker(): boolean {
-  if (!trainer) return false;
-  trainer.crash();
-  return true;
-}
-
-/** Fault injection for the recovery tests (a kernel that throws once, a lost WebGPU device). */
-export async function injectFault(fault: InjectedFault): Promise<string | null> {
-  return trainer ? trainer.api.injectFault(fault) : null;
-}
-
-/** For tests and devtools: the worker's tensor count. */
-export async function workerMemory(): Promise<{ numTensors: number } | null> {
-  return trainer ? trainer.api.memory() : null;
-}
-
-/** Frees the worker's kept network; returns the tensor count afterwards. */
-export async function resetWorker(): Promise<{ numTensors: number } | null> {
-  if (!trainer) return null;
-  useStore.setState((s) => ({ modelKept: false, modelVersion: s.modelVersion + 1, ptqResults: {} }));
-  return trainer.api.reset();
-}

@@ -1,4 +1,5 @@
 /** The kept model on the hand-written WGSL kernels: accuracy beside TF.js, packed bytes, per-layer time. */
+import { controller } from '../controller';
 import { useStore } from '../store';
 import { useKernelRun } from './kernelStore';
 
@@ -9,7 +10,7 @@ export function KernelPanel() {
   const modelKept = useStore((s) => s.modelKept);
   const phase = useStore((s) => s.phase);
   const backend = useStore((s) => s.backend?.name);
-  const { status, report, error, phase: step, fraction, run } = useKernelRun();
+  const { status, report, error, phase: step, fraction } = useKernelRun();
   if (!modelKept) return null;
   const busy = status === 'running';
   return (
@@ -21,7 +22,7 @@ export function KernelPanel() {
         prediction with TF.js's fake-quantized evaluation of the same model.
       </p>
       <div className="buttons">
-        <button data-testid="run-kernels" disabled={busy || phase === 'training' || phase === 'paused'} onClick={() => void run()}>
+        <button data-testid="run-kernels" disabled={busy || phase === 'training' || phase === 'paused'} onClick={() => void controller.runKernels()}>
           Run on WebGPU kernels
         </button>
         <span className="muted" data-testid="kernel-status">

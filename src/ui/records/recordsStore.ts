@@ -1,12 +1,11 @@
 /**
  * The session's run records (every evaluated configuration), persisted in IndexedDB across reloads.
- * Training runs and PTQ evaluations are recorded by watching the page's store; sweeps add theirs.
+ * The controller adds what finished (training runs, PTQ evaluations, sweep cells, kernel runs).
  */
 import { create } from 'zustand';
 import type { Config } from '../../core/config';
-import { makeRecord, recordProblem, type RunRecord } from '../../core/runRecord';
+import { recordProblem, type RunRecord } from '../../core/runRecord';
 import { describeQuant, isFloatQuant } from '../quantKnobs';
-import { useStore } from '../store';
 import { clearRecords, loadRecords, putRecords } from './recordDb';
 
 export type Persistence = 'loading' | 'indexeddb' | 'memory';
@@ -69,38 +68,7 @@ export function trainingLabel(config: Config): string {
   return `${describeQuant(config)} · ${config.training === 'qat' ? 'QAT' : 'float training + PTQ'}`;
 }
 
-function watchRuns() {
-  useStore.subscribe((state, previous) => {
-    const add = useRecords.getState().add;
-    // A finished run: its own quantized accuracy (PTQ after float training, or the QAT model).
-    if (state.result && state.result !== previous.result && state.result.status === 'done') {
-      const { config, quantizedAccuracy, testAccuracy } = state.result;
-      const accuracy = quantizedAccuracy ?? testAccuracy;
-      if (accuracy !== null) add([makeRecord({ config, label: trainingLabel(config), accuracy, source: 'train' })]);
-    }
-    // A run whose loss stopped being finite: recorded so the table says so, kept off the chart.
-    if (state.result && state.result !== previous.result && state.result.status === 'diverged' && state.result.divergedAt) {
-      const { config, divergedAt } = state.result;
-      add([makeRecord({ config, label: `${trainingLabel(config)} · diverged`, accuracy: 0, source: 'train', diverged: { epoch: divergedAt.epoch, batch: divergedAt.batch } })]);
-    }
-    // New PTQ results of the kept model.
-    if (state.ptqResults !== previous.ptqResults && state.result && state.modelVersion === previous.modelVersion) {
-      const run = state.result.config;
-      const fresh = Object.keys(state.ptqResults).filter((key) => !(key in previous.ptqResults));
-      add(
-        fresh.map((key) => {
-          const { quant, accuracy } = state.ptqResults[key];
-          const config: Config = { ...run, ...quant };
-          const from = run.training === 'qat' && !isFloatQuant(run) ? `PTQ of a QAT model (${describeQuant(run)})` : 'PTQ';
-          return makeRecord({ config, label: `${describeQuant(config)} · ${from}`, accuracy, source: 'ptq' });
-        }),
-      );
-    }
-  });
-}
-
 if (typeof window !== 'undefined') {
-  watchRuns();
   const loadStarted = Date.now();
   loadRecords().then(
     ({ records: stored, skipped }) => {

@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '../../core/planning';
 import { cellCount, SWEEP_PRESETS, sweepEtaMs, type SweepPreset } from '../../core/sweep';
+import { controller } from '../controller';
 import { useStore } from '../store';
 import { PaperComparison } from './PaperComparison';
 import { SweepEditor } from './SweepEditor';
@@ -56,7 +57,7 @@ export function SweepPanel() {
             data-testid={PRESET_TEST_IDS[preset.id]}
             disabled={busy || trainingBusy}
             title={`${PRESET_SOURCES[preset.id].full} ${preset.paper} Sets ${preset.sweep.axes.map((a) => a.knob).join(' x ')} in ${preset.sweep.mode.toUpperCase()} mode and runs it.`}
-            onClick={() => void useSweep.getState().runPreset(preset)}
+            onClick={() => void controller.runSweepPreset(preset)}
           >
             {preset.name}
             <span className="muted small" style={{ display: 'block', fontWeight: 400 }}>
@@ -121,10 +122,10 @@ function SweepControls() {
   return (
     <div className="sweep-controls">
       <div className="buttons">
-        <button className="primary" data-testid="sweep-run" disabled={busy || trainingBusy || !sweepDefined} onClick={() => void useSweep.getState().run()}>
+        <button className="primary" data-testid="sweep-run" disabled={busy || trainingBusy || !sweepDefined} onClick={() => void controller.runSweep()}>
           Run sweep
         </button>
-        <button data-testid="sweep-cancel" disabled={!busy} onClick={() => useSweep.getState().cancel()}>
+        <button data-testid="sweep-cancel" disabled={!busy} onClick={() => controller.cancelSweep()}>
           Cancel
         </button>
         <span className={`status ${status}`} data-testid="sweep-status">
