@@ -145,20 +145,32 @@ export async function evaluate(
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(set.count, start + batchSize);
     const { pixels, labels, n } = batchInputs(set, null, start, end, forwardOptions?.pixelTable);
-    const stats = tf.tidy(() => {
-      const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
-      const y = tf.tensor1d(labels, 'int32');
-      const logits = forward(net, x, forwardOptions);
-      const lossTotal = tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits), n);
-      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
-      return tf.stack([hits, lossTotal]);
-    });
-    const [hits, loss] = await stats.data();
-    stats.dispose();
-    correct += hits;
-    lossSum += loss;
+    const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
+    const y = tf.tensor1d(labels, 'int32');
+    try {
+      const { hits, loss } = await batchHitsAndLoss(net, x, y, forwardOptions);
+      correct += hits;
+      lossSum += loss;
+    } finally {
+      x.dispose();
+      y.dispose();
+    }
   }
   return { accuracy: set.count === 0 ? 0 : correct / set.count, loss: set.count === 0 ? 0 : lossSum / set.count };
+}
+
+/** Correct predictions and the summed cross-entropy of one batch (one read-back). */
+export async function batchHitsAndLoss(net: Network, x: tf.Tensor2D, y: tf.Tensor1D, forwardOptions?: ForwardOptions): Promise<{ hits: number; loss: number }> {
+  const n = x.shape[0];
+  const stats = tf.tidy(() => {
+    const logits = forward(net, x, forwardOptions);
+    const lossTotal = tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits), n);
+    const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
+    return tf.stack([hits, lossTotal]);
+  });
+  const [hits, loss] = await stats.data();
+  stats.dispose();
+  return { hits, loss };
 }
 
 /**

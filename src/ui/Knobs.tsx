@@ -20,6 +20,37 @@ export function Field({ label, help, children, error }: { label: string; help?: 
   );
 }
 
+/** A typed knob's text box: every keystroke is shown and applied; an error marks it invalid. */
+function TypedInput({
+  testId,
+  numeric,
+  text,
+  error,
+  disabled,
+  onType,
+  onBlur,
+}: {
+  testId: string;
+  numeric?: boolean;
+  text: string;
+  error: string | null;
+  disabled?: boolean;
+  onType(typed: string): void;
+  onBlur?(): void;
+}) {
+  return (
+    <input
+      data-testid={testId}
+      inputMode={numeric ? 'decimal' : undefined}
+      value={text}
+      disabled={disabled}
+      aria-invalid={error !== null}
+      onChange={(e) => onType(e.target.value)}
+      onBlur={onBlur}
+    />
+  );
+}
+
 /** "Epochs must be a whole number from 1 to 100 (you typed "abc")." */
 export function plainKnobError(label: string, key: ConfigKey, typed: string, schemaMessage: string): string {
   const range = rangeOf(key)?.replace('an integer', 'a whole number');
@@ -49,15 +80,15 @@ export function NumberKnob({ name, label, disabled }: { name: ConfigKey; label: 
   };
   return (
     <Field label={label} help={FIELD_HELP[name]} error={error}>
-      <input
-        data-testid={`knob-${name}`}
-        inputMode="decimal"
-        value={text}
+      <TypedInput
+        testId={`knob-${name}`}
+        numeric
+        text={text}
+        error={error}
         disabled={disabled}
-        aria-invalid={error !== null}
-        onChange={(e) => {
-          setText(e.target.value);
-          apply(e.target.value);
+        onType={(typed) => {
+          setText(typed);
+          apply(typed);
         }}
         onBlur={() => error === null && setText(String(value))}
       />
@@ -107,14 +138,14 @@ export function HiddenKnob({ disabled }: { disabled?: boolean }) {
   };
   return (
     <Field label="Hidden widths" help={FIELD_HELP.hidden} error={error}>
-      <input
-        data-testid="knob-hidden"
-        value={text}
+      <TypedInput
+        testId="knob-hidden"
+        text={text}
+        error={error}
         disabled={disabled}
-        aria-invalid={error !== null}
-        onChange={(e) => {
-          setText(e.target.value);
-          apply(e.target.value);
+        onType={(typed) => {
+          setText(typed);
+          apply(typed);
         }}
       />
     </Field>

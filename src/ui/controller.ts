@@ -16,7 +16,7 @@ import { useKernelRun } from './kernels/kernelStore';
 import { describeQuant, isFloatQuant, quantKey, quantOfConfig } from './quantKnobs';
 import { trainingLabel, useRecords } from './records/recordsStore';
 import { bindIntents, computeWarning, thin, useStore, type AppState, type Intents } from './store';
-import { isBusy, useSweep } from './sweep/sweepStore';
+import { isBusy, sweepProgress, useSweep } from './sweep/sweepStore';
 import { Comlink, startTrainer, WorkerFault, type TrainerHandle } from './trainerClient';
 
 const get = () => useStore.getState();
@@ -413,16 +413,7 @@ async function runSweep(definitionArg?: SweepDefinition): Promise<void> {
     presetId: matchSweepPreset(definition, base.model)?.id ?? null,
     base,
     cells,
-    results: cells.map(() => null),
-    diverged: cells.map(() => null),
-    cellMs: cells.map(() => null),
-    cellsDone: 0,
-    currentFraction: 0,
-    cellsStartedAt: null,
-    elapsedMs: 0,
-    floatAccuracy: null,
-    timing: null,
-    trainedFloatModel: false,
+    ...sweepProgress(cells.length),
   });
   try {
     const api = await worker();

@@ -8,10 +8,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../core/data';
 import { calibrationPixels } from '../tf/experiment';
-import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
-import { forward, type ForwardOptions, type Network } from '../tf/network';
+import { INPUT_SIZE } from '../core/models';
+import type { ForwardOptions, Network } from '../tf/network';
 import { calibrateActivationClips, quantizedForward, schemeForLayer, type QuantConfig } from '../tf/quantizedNetwork';
-import { batchInputs } from '../tf/train';
+import { batchHitsAndLoss, batchInputs } from '../tf/train';
 
 /** The batch size of core's evaluate (and so of evaluatePtq). */
 const BATCH = 500;
@@ -112,14 +112,7 @@ async function evaluateCell(
   let count = 0;
   try {
     for (const { x, y, n } of batches) {
-      const stats = tf.tidy(() => {
-        const logits = forward(network, x, cellOptions);
-        const lossTotal = tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits), n);
-        const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
-        return tf.stack([hits, lossTotal]);
-      });
-      const [hits, loss] = await stats.data();
-      stats.dispose();
+      const { hits, loss } = await batchHitsAndLoss(network, x, y, cellOptions);
       correct += hits;
       lossSum += loss;
       count += n;

@@ -184,26 +184,16 @@ export function validateEnergyTable(obj: unknown): { table: EnergyTable; errors:
     errors.push(message);
     for (const key of keys) table[key] = DEFAULT_ENERGY_TABLE[key];
   };
-  requireRelation(
-    ['floatMult16PJ', 'floatMult32PJ'],
-    table.floatMult16PJ > 0 && table.floatMult32PJ >= table.floatMult16PJ,
-    'floatMult16PJ must be > 0 and <= floatMult32PJ (the minifloat law interpolates between them)',
-  );
-  requireRelation(
-    ['floatAdd16PJ', 'floatAdd32PJ'],
-    table.floatAdd16PJ > 0 && table.floatAdd32PJ >= table.floatAdd16PJ,
-    'floatAdd16PJ must be > 0 and <= floatAdd32PJ (the minifloat law interpolates between them)',
-  );
-  requireRelation(
-    ['floatMult16AreaUm2', 'floatMult32AreaUm2'],
-    table.floatMult16AreaUm2 > 0 && table.floatMult32AreaUm2 >= table.floatMult16AreaUm2,
-    'floatMult16AreaUm2 must be > 0 and <= floatMult32AreaUm2',
-  );
-  requireRelation(
-    ['floatAdd16AreaUm2', 'floatAdd32AreaUm2'],
-    table.floatAdd16AreaUm2 > 0 && table.floatAdd32AreaUm2 >= table.floatAdd16AreaUm2,
-    'floatAdd16AreaUm2 must be > 0 and <= floatAdd32AreaUm2',
-  );
+  // The 16- and 32-bit float points: positive and ordered (the energy law interpolates between them).
+  const floatPairs: [NumericEnergyTableKey, NumericEnergyTableKey, string][] = [
+    ['floatMult16PJ', 'floatMult32PJ', ' (the minifloat law interpolates between them)'],
+    ['floatAdd16PJ', 'floatAdd32PJ', ' (the minifloat law interpolates between them)'],
+    ['floatMult16AreaUm2', 'floatMult32AreaUm2', ''],
+    ['floatAdd16AreaUm2', 'floatAdd32AreaUm2', ''],
+  ];
+  for (const [low, high, why] of floatPairs) {
+    requireRelation([low, high], table[low] > 0 && table[high] >= table[low], `${low} must be > 0 and <= ${high}${why}`);
+  }
   // area_add(b) = s*b + c through the 8- and 32-bit points needs s >= 0 and c >= 0.
   requireRelation(
     ['intAdd8AreaUm2', 'intAdd32AreaUm2'],

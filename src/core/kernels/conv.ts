@@ -49,17 +49,11 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Layer types
 
-export interface QuantConv2dLayer {
+/** A conv layer's shape as the kernels take it: the model's Conv2dLayer without its derived sizes. */
+export type ConvShape = Pick<Conv2dLayer, 'name' | 'inHeight' | 'inWidth' | 'inChannels' | 'kernel' | 'filters'>;
+
+export interface QuantConv2dLayer extends ConvShape {
   kind: 'conv2d';
-  name: string;
-  /** Input height, width and channels (NHWC). */
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  /** Square kernel side K (valid padding, stride 1). */
-  kernel: number;
-  /** Output channels. */
-  filters: number;
   format: WeightFormat;
   /** Bits of the unsigned input activations (1..8); 1 for binarynet, which reads sign bits. */
   inputBits: number;
@@ -575,13 +569,7 @@ export function convNetReference(layers: readonly QuantNetLayer[], input: Uint32
 // ---------------------------------------------------------------------------------------------
 // Random layers (tests, benchmarks)
 
-export interface RandomConvSpec {
-  name: string;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  kernel: number;
-  filters: number;
+export interface RandomConvSpec extends ConvShape {
   format: WeightFormat;
   /** Unsigned activation bits (forced to 1 for binarynet). */
   inputBits: number;

@@ -46,6 +46,22 @@ export interface SweepState {
 }
 
 export const isBusy = (status: SweepStatus) => status === 'training' || status === 'running';
+/** The progress fields of a sweep over `count` cells, before its first cell. */
+export function sweepProgress(count: number): Pick<SweepState, 'results' | 'diverged' | 'cellMs' | 'cellsDone' | 'currentFraction' | 'cellsStartedAt' | 'elapsedMs' | 'floatAccuracy' | 'timing' | 'trainedFloatModel'> {
+  return {
+    results: Array.from({ length: count }, () => null),
+    diverged: Array.from({ length: count }, () => null),
+    cellMs: Array.from({ length: count }, () => null),
+    cellsDone: 0,
+    currentFraction: 0,
+    cellsStartedAt: null,
+    elapsedMs: 0,
+    floatAccuracy: null,
+    timing: null,
+    trainedFloatModel: false,
+  };
+}
+
 export const useSweep = create<SweepState>(() => ({
   status: 'idle',
   error: null,
@@ -53,16 +69,7 @@ export const useSweep = create<SweepState>(() => ({
   presetId: null,
   base: null,
   cells: [],
-  results: [],
-  diverged: [],
-  cellMs: [],
-  cellsDone: 0,
-  currentFraction: 0,
-  cellsStartedAt: null,
-  elapsedMs: 0,
-  floatAccuracy: null,
-  timing: null,
-  trainedFloatModel: false,
+  ...sweepProgress(0),
 }));
 
 /** True while a sweep trains its float model or evaluates cells: other runs and the backend wait. */
