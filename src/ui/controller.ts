@@ -116,6 +116,8 @@ function onWorkerFault(handle: TrainerHandle, fault: WorkerFault) {
       details: `${fault.kind}: ${fault.message} (at ${new Date().toLocaleTimeString()})`,
     },
     result: lostRun ? null : get().result,
+    // The lost run's progress line would read as if it were still going.
+    progress: lostRun ? null : get().progress,
   });
   void restartTrainer();
 }
@@ -133,6 +135,8 @@ function onWorkerEvent(handle: TrainerHandle, event: WorkerEvent) {
       pendingBackend: true,
     },
     result: lostRun ? null : get().result,
+    // The lost run's progress line would read as if it were still going.
+    progress: lostRun ? null : get().progress,
   });
   void restartTrainer();
 }

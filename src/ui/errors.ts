@@ -23,6 +23,11 @@ function firstLine(text: string): string {
   return line.length > SUMMARY_MAX ? `${line.slice(0, SUMMARY_MAX - 1)}…` : line;
 }
 
+/** The text as a sentence: ends in a full stop unless it already ends in punctuation. */
+function sentence(text: string): string {
+  return /[.!?…:]$/.test(text) ? text : `${text}.`;
+}
+
 function rawText(error: unknown): string {
   if (error instanceof Error) return error.stack && !error.stack.startsWith(error.message) ? `${error.name}: ${error.message}\n${error.stack}` : error.stack ?? `${error.name}: ${error.message}`;
   return String(error);
@@ -51,9 +56,9 @@ export function explainError(error: unknown, context: ErrorContext): ExplainedEr
   }
   if (context === 'start') {
     const what = /backend/i.test(message) ? 'No compute backend could start' : 'The MNIST data could not be loaded';
-    return { summary: `${what}: ${firstLine(message)}${again}`, details };
+    return { summary: `${what}: ${sentence(firstLine(message))}${again}`, details };
   }
-  if (context === 'evaluate') return { summary: `Re-testing the model failed: ${firstLine(message)}`, details };
-  return { summary: `Training failed: ${firstLine(message)}${again}`, details };
+  if (context === 'evaluate') return { summary: `Re-testing the model failed: ${sentence(firstLine(message))}`, details };
+  return { summary: `Training failed: ${sentence(firstLine(message))}${again}`, details };
 }
 
