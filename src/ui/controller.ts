@@ -93,6 +93,11 @@ function restartTrainer(): Promise<TrainerHandle> {
 }
 
 /** The worker died or hung: say so in one line and start a fresh one, keeping the config, the records and the URL. */
+/** A run the worker took with it: no result, and no progress line that reads as if it were still going. */
+function forgetLostRun(lostRun: boolean): Partial<AppState> {
+  return lostRun ? { result: null, progress: null } : {};
+}
+
 function onWorkerFault(handle: TrainerHandle, fault: WorkerFault) {
   if (trainer !== handle) return;
   const phase = get().phase;
@@ -115,9 +120,7 @@ function onWorkerFault(handle: TrainerHandle, fault: WorkerFault) {
       summary: `${fault.message}${lostRun ? ' The run in progress was lost.' : ''} A fresh worker was started; your settings and records are kept.`,
       details: `${fault.kind}: ${fault.message} (at ${new Date().toLocaleTimeString()})`,
     },
-    result: lostRun ? null : get().result,
-    // The lost run's progress line would read as if it were still going.
-    progress: lostRun ? null : get().progress,
+    ...forgetLostRun(lostRun),
   });
   void restartTrainer();
 }
@@ -134,9 +137,7 @@ function onWorkerEvent(handle: TrainerHandle, event: WorkerEvent) {
       details: `GPUDevice.lost: reason "${event.reason}"${event.message ? `, "${event.message}"` : ''}`,
       pendingBackend: true,
     },
-    result: lostRun ? null : get().result,
-    // The lost run's progress line would read as if it were still going.
-    progress: lostRun ? null : get().progress,
+    ...forgetLostRun(lostRun),
   });
   void restartTrainer();
 }
