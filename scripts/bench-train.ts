@@ -4,15 +4,15 @@
  * Chromium, the app's own worker) and in Node (wasm, cpu). Prints one JSON line per case and a
  * table. Run with `npm run bench:train` (it builds first).
  */
-import { spawn } from 'node:child_process';
-import { CHROMIUM_ARGS, chromiumPath } from './chromium';
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { withBuiltPage } from './builtPage';
 import * as tf from '@tensorflow/tfjs-core';
 import { createNetwork, disposeNetwork, selectTestSubset, selectTrainingSubset, train } from '../src/tf';
 import { useNodeBackend } from '../src/tf/tfNode';
 import { loadMnistFromPackage } from '../tests/helpers/mnist';
 
 const PORT = 4174;
+const DIST = process.env.DIST ?? 'dist';
 const BATCH = 128;
 const SIZES: Record<string, Record<string, number>> = {
   // Training images per case: enough for a few seconds on each backend here.
@@ -64,14 +64,8 @@ async function waitForText(page: Page, testId: string, pattern: RegExp, timeout:
 }
 
 async function browserCases() {
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore' });
-  try {
-    await new Promise((r) => setTimeout(r, 2500));
-    const browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: CHROMIUM_ARGS,
-    });
-    const base = `http://localhost:${PORT}/`;
+  await withBuiltPage(PORT, DIST, async (browser, origin) => {
+    const base = `${origin}/`;
 
     // Startup: first interactive page (knobs rendered and usable), then backend + data ready.
     for (let i = 0; i < 3; i++) {
@@ -112,10 +106,7 @@ async function browserCases() {
         }
       }
     }
-    await browser.close();
-  } finally {
-    server.kill();
-  }
+  });
 }
 
 await nodeCases();

@@ -6,7 +6,7 @@
 import { parseCli, USAGE, UsageError, type CliCommand } from './args';
 import type { Log } from './format';
 
-async function run(cmd: Exclude<CliCommand, { command: 'help' }>, log: Log): Promise<void> {
+async function run(cmd: Exclude<CliCommand, { command: 'help' }>, log: Log): Promise<unknown> {
   // Loaded here, not at the top, so `help` and usage errors answer without starting TF.js.
   const { useNodeBackend } = await import('../tf/tfNode');
   const { loadMnist } = await import('./mnist');
@@ -14,18 +14,10 @@ async function run(cmd: Exclude<CliCommand, { command: 'help' }>, log: Log): Pro
   const data = loadMnist();
   log(`backend ${backend}; MNIST ${data.train.count} train / ${data.test.count} test images`);
   switch (cmd.command) {
-    case 'train':
-      await (await import('./trainCommand')).runTrainCommand(cmd, data, log);
-      break;
-    case 'seed003':
-      await (await import('./seed003')).runSeed003(cmd, data, log);
-      break;
-    case 'seed000':
-      await (await import('./seed000')).runSeed000(cmd, data, log);
-      break;
-    case 'seed001':
-      await (await import('./seed001')).runSeed001(cmd, data, log);
-      break;
+    case 'train': return (await import('./trainCommand')).runTrainCommand(cmd, data, log);
+    case 'seed003': return (await import('./seed003')).runSeed003(cmd, data, log);
+    case 'seed000': return (await import('./seed000')).runSeed000(cmd, data, log);
+    case 'seed001': return (await import('./seed001')).runSeed001(cmd, data, log);
   }
 }
 

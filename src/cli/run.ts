@@ -99,3 +99,28 @@ export async function trainOne(config: Config, data: MnistData, backend: string,
   };
   return { record, network, trainSet, testSet };
 }
+
+/** The training setup in one line: sizes, epochs, batch, optimizer, seeds, backend. */
+export function describeSetup(config: Config, backend: string): string {
+  return (
+    `${config.trainSize} train / ${config.testSize} test images, ${config.epochs} epochs, batch ${config.batch}, ` +
+    `${config.optimizer} lr ${config.lr}, seeds data ${config.dataSeed} init ${config.initSeed}, backend ${backend}`
+  );
+}
+
+/**
+ * The float model a post-training sweep quantizes (seed000, seed001): trained once from the
+ * command's base config, with its accuracy logged. The caller disposes the network.
+ */
+export async function trainFloatModel(
+  command: string,
+  cmd: { model: string; base: Config; backend: string },
+  data: MnistData,
+  log: Log,
+): Promise<RunWithNetwork> {
+  const floatConfig: Config = { ...cmd.base, training: 'float' };
+  log(`${command} ${cmd.model}: float model, ${describeSetup(floatConfig, cmd.backend)}`);
+  const run = await trainOne(floatConfig, data, cmd.backend, log, 'float');
+  log(`float model: test accuracy ${percent(run.record.floatAccuracy)} (${formatDuration(run.record.wallS * 1000)})`);
+  return run;
+}

@@ -4,18 +4,11 @@
  * same model (no retraining), so the sweep costs 56 test-set evaluations. A few cells are also
  * trained with QAT to show what retraining recovers.
  */
-import {
-  disposeNetwork,
-  estimateCost,
-  evaluate,
-  evaluatePtq,
-  type Config,
-  type MnistData,
-  type QuantConfig,
-} from '../tf';
+import { disposeNetwork, estimateCost, evaluate, evaluatePtq } from '../tf';
+import type { Config, MnistData, QuantConfig } from '../tf';
 import type { Seed000Command } from './args';
 import { formatDuration, markdownTable, percent, round, toCsv, writeResults, type Log } from './format';
-import { trainOne, type TrainedRun } from './run';
+import { trainFloatModel, trainOne, type TrainedRun } from './run';
 
 export const WEIGHT_BITS = [2, 3, 4, 5, 6, 7, 8];
 export const INPUT_BITS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -61,13 +54,8 @@ async function timeMedian(repeats: number, fn: () => Promise<unknown>): Promise<
 
 export async function runSeed000(cmd: Seed000Command, data: MnistData, log: Log) {
   const started = performance.now();
-  const floatConfig: Config = { ...cmd.base, training: 'float' };
-  log(
-    `seed000 ${cmd.model}: float model, ${floatConfig.trainSize} train / ${floatConfig.testSize} test images, ${floatConfig.epochs} epochs, ` +
-      `batch ${floatConfig.batch}, ${floatConfig.optimizer} lr ${floatConfig.lr}, seeds data ${floatConfig.dataSeed} init ${floatConfig.initSeed}, backend ${cmd.backend}`,
-  );
-  const { record: floatRecord, network, trainSet, testSet } = await trainOne(floatConfig, data, cmd.backend, log, 'float');
-  log(`float model: test accuracy ${percent(floatRecord.floatAccuracy)} (${formatDuration(floatRecord.wallS * 1000)})`);
+  const { record: floatRecord, network, trainSet, testSet } = await trainFloatModel('seed000', cmd, data, log);
+  const floatConfig = floatRecord.config;
 
   let cells: GridCell[];
   let sweepMs: number;

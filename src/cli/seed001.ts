@@ -5,22 +5,11 @@
  * collapses with our minimum-exponent-width formula (minExponentBits in schemes.ts), with and
  * without subnormals.
  */
-import {
-  autoBias,
-  defaultMinifloatBias,
-  disposeNetwork,
-  evaluatePtq,
-  minExponentBits,
-  readWeights,
-  type Config,
-  type ExponentRange,
-  type LayerOverride,
-  type MnistData,
-  type QuantConfig,
-} from '../tf';
+import { autoBias, defaultMinifloatBias, disposeNetwork, evaluatePtq, minExponentBits, readWeights } from '../tf';
+import type { ExponentRange, LayerOverride, MnistData, QuantConfig } from '../tf';
 import type { Seed001Command } from './args';
 import { formatDuration, markdownTable, percent, round, toCsv, writeResults, type Log } from './format';
-import { trainOne } from './run';
+import { trainFloatModel } from './run';
 import { maxOf, minOf } from '../core/arrays';
 
 export const EXPONENT_BITS = [2, 3, 4, 5, 6, 7, 8];
@@ -89,14 +78,8 @@ export function minifloatGridTable(cells: MinifloatCell[], mode: BiasMode): stri
 
 export async function runSeed001(cmd: Seed001Command, data: MnistData, log: Log) {
   const started = performance.now();
-  const floatConfig: Config = { ...cmd.base, training: 'float' };
-  log(
-    `seed001 ${cmd.model}: float model, ${floatConfig.trainSize} train / ${floatConfig.testSize} test images, ${floatConfig.epochs} epochs, ` +
-      `batch ${floatConfig.batch}, ${floatConfig.optimizer} lr ${floatConfig.lr}, seeds data ${floatConfig.dataSeed} init ${floatConfig.initSeed}, backend ${cmd.backend}`,
-  );
-  const { record: floatRecord, network, trainSet, testSet } = await trainOne(floatConfig, data, cmd.backend, log, 'float');
+  const { record: floatRecord, network, trainSet, testSet } = await trainFloatModel('seed001', cmd, data, log);
   const floatAccuracy = floatRecord.floatAccuracy;
-  log(`float model: test accuracy ${percent(floatAccuracy)} (${formatDuration(floatRecord.wallS * 1000)})`);
 
   const cells: MinifloatCell[] = [];
   let layers: Array<{ name: string; weights: number } & ExponentRange>;

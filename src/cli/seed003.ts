@@ -6,7 +6,7 @@
 import { disposeNetwork, SEED003_PRESETS, type MnistData, type SchemePreset } from '../tf';
 import type { Seed003Command } from './args';
 import { formatDuration, markdownTable, round, toCsv, writeResults, type Log } from './format';
-import { trainOne, type TrainedRun } from './run';
+import { describeSetup, trainOne, type TrainedRun } from './run';
 
 export interface Seed003Row {
   id: string;
@@ -63,8 +63,7 @@ export async function runSeed003(cmd: Seed003Command, data: MnistData, log: Log)
   const started = performance.now();
   const { base } = cmd;
   log(
-    `seed003 ${cmd.model}: ${cmd.only.length} models, QAT, ${base.trainSize} train / ${base.testSize} test images, ${base.epochs} epochs, ` +
-      `batch ${base.batch}, ${base.optimizer} lr ${base.lr}, seeds data ${base.dataSeed} init ${base.initSeed}, backend ${cmd.backend}`,
+    `seed003 ${cmd.model}: ${cmd.only.length} models, QAT, ${describeSetup(base, cmd.backend)}`,
   );
   const rows: Seed003Row[] = [];
   const runs: TrainedRun[] = [];

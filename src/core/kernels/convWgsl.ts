@@ -257,26 +257,39 @@ fn load_bias(col : ${W}) -> ${A} {
 
 ${spec.format.kind === 'binarynet' ? ACT_BITS_FUNCTION : termFunction(spec, types)}
 
-@compute @workgroup_size(${options.workgroup.x}, ${options.workgroup.y}, 1)
+${pixelRowMain(
+  options.workgroup,
+  `let o0 = (wid.x * ${u(options.workgroup.x)} + lid.x) * ${u(T)}`,
+  'o0 >= UNITS',
+  `  // Weight columns of this thread's filters; past the last filter they repeat it (results dropped).
+  let cols = ${columns};
+${accumulateBody(spec, types)}
+${outputStatements(spec, T, types)}`,
+)}`;
+}
+
+/**
+ * Entry point of the conv and pool kernels: one row per output pixel of each image in the batch,
+ * row = (b * OUT_H + oy) * OUT_W + ox; `thread` declares the thread's place along x and `bound`
+ * says when it is past the end. The batch is whatever the runner bound as the result: no uniform
+ * buffer per run.
+ */
+function pixelRowMain(workgroup: WorkgroupShape, thread: string, bound: string, body: string): string {
+  return `@compute @workgroup_size(${workgroup.x}, ${workgroup.y}, 1)
 fn main(@builtin(local_invocation_id) lid : vec3<u32>,
         @builtin(workgroup_id) wid : vec3<u32>,
         @builtin(num_workgroups) nwg : vec3<u32>) {
-  // The batch is whatever the runner bound as the result: no uniform buffer per run.
   let batch = arrayLength(&result) / OUT_WORDS;
-  // Output pixel over the whole batch, (b * OUT_H + oy) * OUT_W + ox.
-  let row = (wid.z * nwg.y + wid.y) * ${u(options.workgroup.y)} + lid.y;
-  let o0 = (wid.x * ${u(options.workgroup.x)} + lid.x) * ${u(T)};
-  if (row >= batch * PIXELS || o0 >= UNITS) {
+  let row = (wid.z * nwg.y + wid.y) * ${u(workgroup.y)} + lid.y;
+  ${thread};
+  if (row >= batch * PIXELS || ${bound}) {
     return;
   }
   let b = row / PIXELS;
   let pix = row - b * PIXELS;
   let oy = pix / OUT_W;
   let ox = pix - oy * OUT_W;
-  // Weight columns of this thread's filters; past the last filter they repeat it (results dropped).
-  let cols = ${columns};
-${accumulateBody(spec, types)}
-${outputStatements(spec, T, types)}
+${body}
 }
 `;
 }
@@ -304,28 +317,11 @@ const IN_WORDS : u32 = ${u(poolInputWordsPerImage(spec))};
 const OUT_WORDS : u32 = ${u(poolOutputWordsPerImage(spec))};
 const THREADS : u32 = ${u(poolThreadsPerPixel(spec))};
 `;
-  const main = (body: string): string => `@compute @workgroup_size(${workgroup.x}, ${workgroup.y}, 1)
-fn main(@builtin(local_invocation_id) lid : vec3<u32>,
-        @builtin(workgroup_id) wid : vec3<u32>,
-        @builtin(num_workgroups) nwg : vec3<u32>) {
-  let batch = arrayLength(&result) / OUT_WORDS;
-  // Output pixel over the whole batch, (b * OUT_H + py) * OUT_W + px.
-  let row = (wid.z * nwg.y + wid.y) * ${u(workgroup.y)} + lid.y;
-  let t = wid.x * ${u(workgroup.x)} + lid.x;
-  if (row >= batch * PIXELS || t >= THREADS) {
-    return;
-  }
-  let b = row / PIXELS;
-  let pix = row - b * PIXELS;
-  let py = pix / OUT_W;
-  let px = pix - py * OUT_W;
-${body}
-}
-`;
+  const main = (body: string): string => pixelRowMain(workgroup, `let t = wid.x * ${u(workgroup.x)} + lid.x`, 't >= THREADS', body);
   if (!sign) {
     return `${header}
 ${main(`  // Thread t = channel c.
-  let a = ((b * IN_H + py * S) * IN_W + px * S) * C + t;
+  let a = ((b * IN_H + oy * S) * IN_W + ox * S) * C + t;
   var m = act[a];
 ${offsets
   .slice(1)
@@ -345,7 +341,7 @@ ${ACT_BITS_FUNCTION}
 
 ${main(`  // Thread t = channels 32t .. 32t + 31 of this output pixel: OR the same channels of the window's pixels.
   let base = b * IN_WORDS;
-  let p = ((py * S) * IN_W + px * S) * C + t * 32u;   // bit of the window's first pixel, channel 32t
+  let p = ((oy * S) * IN_W + ox * S) * C + t * 32u;   // bit of the window's first pixel, channel 32t
   var bits = act_bits(base, p);
 ${offsets
   .slice(1)

@@ -402,6 +402,17 @@ function convertWeightLayer(chain: Conversion, index: number, w: LayerWeights, i
 }
 
 /** Records a converted (and overflow-checked) layer and moves the conversion past it. */
+/**
+ * A trained network's weights to integer layers: `config` is the quantization part of a Config,
+ * `activationClips` the per-layer clips the TF.js model was evaluated with.
+ */
+export type IntegerConversion<T> = (
+  weights: readonly LayerWeights[],
+  config: QuantConfig,
+  activationClips?: readonly number[],
+  options?: IntegerMlpOptions,
+) => T;
+
 function commitLayer(chain: Conversion, converted: ConvertedLayer, shape: string): void {
   chain.scales.push(converted.scale);
   chain.notes.push(`${converted.dense.name} (${shape}, ${converted.note}`);
@@ -420,12 +431,7 @@ function commitLayer(chain: Conversion, converted: ConvertedLayer, shape: string
  * model was evaluated with (calibrateActivationClips), needed for fixed-point ReLU without a
  * `clip` and for float ReLU. Throws, naming the layer, for anything the kernels cannot run.
  */
-export function toIntegerMlp(
-  weights: readonly LayerWeights[],
-  config: QuantConfig,
-  activationClips?: readonly number[],
-  options: IntegerMlpOptions = {},
-): IntegerMlp {
+export const toIntegerMlp: IntegerConversion<IntegerMlp> = (weights, config, activationClips, options = {}) => {
   const count = weights.length;
   if (count === 0) throw new Error('toIntegerMlp: the network has no weight layers');
   weights.forEach((w, i) => {
@@ -451,7 +457,7 @@ export function toIntegerMlp(
   });
   validateChain(layers);
   return { layers, inputScale, outputScale: chain.scales[count - 1].outputScale, scales: chain.scales, notes: chain.notes };
-}
+};
 
 // ---------------------------------------------------------------------------------------------
 // LeNet
@@ -488,12 +494,7 @@ function describeShape(shape: readonly number[]): string {
  * Throws, naming the layer, for anything the kernels cannot run (toIntegerMlp's refusals, plus
  * weights that are not lenet's).
  */
-export function toIntegerLenet(
-  weights: readonly LayerWeights[],
-  config: QuantConfig,
-  activationClips?: readonly number[],
-  options: IntegerMlpOptions = {},
-): IntegerLenet {
+export const toIntegerLenet: IntegerConversion<IntegerLenet> = (weights, config, activationClips, options = {}) => {
   const spec = architecture({ model: 'lenet' });
   const weightSpecs = spec.filter((layer): layer is DenseLayer | Conv2dLayer => layer.kind === 'dense' || layer.kind === 'conv2d');
   const expected = weightSpecs.map((layer) =>
@@ -599,7 +600,7 @@ export function toIntegerLenet(
     scales: chain.scales,
     notes: chain.notes,
   };
-}
+};
 
 /**
  * Input pixels in [0, 1] (float32, [batch][inputs]) to the integers the first layer reads:

@@ -124,16 +124,19 @@ export function groupsPerRow(units: number, outputsPerThread: OutputsPerThread):
   return Math.ceil(units / outputsPerThread);
 }
 
+/** Picks a workgroup of at most `invocations` threads (default 64) for a layer of `units` outputs. */
+export type WorkgroupChooser = (
+  units: number,
+  outputsPerThread: OutputsPerThread,
+  invocations?: number,
+  limits?: WorkgroupLimits,
+) => WorkgroupShape;
+
 /**
  * Workgroup of `invocations` threads (a power of two): as wide along the units as the layer needs,
  * the rest along batch rows, so a 10-unit layer does not leave most of a 64-wide group idle.
  */
-export function chooseWorkgroupShape(
-  units: number,
-  outputsPerThread: OutputsPerThread,
-  invocations = 64,
-  limits: WorkgroupLimits = DEFAULT_WORKGROUP_LIMITS,
-): WorkgroupShape {
+export const chooseWorkgroupShape: WorkgroupChooser = (units, outputsPerThread, invocations = 64, limits = DEFAULT_WORKGROUP_LIMITS) => {
   const total = Math.min(invocations, limits.maxComputeInvocationsPerWorkgroup);
   if (!(total >= 1 && Number.isInteger(Math.log2(total)))) {
     throw new Error(`workgroup invocations must be a power of two, got ${total}`);
@@ -141,7 +144,7 @@ export function chooseWorkgroupShape(
   const x = Math.min(nextPowerOfTwo(groupsPerRow(units, outputsPerThread)), total, limits.maxComputeWorkgroupSizeX);
   const y = Math.min(total / x, limits.maxComputeWorkgroupSizeY);
   return { x, y };
-}
+};
 
 /**
  * Workgroup counts covering `batch` rows: x over unit groups, blocks of workgroup.y *
@@ -286,17 +289,12 @@ export function defaultTileInputs(format: WeightFormat): number {
  * indices), wide enough for the layer's unit groups rounded up to a multiple of 4 (SwiftShader
  * runs 4 invocations per SIMD group), at most `invocations` and the device's x limit.
  */
-export function chooseTiledWorkgroup(
-  units: number,
-  outputsPerThread: OutputsPerThread,
-  invocations = 64,
-  limits: WorkgroupLimits = DEFAULT_WORKGROUP_LIMITS,
-): WorkgroupShape {
+export const chooseTiledWorkgroup: WorkgroupChooser = (units, outputsPerThread, invocations = 64, limits = DEFAULT_WORKGROUP_LIMITS) => {
   const cap = Math.min(invocations, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
   if (!(Number.isInteger(cap) && cap >= 1)) throw new Error(`workgroup invocations must be a positive integer, got ${cap}`);
   const groups = groupsPerRow(units, outputsPerThread);
   return { x: Math.min(cap, 4 * Math.ceil(groups / 4)), y: 1 };
-}
+};
 
 /**
  * Bias words the dense kernel expects (binding 1). Where a kernel negates with an XOR
