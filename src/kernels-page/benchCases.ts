@@ -65,8 +65,13 @@ export const FORMATS: Record<string, WeightFormat> = {
   binarynet: { kind: 'binarynet' },
 };
 
+/** The non-empty items of a comma list, trimmed: "a, b,,c" -> ["a", "b", "c"]. */
+function commaList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 export function parseFormats(text: string | null, fallback: string[]): string[] {
-  const ids = text ? text.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+  const ids = text ? commaList(text) : fallback;
   const unknown = ids.filter((id) => !(id in FORMATS));
   if (unknown.length) throw new Error(`unknown formats ${unknown.join(', ')} (known: ${Object.keys(FORMATS).join(', ')})`);
   return ids;
@@ -79,26 +84,18 @@ export interface DenseShape {
 }
 
 export function parseDenseShapes(text: string): DenseShape[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => {
-      const [inputs, units] = s.split('x').map(Number);
-      if (!(Number.isInteger(inputs) && inputs > 0 && Number.isInteger(units) && units > 0)) throw new Error(`bad shape "${s}": expected INPUTSxUNITS`);
-      return { name: s, inputs, units };
-    });
+  return commaList(text).map((s) => {
+    const [inputs, units] = s.split('x').map(Number);
+    if (!(Number.isInteger(inputs) && inputs > 0 && Number.isInteger(units) && units > 0)) throw new Error(`bad shape "${s}": expected INPUTSxUNITS`);
+    return { name: s, inputs, units };
+  });
 }
 
 export function parseConvs(text: string): ConvShape[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((id) => {
-      if (!(id in LENET_CONVS)) throw new Error(`unknown conv "${id}" (known: ${Object.keys(LENET_CONVS).join(', ')})`);
-      return LENET_CONVS[id];
-    });
+  return commaList(text).map((id) => {
+    if (!(id in LENET_CONVS)) throw new Error(`unknown conv "${id}" (known: ${Object.keys(LENET_CONVS).join(', ')})`);
+    return LENET_CONVS[id];
+  });
 }
 
 export function parseBatches(text: string): number[] {

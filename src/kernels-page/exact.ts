@@ -13,7 +13,7 @@ import { flushTfWebGpu } from '../gpu/device';
 import { createDenseKernel } from '../gpu/kernels';
 import { createNetworkRunner } from '../gpu/network';
 import { FORMATS, parseFormats } from './benchCases';
-import { heading, nextFrame, paragraph, setStatus, table, type ExactCase, type ExactSummary, type PageDevice } from './shared';
+import { heading, nextFrame, paragraph, setStatus, table, type Cell, type ExactCase, type ExactSummary, type PageDevice } from './shared';
 
 /** (batch, inputs, units): one element, odd sizes, MNIST's first layer, wider than a workgroup. */
 export const EXACT_SHAPES: [number, number, number][] = [
@@ -33,6 +33,14 @@ export function parseShapes(text: string | null): [number, number, number][] {
     if (parts.length !== 3 || !parts.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`bad shape "${s}": expected BATCHxINPUTSxUNITS`);
     return parts as [number, number, number];
   });
+}
+
+type Verdict = Pick<ExactCase, 'bitExact' | 'words' | 'mismatches' | 'firstMismatch' | 'ms'>;
+
+/** A case's outcome: `got` against the reference `want` word for word, and the time since `caseStart`. */
+function verdict(got: ArrayLike<number>, want: ArrayLike<number>, caseStart: number): Verdict {
+  const { mismatches, firstMismatch } = compare(got, want);
+  return { bitExact: mismatches === 0, words: want.length, mismatches, firstMismatch, ms: performance.now() - caseStart };
 }
 
 function compare(got: ArrayLike<number>, want: ArrayLike<number>): { mismatches: number; firstMismatch: string } {
@@ -94,6 +102,13 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
   const rows = table(['format', 'batch', 'inputs', 'units', 'output', 'in bits', 'per thread', 'words', 'bit-exact', 'mismatches', 'ms'], 'exact-table');
   const cases: ExactCase[] = [];
   const total = formatIds.length * shapes.length * 2 + MLP_CASES.length;
+  /** Keeps a case, shows its row, and lets the page paint before the next one. */
+  const keep = async (c: ExactCase, into: { add(row: Cell[]): void }, row: Cell[]) => {
+    cases.push(c);
+    into.add(row);
+    setStatus(`running: ${cases.length} of ${total} cases`);
+    await nextFrame();
+  };
 
   for (const id of formatIds) {
     const format = FORMATS[id];
@@ -128,8 +143,6 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
           kernel.destroy();
         }
         const got = layer.output.kind === 'logits' ? new Int32Array(bytes) : new Uint32Array(bytes);
-        const want = denseReference(layer, input);
-        const { mismatches, firstMismatch } = compare(got, want);
         const c: ExactCase = {
           kind: 'dense',
           name: layer.name,
@@ -140,16 +153,9 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
           output: outputKind === 'requant' ? `requant ${outBits}-bit` : outputKind,
           inputBits: layer.inputBits,
           outputsPerThread,
-          bitExact: mismatches === 0,
-          words: want.length,
-          mismatches,
-          firstMismatch,
-          ms: performance.now() - caseStart,
+          ...verdict(got, denseReference(layer, input), caseStart),
         };
-        cases.push(c);
-        rows.add([c.format, batch, inputs, units, c.output, c.inputBits, outputsPerThread, c.words, c.bitExact, mismatches, c.ms]);
-        setStatus(`running: ${cases.length} of ${total} cases`);
-        await nextFrame();
+        await keep(c, rows, [c.format, batch, inputs, units, c.output, c.inputBits, outputsPerThread, c.words, c.bitExact, c.mismatches, c.ms]);
       }
     }
   }
@@ -169,8 +175,6 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
     } finally {
       runner.destroy();
     }
-    const want = mlpReference(layers, input);
-    const { mismatches, firstMismatch } = compare(got, want);
     const widths = [layers[0].inputs, ...layers.map((l) => l.units)].join('-');
     const c: ExactCase = {
       kind: 'mlp',
@@ -182,16 +186,9 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
       output: widths,
       inputBits: layers[0].inputBits,
       outputsPerThread: 4,
-      bitExact: mismatches === 0,
-      words: want.length,
-      mismatches,
-      firstMismatch,
-      ms: performance.now() - caseStart,
+      ...verdict(got, mlpReference(layers, input), caseStart),
     };
-    cases.push(c);
-    mlpRows.add([mc.title, mc.batch, widths, c.words, c.bitExact, mismatches, c.ms]);
-    setStatus(`running: ${cases.length} of ${total} cases`);
-    await nextFrame();
+    await keep(c, mlpRows, [mc.title, mc.batch, widths, c.words, c.bitExact, c.mismatches, c.ms]);
   }
 
   const passed = cases.filter((c) => c.bitExact).length;

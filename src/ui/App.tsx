@@ -2,10 +2,11 @@
  * One screen for the whole loop (knobs, Train, the accuracy numbers, the Pareto chart, weights or
  * curves), laid out for a 1280x800 projector; everything else in named sections below, one click away.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { BACKEND_CHOICES, MODEL_NAMES } from '../core/config';
 import { formatDuration } from '../core/planning';
 import { TrainingCharts } from './Charts';
+import { useFields } from './common/useFields';
 import { ErrorBoundary } from './ErrorBoundary';
 import { ErrorDetails, RecoveryNotice } from './RunStatus';
 import { AccuracyHero } from './Hero';
@@ -141,12 +142,7 @@ function statusText(phase: Phase, loadProgress: { loaded: number; total: number 
 
 /** Train, pause, stop, progress, and the knobs a lecturer changes before pressing Train. */
 function RunBar() {
-  const phase = useStore((s) => s.phase);
-  const progress = useStore((s) => s.progress);
-  const loadProgress = useStore((s) => s.loadProgress);
-  const error = useStore((s) => s.error);
-  const warning = useStore((s) => s.warning);
-  const acknowledged = useStore((s) => s.warningAcknowledged);
+  const { phase, progress, loadProgress, error, warning, warningAcknowledged: acknowledged } = useFields(useStore, 'phase', 'progress', 'loadProgress', 'error', 'warning', 'warningAcknowledged');
   const model = useStore((s) => s.config.model);
   const params = useStore(selectParameterCount);
   const { startTraining, pause, resume, stop, acknowledgeWarning } = useStore.getState();
@@ -353,6 +349,15 @@ function Sections() {
   );
 }
 
+/** One area of the stage's grid (placed by its class, `area-<name>`), inside its own error boundary. */
+function Area({ name, boundary = name, children }: { name: string; boundary?: string; children: ReactNode }) {
+  return (
+    <div className={`area-${name}`}>
+      <ErrorBoundary name={boundary}>{children}</ErrorBoundary>
+    </div>
+  );
+}
+
 export function App() {
   const copyLink = useStore((s) => s.copyLink);
   const copied = useStore((s) => s.linkCopied);
@@ -382,30 +387,22 @@ export function App() {
       </ErrorBoundary>
       <main className={stageClass}>
         {shown('knobs') && (
-          <div className="area-knobs">
-            <ErrorBoundary name="knobs">
-              <QuantizationPanel />
-            </ErrorBoundary>
-          </div>
+          <Area name="knobs">
+            <QuantizationPanel />
+          </Area>
         )}
-        <div className="area-hero">
-          <ErrorBoundary name="hero">
-            <AccuracyHero />
-            <CollapseHint />
-          </ErrorBoundary>
-        </div>
-        <div className="area-view">
-          <ErrorBoundary name="view">
-            <ViewPanel />
-          </ErrorBoundary>
-        </div>
+        <Area name="hero">
+          <AccuracyHero />
+          <CollapseHint />
+        </Area>
+        <Area name="view">
+          <ViewPanel />
+        </Area>
         {shown('chart') && (
-          <div className="area-chart">
-            <ErrorBoundary name="pareto">
-              <ParetoPanel height={380} />
-              <RecordsBar />
-            </ErrorBoundary>
-          </div>
+          <Area name="chart" boundary="pareto">
+            <ParetoPanel height={380} />
+            <RecordsBar />
+          </Area>
         )}
       </main>
       <Sections />

@@ -20,37 +20,6 @@ export function Field({ label, help, children, error }: { label: string; help?: 
   );
 }
 
-/** A typed knob's text box: every keystroke is shown and applied; an error marks it invalid. */
-function TypedInput({
-  testId,
-  numeric,
-  text,
-  error,
-  disabled,
-  onType,
-  onBlur,
-}: {
-  testId: string;
-  numeric?: boolean;
-  text: string;
-  error: string | null;
-  disabled?: boolean;
-  onType(typed: string): void;
-  onBlur?(): void;
-}) {
-  return (
-    <input
-      data-testid={testId}
-      inputMode={numeric ? 'decimal' : undefined}
-      value={text}
-      disabled={disabled}
-      aria-invalid={error !== null}
-      onChange={(e) => onType(e.target.value)}
-      onBlur={onBlur}
-    />
-  );
-}
-
 /** "Epochs must be a whole number from 1 to 100 (you typed "abc")." */
 export function plainKnobError(label: string, key: ConfigKey, typed: string, schemaMessage: string): string {
   const range = rangeOf(key)?.replace('an integer', 'a whole number');
@@ -59,41 +28,70 @@ export function plainKnobError(label: string, key: ConfigKey, typed: string, sch
   return `${label}: ${schemaMessage}`;
 }
 
-/** A typed number: taken as soon as it is valid; otherwise the message shows beside it and the config keeps its value. */
-export function NumberKnob({ name, label, disabled }: { name: ConfigKey; label: string; disabled?: boolean }) {
-  const value = useStore((s) => s.config[name]);
+/** How a typed knob's config value reads as text, and whether a typed text already means that value. */
+interface TypedCodec<T> {
+  text(value: T): string;
+  means(typed: string, value: T): boolean;
+}
+
+const DECIMAL: TypedCodec<number> = { text: String, means: (typed, value) => parseDecimal(typed) === value };
+const WIDTHS: TypedCodec<number[]> = { text: (value) => value.join(','), means: (typed, value) => typed.replace(/\s/g, '') === value.join(',') };
+
+/**
+ * A typed knob: every keystroke is shown and, unless it means the current value, tried on the config;
+ * an error marks the box invalid and `explain` words it beside the box (the config keeps its value).
+ * A numeric knob shows the config's own spelling again on blur ("0.0100" becomes "0.01").
+ */
+function TypedKnob<T>({
+  name,
+  label,
+  codec,
+  numeric,
+  disabled,
+  explain,
+}: {
+  name: ConfigKey;
+  label: string;
+  codec: TypedCodec<T>;
+  numeric?: boolean;
+  disabled?: boolean;
+  explain(typed: string, schemaMessage: string): string;
+}) {
+  const value = useStore((s) => s.config[name]) as T;
   const trySetKnob = useStore((s) => s.trySetKnob);
-  const [text, setText] = useState(String(value));
+  const [text, setText] = useState(codec.text(value));
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    setText((t) => (parseDecimal(t) === value ? t : String(value)));
+    setText((t) => (codec.means(t, value) ? t : codec.text(value)));
     setError(null);
-  }, [value]);
+  }, [codec, value]);
   const apply = (typed: string) => {
-    if (parseDecimal(typed) === value) {
-      setError(null);
-      return;
-    }
+    if (codec.means(typed, value)) return setError(null);
     // The text itself: updateConfig reads it as the URL does and its message quotes it.
     const message = trySetKnob(name, typed);
-    setError(message === null ? null : plainKnobError(label, name, typed, message));
+    setError(message === null ? null : explain(typed, message));
   };
   return (
     <Field label={label} help={FIELD_HELP[name]} error={error}>
-      <TypedInput
-        testId={`knob-${name}`}
-        numeric
-        text={text}
-        error={error}
+      <input
+        data-testid={`knob-${name}`}
+        inputMode={numeric ? 'decimal' : undefined}
+        value={text}
         disabled={disabled}
-        onType={(typed) => {
-          setText(typed);
-          apply(typed);
+        aria-invalid={error !== null}
+        onChange={(e) => {
+          setText(e.target.value);
+          apply(e.target.value);
         }}
-        onBlur={() => error === null && setText(String(value))}
+        onBlur={numeric ? () => error === null && setText(codec.text(value)) : undefined}
       />
     </Field>
   );
+}
+
+/** A typed number: taken as soon as it is valid; otherwise the message shows beside it and the config keeps its value. */
+export function NumberKnob({ name, label, disabled }: { name: ConfigKey; label: string; disabled?: boolean }) {
+  return <TypedKnob name={name} label={label} codec={DECIMAL} numeric disabled={disabled} explain={(typed, message) => plainKnobError(label, name, typed, message)} />;
 }
 
 export function SelectKnob<T extends string>({
@@ -123,32 +121,14 @@ export function SelectKnob<T extends string>({
 }
 
 export function HiddenKnob({ disabled }: { disabled?: boolean }) {
-  const hidden = useStore((s) => s.config.hidden);
-  const trySetKnob = useStore((s) => s.trySetKnob);
-  const [text, setText] = useState(hidden.join(','));
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setText((t) => (t.replace(/\s/g, '') === hidden.join(',') ? t : hidden.join(',')));
-    setError(null);
-  }, [hidden]);
-  const apply = (typed: string) => {
-    if (typed.replace(/\s/g, '') === hidden.join(',')) return setError(null);
-    const message = trySetKnob('hidden', typed);
-    setError(message === null ? null : `Hidden widths: a comma list of 1 to 8 widths, each a whole number from 1 to 8192 (you typed "${typed.length > 40 ? `${typed.slice(0, 40)}…` : typed}").`);
-  };
   return (
-    <Field label="Hidden widths" help={FIELD_HELP.hidden} error={error}>
-      <TypedInput
-        testId="knob-hidden"
-        text={text}
-        error={error}
-        disabled={disabled}
-        onType={(typed) => {
-          setText(typed);
-          apply(typed);
-        }}
-      />
-    </Field>
+    <TypedKnob
+      name="hidden"
+      label="Hidden widths"
+      codec={WIDTHS}
+      disabled={disabled}
+      explain={(typed) => `Hidden widths: a comma list of 1 to 8 widths, each a whole number from 1 to 8192 (you typed "${typed.length > 40 ? `${typed.slice(0, 40)}…` : typed}").`}
+    />
   );
 }
 

@@ -13,6 +13,7 @@ import {
   type EnergyTableKey,
   type NumericEnergyTableKey,
 } from '../../core/cost/energyTable';
+import { TableHead } from '../common/TableHead';
 import { useStore } from '../store';
 
 /** What each entry is, in words. */
@@ -92,14 +93,7 @@ export function EnergyTableEditor() {
       )}
       <div className="energy-table-scroll">
         <table>
-          <thead>
-            <tr>
-              <th>Entry</th>
-              <th>Value</th>
-              <th>Unit</th>
-              <th>Source</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Entry', 'Value', 'Unit', 'Source']} />
           <tbody>
             {KEYS.map((key) => (
               <tr key={key} className={overrides[key] !== undefined ? 'changed' : undefined}>

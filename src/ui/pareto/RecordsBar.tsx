@@ -1,17 +1,13 @@
 /** How many configurations were evaluated, where they are kept, and their export. */
 import { energyTableOf } from '../../core/config';
 import { costOf, recordConfig, recordsToCsv, recordsToJson, type Cost, type RunRecord } from '../../core/runRecord';
+import { useFields } from '../common/useFields';
 import { downloadText } from '../download';
 import { useRecords } from '../records/recordsStore';
 import { useStore } from '../store';
 
 export function RecordsBar() {
-  const records = useRecords((s) => s.records);
-  const persistence = useRecords((s) => s.persistence);
-  const note = useRecords((s) => s.persistenceNote);
-  const clearing = useRecords((s) => s.clearing);
-  const skipped = useRecords((s) => s.skipped);
-  const clear = useRecords((s) => s.clear);
+  const { records, persistence, persistenceNote: note, clearing, skipped, clear } = useFields(useRecords, 'records', 'persistence', 'persistenceNote', 'clearing', 'skipped', 'clear');
   const stamp = () => new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   /** Costs under the table the page shows now (the JSON carries that table). */
   const costed = (): RunRecord[] => {

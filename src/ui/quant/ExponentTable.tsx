@@ -1,6 +1,7 @@
 /** Our minimum exponent width per layer (formula inspired by seed 001), and auto bias. */
 import { maxOf } from '../../core/arrays';
 import type { LayerSummary } from '../../worker/protocol';
+import { TableHead } from '../common/TableHead';
 import { withAutoBias } from '../quantKnobs';
 import { useStore } from '../store';
 
@@ -19,22 +20,16 @@ export function ExponentTable({ layers, exponentBits }: { layers: LayerSummary[]
         non-zero |w|⌋, E<sub>min</sub> = ⌈log2(e<sub>max</sub> − e<sub>min</sub> + 3)⌉; auto bias = 2<sup>E</sup> − 2 − e<sub>max</sub>.
       </p>
       <table data-testid="exponent-table">
-        <thead>
-          <tr>
-            <th>layer</th>
-            <th>max |w|</th>
-            <th>
-              e<sub>max</sub>
-            </th>
-            <th>
-              e<sub>min</sub>
-            </th>
-            <th>
-              E<sub>min</sub>
-            </th>
-            <th>auto bias {exponentBits === null ? '(E = Emin)' : `(E = ${exponentBits})`}</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'layer',
+            'max |w|',
+            <>e<sub>max</sub></>,
+            <>e<sub>min</sub></>,
+            <>E<sub>min</sub></>,
+            `auto bias ${exponentBits === null ? '(E = Emin)' : `(E = ${exponentBits})`}`,
+          ]}
+        />
         <tbody>
           {layers.map((l) => (
             <tr key={l.index}>

@@ -140,6 +140,17 @@ export const HistogramChart = memo(function HistogramChart({ stats, log, height 
   const yScale = log ? ('log' as const) : ('linear' as const);
   const bottom = log ? 1 : 0;
   const heads = levelPoints.length <= STICKS_WITH_HEADS;
+  /** The props both count axes share (bins on the left, levels on the right): one scale from `bottom`, ticks in the series' colour. */
+  const countAxis = (yAxisId: string, axis: { ticks: number[]; top: number }, colour: string) => ({
+    yAxisId,
+    scale: yScale,
+    domain: [bottom, axis.top],
+    ticks: axis.ticks,
+    allowDataOverflow: true,
+    width: 40,
+    tick: { ...AXIS_FONT, fill: colour },
+    tickFormatter: formatCount,
+  });
   return (
     <ResponsiveContainer width="100%" height={height}>
       <ComposedChart data={binPoints} margin={{ top: 8, right: 4, bottom: 0, left: 0 }}>
@@ -156,29 +167,8 @@ export const HistogramChart = memo(function HistogramChart({ stats, log, height 
           tickSize={RUG + 3}
           allowDataOverflow
         />
-        <YAxis
-          yAxisId="bins"
-          scale={yScale}
-          domain={[bottom, binAxis.top]}
-          ticks={binAxis.ticks}
-          allowDataOverflow
-          width={40}
-          tick={{ ...AXIS_FONT, fill: BIN_STROKE }}
-          tickFormatter={formatCount}
-        />
-        <YAxis
-          yAxisId="levels"
-          orientation="right"
-          dataKey="after"
-          scale={yScale}
-          domain={[bottom, levelAxis.top]}
-          ticks={levelAxis.ticks}
-          allowDataOverflow
-          width={40}
-          hide={levelPoints.length === 0}
-          tick={{ ...AXIS_FONT, fill: LEVEL_COLOUR }}
-          tickFormatter={formatCount}
-        />
+        <YAxis {...countAxis('bins', binAxis, BIN_STROKE)} />
+        <YAxis {...countAxis('levels', levelAxis, LEVEL_COLOUR)} orientation="right" dataKey="after" hide={levelPoints.length === 0} />
         <Tooltip content={({ active, label }) => (active ? <BinTooltip stats={stats} x={Number(label)} /> : null)} />
         <Area yAxisId="bins" name="bin" baseValue={bottom} type="stepAfter" dataKey="count" stroke={BIN_STROKE} fill={BIN_FILL} isAnimationActive={false} />
         {levelPoints.length > 0 && (

@@ -1,5 +1,6 @@
 /** The weight format: a row of buttons, then sliders for that format's widths. */
 import { bitsPerWeight, defaultMinifloatBias, FIXED_BITS, fixedLevelCount, LIGHTNN_K, MINIFLOAT_EXPONENT_BITS, MINIFLOAT_MANTISSA_BITS, minifloatBiasRange, WEIGHT_FORMATS, WEIGHT_KINDS, type WeightScheme } from '../../core/quant/schemes';
+import type { ReactNode } from 'react';
 import { Slider } from '../Knobs';
 import { SchemeFormula } from '../teach/Formula';
 import { defaultScheme, normalizeScheme, type SchemeKind } from '../quantKnobs';
@@ -55,6 +56,109 @@ export function WeightSchemeKnobs({ disabled }: { disabled: boolean }) {
 }
 
 type Update = (patch: Record<string, unknown>) => void;
+type SchemeOf<K extends WeightScheme['kind']> = Extract<WeightScheme, { kind: K }>;
+
+/**
+ * One slider of a format's parameters, as data: a new parameter is one more entry in its format's list.
+ * The slider moves `field` of the scheme unless `patch` says what else changes with it.
+ */
+interface SliderSpec<S extends WeightScheme> {
+  field: keyof S & string;
+  /** The slider's test id is `knob-slider-<key>` (the e2e tests' setSlider names it so). */
+  key: string;
+  label: string;
+  range: { min: number; max: number } | ((scheme: S) => { min: number; max: number });
+  /** The value shown; default: `scheme[field]`. */
+  value?(scheme: S): number;
+  format(value: number, scheme: S): string;
+  hint?(scheme: S): ReactNode;
+  patch?(value: number): Record<string, unknown>;
+}
+
+const FIXED_SLIDERS: SliderSpec<SchemeOf<'fixed'>>[] = [
+  {
+    field: 'bits',
+    key: 'weightBits',
+    label: 'Weight bits',
+    range: FIXED_BITS,
+    format: (b) => `${b} bits`,
+    hint: (s) => `${fixedLevelCount(s.bits)} level${s.bits === 2 ? '' : 's'} each side of 0, sign included`,
+  },
+];
+
+const LIGHTNN_SLIDERS: SliderSpec<SchemeOf<'lightnn'>>[] = [
+  {
+    field: 'k',
+    key: 'lightnnK',
+    label: 'LightNN K (shifts per weight)',
+    range: LIGHTNN_K,
+    format: (k) => `K = ${k}`,
+    hint: (s) => (
+      <>
+        w ≈ ±(2<sup>−m₁</sup>{s.k > 1 ? ' + … ' : ''}
+        {s.k > 1 && (
+          <>
+            + 2<sup>−m{subscript(s.k)}</sup>
+          </>
+        )}
+        ): {s.k} shift{s.k > 1 ? `s and ${s.k - 1} add${s.k > 2 ? 's' : ''}` : ''}, {bitsPerWeight(s)} bits stored
+      </>
+    ),
+  },
+];
+
+const MINIFLOAT_SLIDERS: SliderSpec<SchemeOf<'minifloat'>>[] = [
+  {
+    field: 'exponentBits',
+    key: 'exponentBits',
+    label: 'Exponent bits (range)',
+    range: MINIFLOAT_EXPONENT_BITS,
+    format: (e) => `E${e}`,
+    // A bias fitted to the old width would be out of range for the new one.
+    patch: (exponentBits) => ({ exponentBits, bias: undefined }),
+  },
+  {
+    field: 'mantissaBits',
+    key: 'mantissaBits',
+    label: 'Mantissa bits (precision)',
+    range: MINIFLOAT_MANTISSA_BITS,
+    format: (m) => `M${m}`,
+    hint: (s) => `${1 + s.exponentBits + s.mantissaBits} bits: 1 sign + ${s.exponentBits} exponent + ${s.mantissaBits} mantissa`,
+  },
+];
+
+/** Behind "More" under the minifloat sliders. */
+const MINIFLOAT_MORE_SLIDERS: SliderSpec<SchemeOf<'minifloat'>>[] = [
+  {
+    field: 'bias',
+    key: 'bias',
+    label: 'Exponent bias',
+    range: (s) => minifloatBiasRange(s.exponentBits),
+    value: (s) => s.bias ?? defaultMinifloatBias(s.exponentBits),
+    format: (b, s) => (b === defaultMinifloatBias(s.exponentBits) ? `${b} (default)` : String(b)),
+    hint: () => 'Shifts the whole range: a larger bias reaches smaller weights. Per-layer auto bias: under Weights.',
+  },
+];
+
+function SchemeSliders<S extends WeightScheme>({ specs, scheme, disabled, update }: { specs: readonly SliderSpec<S>[]; scheme: S; disabled: boolean; update: Update }) {
+  return specs.map((spec) => {
+    const range = typeof spec.range === 'function' ? spec.range(scheme) : spec.range;
+    return (
+      <Slider
+        key={spec.key}
+        testId={`knob-slider-${spec.key}`}
+        label={spec.label}
+        value={spec.value ? spec.value(scheme) : (scheme[spec.field] as number)}
+        min={range.min}
+        max={range.max}
+        disabled={disabled}
+        format={(v) => spec.format(v, scheme)}
+        hint={spec.hint?.(scheme)}
+        onChange={(v) => update(spec.patch ? spec.patch(v) : { [spec.field]: v })}
+      />
+    );
+  });
+}
 
 function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disabled: boolean; update: Update }) {
   switch (scheme.kind) {
@@ -62,45 +166,25 @@ function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disa
     case 'ternary':
       return null;
     case 'fixed':
-      return (
-        <Slider
-          testId="knob-slider-weightBits"
-          label="Weight bits"
-          value={scheme.bits}
-          min={FIXED_BITS.min}
-          max={FIXED_BITS.max}
-          disabled={disabled}
-          format={(b) => `${b} bits`}
-          hint={`${fixedLevelCount(scheme.bits)} level${scheme.bits === 2 ? '' : 's'} each side of 0, sign included`}
-          onChange={(bits) => update({ bits })}
-        />
-      );
+      return <SchemeSliders specs={FIXED_SLIDERS} scheme={scheme} disabled={disabled} update={update} />;
     case 'minifloat':
-      return <MinifloatParams scheme={scheme} disabled={disabled} update={update} />;
+      return (
+        <>
+          <SchemeSliders specs={MINIFLOAT_SLIDERS} scheme={scheme} disabled={disabled} update={update} />
+          <details className="more">
+            <summary>More: bias, subnormals</summary>
+            <SchemeSliders specs={MINIFLOAT_MORE_SLIDERS} scheme={scheme} disabled={disabled} update={update} />
+            <label className="inline-field">
+              <input type="checkbox" data-testid="knob-weights-subnormals" checked={scheme.subnormals ?? true} disabled={disabled} onChange={(e) => update({ subnormals: e.target.checked })} />{' '}
+              subnormals (tiny values between 0 and the smallest normal)
+            </label>
+          </details>
+        </>
+      );
     case 'lightnn':
       return (
         <>
-          <Slider
-            testId="knob-slider-lightnnK"
-            label="LightNN K (shifts per weight)"
-            value={scheme.k}
-            min={LIGHTNN_K.min}
-            max={LIGHTNN_K.max}
-            disabled={disabled}
-            format={(k) => `K = ${k}`}
-            hint={
-              <>
-                w ≈ ±(2<sup>−m₁</sup>{scheme.k > 1 ? ' + … ' : ''}
-                {scheme.k > 1 && (
-                  <>
-                    + 2<sup>−m{subscript(scheme.k)}</sup>
-                  </>
-                )}
-                ): {scheme.k} shift{scheme.k > 1 ? `s and ${scheme.k - 1} add${scheme.k > 2 ? 's' : ''}` : ''}, {bitsPerWeight(scheme)} bits stored
-              </>
-            }
-            onChange={(k) => update({ k })}
-          />
+          <SchemeSliders specs={LIGHTNN_SLIDERS} scheme={scheme} disabled={disabled} update={update} />
           <details className="more">
             <summary>More: rounding, zero</summary>
             <label className="inline-field">
@@ -144,53 +228,3 @@ function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disa
 }
 
 const subscript = (n: number) => String(n).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]);
-
-function MinifloatParams({ scheme, disabled, update }: { scheme: Extract<WeightScheme, { kind: 'minifloat' }>; disabled: boolean; update: Update }) {
-  const range = minifloatBiasRange(scheme.exponentBits);
-  const defaultBias = defaultMinifloatBias(scheme.exponentBits);
-  const total = 1 + scheme.exponentBits + scheme.mantissaBits;
-  return (
-    <>
-      <Slider
-        testId="knob-slider-exponentBits"
-        label="Exponent bits (range)"
-        value={scheme.exponentBits}
-        min={MINIFLOAT_EXPONENT_BITS.min}
-        max={MINIFLOAT_EXPONENT_BITS.max}
-        disabled={disabled}
-        format={(e) => `E${e}`}
-        // A bias fitted to the old width would be out of range for the new one.
-        onChange={(exponentBits) => update({ exponentBits, bias: undefined })}
-      />
-      <Slider
-        testId="knob-slider-mantissaBits"
-        label="Mantissa bits (precision)"
-        value={scheme.mantissaBits}
-        min={MINIFLOAT_MANTISSA_BITS.min}
-        max={MINIFLOAT_MANTISSA_BITS.max}
-        disabled={disabled}
-        format={(m) => `M${m}`}
-        hint={`${total} bits: 1 sign + ${scheme.exponentBits} exponent + ${scheme.mantissaBits} mantissa`}
-        onChange={(mantissaBits) => update({ mantissaBits })}
-      />
-      <details className="more">
-        <summary>More: bias, subnormals</summary>
-        <Slider
-          testId="knob-slider-bias"
-          label="Exponent bias"
-          value={scheme.bias ?? defaultBias}
-          min={range.min}
-          max={range.max}
-          disabled={disabled}
-          format={(b) => (b === defaultBias ? `${b} (default)` : String(b))}
-          hint="Shifts the whole range: a larger bias reaches smaller weights. Per-layer auto bias: under Weights."
-          onChange={(bias) => update({ bias })}
-        />
-        <label className="inline-field">
-          <input type="checkbox" data-testid="knob-weights-subnormals" checked={scheme.subnormals ?? true} disabled={disabled} onChange={(e) => update({ subnormals: e.target.checked })} />{' '}
-          subnormals (tiny values between 0 and the smallest normal)
-        </label>
-      </details>
-    </>
-  );
-}

@@ -1,12 +1,11 @@
 /** The paper's numbers beside ours, for a sweep that reproduces a seed. */
 import { paperComparison, SWEEP_PRESETS } from '../../core/sweep';
+import { useFields } from '../common/useFields';
+import { TableHead } from '../common/TableHead';
 import { useSweep } from './sweepStore';
 
 export function PaperComparison() {
-  const presetId = useSweep((s) => s.presetId);
-  const definition = useSweep((s) => s.definition);
-  const results = useSweep((s) => s.results);
-  const floatAccuracy = useSweep((s) => s.floatAccuracy);
+  const { presetId, definition, results, floatAccuracy } = useFields(useSweep, 'presetId', 'definition', 'results', 'floatAccuracy');
   if (!presetId || !definition) return null;
   const preset = SWEEP_PRESETS.find((p) => p.id === presetId)!;
   const rows = paperComparison(presetId, definition, results, floatAccuracy);
@@ -15,13 +14,7 @@ export function PaperComparison() {
       <h3>{preset.name}: paper beside ours</h3>
       <p className="muted small">{preset.paper}</p>
       <table>
-        <thead>
-          <tr>
-            <th />
-            <th>paper</th>
-            <th>ours</th>
-          </tr>
-        </thead>
+        <TableHead columns={[null, 'paper', 'ours']} />
         <tbody>
           {rows.map((row) => (
             <tr key={row.what}>

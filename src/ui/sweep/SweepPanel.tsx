@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '../../core/planning';
 import { cellCount, SWEEP_PRESETS, sweepEtaMs, type SweepPreset } from '../../core/sweep';
+import { useFields } from '../common/useFields';
 import { controller } from '../controller';
 import { useStore } from '../store';
 import { PaperComparison } from './PaperComparison';
@@ -97,13 +98,7 @@ function statusText(s: Pick<SweepState, 'status' | 'error' | 'cellsDone' | 'cell
 }
 
 function SweepControls() {
-  const status = useSweep((s) => s.status);
-  const error = useSweep((s) => s.error);
-  const cells = useSweep((s) => s.cells);
-  const cellsDone = useSweep((s) => s.cellsDone);
-  const currentFraction = useSweep((s) => s.currentFraction);
-  const elapsedMs = useSweep((s) => s.elapsedMs);
-  const timing = useSweep((s) => s.timing);
+  const { status, error, cells, cellsDone, currentFraction, elapsedMs, timing } = useFields(useSweep, 'status', 'error', 'cells', 'cellsDone', 'currentFraction', 'elapsedMs', 'timing');
   const busy = useSweep(selectSweepBusy);
   const sweepDefined = useStore((s) => s.config.sweep !== null);
   const trainingBusy = useStore((s) => s.phase === 'training' || s.phase === 'paused' || s.phase === 'starting' || s.phase === 'loading');

@@ -5,16 +5,13 @@ import { costOf } from '../../core/runRecord';
 import { cellConfig, cellLabel } from '../../core/sweep';
 import { formatArea, formatEnergy, formatMs, formatStorage } from '../format';
 import { divergenceMessage } from '../../core/divergence';
+import { useFields } from '../common/useFields';
+import { TableHead } from '../common/TableHead';
 import { useStore } from '../store';
 import { useSweep } from './sweepStore';
 
 export function SweepResultsTable() {
-  const definition = useSweep((s) => s.definition);
-  const base = useSweep((s) => s.base);
-  const cells = useSweep((s) => s.cells);
-  const results = useSweep((s) => s.results);
-  const diverged = useSweep((s) => s.diverged);
-  const cellMs = useSweep((s) => s.cellMs);
+  const { definition, base, cells, results, diverged, cellMs } = useFields(useSweep, 'definition', 'base', 'cells', 'results', 'diverged', 'cellMs');
   const energy = useStore((s) => s.config.energy);
   const costs = useMemo(() => {
     if (!definition || !base) return [];
@@ -29,16 +26,7 @@ export function SweepResultsTable() {
         Results table ({done} of {cells.length} cells)
       </summary>
       <table>
-        <thead>
-          <tr>
-            <th>cell</th>
-            <th>accuracy</th>
-            <th>energy</th>
-            <th>storage</th>
-            <th>area</th>
-            <th>time</th>
-          </tr>
-        </thead>
+        <TableHead columns={['cell', 'accuracy', 'energy', 'storage', 'area', 'time']} />
         <tbody>
           {cells.map((cell) => {
             const accuracy = results[cell.index];

@@ -29,6 +29,34 @@ interface Shown {
   since: number;
 }
 
+/**
+ * One request of a prediction loop, the rules both loops share: one in flight per lane (`lane.inFlight`
+ * while it runs); its answer is dropped when the pad was cleared (`pad.epoch`), the model changed or the
+ * view unmounted while it ran; once it settles, answered or failed, `again` sends the newest pixels if
+ * they changed meanwhile.
+ */
+function send<T>(
+  pad: { alive: boolean; epoch: number },
+  lane: { inFlight: boolean },
+  ask: () => Promise<T>,
+  answered: (answer: T) => void,
+  failed: (error: unknown) => void,
+  again: () => void,
+) {
+  const epoch = pad.epoch;
+  const { modelVersion } = useStore.getState();
+  lane.inFlight = true;
+  ask()
+    .then((answer) => {
+      if (pad.alive && epoch === pad.epoch && useStore.getState().modelVersion === modelVersion) answered(answer);
+    })
+    .catch(failed)
+    .finally(() => {
+      lane.inFlight = false;
+      again();
+    });
+}
+
 export function DigitView() {
   const padRef = useRef<HTMLCanvasElement>(null);
   const rootRef = useRef<HTMLDivElement>(null);
@@ -49,7 +77,7 @@ export function DigitView() {
   const pump = useCallback(() => {
     const l = loop.current;
     if (!l.alive || l.inFlight || !l.dirty) return;
-    const { modelKept: kept, modelVersion, predictDigit } = useStore.getState();
+    const { modelKept: kept, predictDigit } = useStore.getState();
     const digit = useTeach.getState().pixels;
     const since = l.dirtySince ?? performance.now();
     l.dirty = false;
@@ -58,19 +86,14 @@ export function DigitView() {
       setShown(null);
       return;
     }
-    const epoch = l.epoch;
-    l.inFlight = true;
-    predictDigit(digit)
-      .then((prediction) => {
-        // Dropped when the pad was cleared or the model changed while it ran.
-        if (!l.alive || epoch !== l.epoch || useStore.getState().modelVersion !== modelVersion) return;
-        setShown(prediction ? { prediction, since } : null);
-      })
-      .catch(() => undefined) // a terminated worker (backend switch) never answers; the model change re-asks
-      .finally(() => {
-        l.inFlight = false;
-        pump();
-      });
+    send(
+      l,
+      l,
+      () => predictDigit(digit),
+      (prediction) => setShown(prediction ? { prediction, since } : null),
+      () => undefined, // a terminated worker (backend switch) never answers; the model change re-asks
+      pump,
+    );
   }, []);
 
   // ---- The kernels' loop: the bars' rules (latest wins, one in flight), only while ticked.
@@ -81,27 +104,25 @@ export function DigitView() {
     const k = kernelLoop.current;
     if (!l.alive || k.inFlight || !k.dirty) return;
     k.dirty = false;
-    const { modelKept: kept, modelVersion, kernelLogits } = useStore.getState();
+    const { modelKept: kept, kernelLogits } = useStore.getState();
     const digit = useTeach.getState().pixels;
     if (!kernelOnRef.current || !kept || !digit) {
       setKernel(null);
       return;
     }
-    const epoch = l.epoch;
-    k.inFlight = true;
-    kernelLogits(digit)
-      .then((answer) => {
-        if (!l.alive || !kernelOnRef.current || epoch !== l.epoch || useStore.getState().modelVersion !== modelVersion) return;
-        setKernel(answer);
-      })
-      .catch((error: unknown) => {
+    send(
+      l,
+      k,
+      () => kernelLogits(digit),
+      (answer) => {
+        if (kernelOnRef.current) setKernel(answer);
+      },
+      (error) => {
         // Not a refusal (those come back as supported: false) but a failed call: say it in the same line.
         if (l.alive && kernelOnRef.current) setKernel({ supported: false, reason: error instanceof Error ? error.message : String(error), logits: [], scale: 1, predicted: -1, device: 'cpu-reference', ms: 0 });
-      })
-      .finally(() => {
-        k.inFlight = false;
-        pumpKernel();
-      });
+      },
+      pumpKernel,
+    );
   }, []);
 
   const markDirty = useCallback(
