@@ -25,7 +25,7 @@ export interface TrainedRun {
   configUrl: string;
   seeds: { dataSeed: number; initSeed: number };
   backend: string;
-  epochs: Array<{ epoch: number; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number; elapsedS: number }>;
+  epochs: Array<{ epoch: number; lr: number; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number; elapsedS: number }>;
   /**
    * Accuracy of the float weights: the float model (training=float), or QAT's latent float weights
    * with the config's activations and input bits (training=qat).
@@ -49,6 +49,7 @@ export interface RunWithNetwork {
 export function epochRow(m: EpochMetrics) {
   return {
     epoch: m.epoch,
+    lr: m.lr,
     trainLoss: round(m.trainLoss),
     trainAccuracy: round(m.trainAccuracy),
     testLoss: round(m.testLoss),

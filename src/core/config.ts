@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { DEFAULT_ENERGY_TABLE, ENERGY_TABLE_UNITS, validateEnergyTable, type EnergyTable, type EnergyTableKey } from './cost/energyTable';
 import type { ActivationScheme } from './quant/schemes';
-import { weightSchemeSchema } from './quant/formats';
+import { WEIGHT_KINDS, weightSchemeSchema } from './quant/formats';
+import { decodeLrSchedule, encodeLrSchedule, lrScheduleSchema } from './lrSchedule';
 import { weightLayerCount } from './models';
 import { decodeSweepText, encodeSweep, sweepSchema, type SweepDefinition } from './sweep';
 // Lessons are plain data with no imports of their own, so the core can validate `lesson` ids.
@@ -200,6 +201,8 @@ export const fieldSchemas = {
   optimizer: z.enum(OPTIMIZERS).default('adam'),
   /** Momentum of the SGD optimizer (unused by Adam). */
   momentum: z.number().min(0).max(0.999).default(0.9),
+  /** How the learning rate changes from epoch to epoch (src/core/lrSchedule.ts). */
+  lrSchedule: lrScheduleSchema.default({ kind: 'constant' }),
   dataSeed: int(0, 2 ** 31 - 1).default(1),
   initSeed: int(0, 2 ** 31 - 1).default(1),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
@@ -248,6 +251,7 @@ export const FIELD_HELP: Record<ConfigKey, string> = {
   lr: 'learning rate',
   optimizer: 'adam or sgd (SGD with momentum)',
   momentum: 'momentum of SGD (ignored by Adam)',
+  lrSchedule: 'learning rate by epoch: constant, exp:0.9 (times 0.9 after each epoch) or cosine (down to near 0 by the last epoch)',
   dataSeed: 'seed of the training subset and the shuffling order',
   initSeed: 'seed of the initial weights (keep it to restart from the same weights)',
   backend: 'auto (WebGPU, then WebGL, WASM, CPU) or a fixed TF.js backend',
@@ -314,29 +318,106 @@ function decodeLayers(text: string): unknown {
   });
 }
 
+/**
+ * How a refused value is explained: `range` gives the field's numeric range, `scheme` names the
+ * nested parameter (or lists the kinds), `message` quotes the field's own check, `oneOf` lists an
+ * enum's values; `why` replaces the reason outright.
+ */
+type Explain = 'range' | 'message' | { scheme: string } | { why: string };
+
+/** One field in the URL: text to the raw value its schema validates, and back. */
+interface FieldCodec<V> {
+  decode: (text: string) => unknown;
+  encode: (value: V) => string;
+  /** Left out of the URL for this config: a default that says nothing, or a key that does not apply. */
+  omit?: (config: Config) => boolean;
+  /** A knob may send the typed text, read as the URL reads it (so messages quote what was typed). */
+  typed?: boolean;
+  explain: Explain;
+}
+
+// Text that is not a plain decimal stays text: the schema refuses it and the notice quotes it.
+// String(number) is the shortest text that parses back to the same double.
+const numberCodec: FieldCodec<number> = { decode: (text) => parseDecimal(text) ?? text, encode: String, typed: true, explain: 'range' };
+const enumCodec: FieldCodec<string> = { decode: (text) => text, encode: String, explain: 'range' };
+const schemeCodec = (kinds: readonly string[]): FieldCodec<object> => ({
+  decode: decodeScheme,
+  encode: encodeScheme,
+  explain: { scheme: `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}` },
+});
+
+/**
+ * Every field's URL codec, in one table (as tensorflow/playground's state.ts keeps its own):
+ * adding a config field means one schema above and one row here.
+ */
+const FIELD_CODECS: { [K in ConfigKey]: FieldCodec<Config[K]> } = {
+  model: enumCodec,
+  hidden: { decode: decodeNumberList, encode: (widths) => widths.join(','), omit: (c) => c.model !== 'mlp', typed: true, explain: 'range' },
+  trainSize: numberCodec,
+  testSize: numberCodec,
+  epochs: numberCodec,
+  batch: numberCodec,
+  lr: numberCodec,
+  optimizer: enumCodec,
+  momentum: numberCodec,
+  lrSchedule: {
+    decode: (text) => decodeLrSchedule(text, parseDecimal),
+    encode: encodeLrSchedule,
+    omit: (c) => c.lrSchedule.kind === 'constant',
+    typed: true,
+    explain: { scheme: 'constant, exp:<decay per epoch> or cosine' },
+  },
+  dataSeed: numberCodec,
+  initSeed: numberCodec,
+  backend: enumCodec,
+  weights: schemeCodec(WEIGHT_KINDS),
+  activations: schemeCodec(['relu', 'sign']),
+  inputBits: numberCodec,
+  layers: { decode: decodeLayers, encode: encodeLayers, omit: (c) => c.layers.length === 0, explain: schemeCodec(WEIGHT_KINDS).explain },
+  training: enumCodec,
+  energy: { decode: decodeEnergy, encode: encodeEnergy, omit: (c) => Object.keys(c.energy).length === 0, explain: 'message' },
+  sweep: {
+    decode: (text) => (text.trim() === '' || text.trim() === 'none' ? null : decodeSweepText(text)),
+    encode: (sweep) => (sweep === null ? '' : encodeSweep(sweep)),
+    omit: (c) => c.sweep === null,
+    explain: 'message',
+  },
+  // Classroom keys only when set: a shared link stays the same with or without a lesson.
+  lesson: {
+    decode: (text) => {
+      const t = text.trim();
+      if (t === '' || t === 'none') return null;
+      // Lessons are numbered in class ("open lesson 1"): lesson=1 is the first one's id.
+      return /^[1-9]\d*$/.test(t) && Number(t) <= LESSON_IDS.length ? LESSON_IDS[Number(t) - 1] : t;
+    },
+    encode: (lesson) => (lesson === null ? 'none' : lesson),
+    omit: (c) => c.lesson === null,
+    explain: 'range',
+  },
+  hide: {
+    decode: (text) => [...new Set(text.split(',').map((part) => part.trim()).filter((part) => part !== ''))],
+    encode: (panels) => panels.join(','),
+    omit: (c) => c.hide.length === 0,
+    explain: 'range',
+  },
+  present: {
+    decode: (text) => {
+      const t = text.trim();
+      return t === '1' || t === 'true' ? true : t === '0' || t === 'false' ? false : text;
+    },
+    encode: (on) => (on ? '1' : '0'),
+    omit: (c) => !c.present,
+    explain: { why: 'must be 0 or 1' },
+  },
+};
+
 /** Parses a URL string into the raw value a field's schema validates. */
 function fromUrlString(key: ConfigKey, text: string): unknown {
-  const schema = fieldSchemas[key];
-  if (key === 'weights' || key === 'activations') return decodeScheme(text);
-  if (key === 'layers') return decodeLayers(text);
-  if (key === 'energy') return decodeEnergy(text);
-  if (key === 'sweep') return text.trim() === '' || text.trim() === 'none' ? null : decodeSweepText(text);
-  if (key === 'lesson') {
-    const t = text.trim();
-    if (t === '' || t === 'none') return null;
-    // Lessons are numbered in class ("open lesson 1"): lesson=1 is the first one's id.
-    return /^[1-9]\d*$/.test(t) && Number(t) <= LESSON_IDS.length ? LESSON_IDS[Number(t) - 1] : t;
-  }
-  if (key === 'hide') return [...new Set(text.split(',').map((part) => part.trim()).filter((part) => part !== ''))];
-  if (key === 'present') {
-    const t = text.trim();
-    return t === '1' || t === 'true' ? true : t === '0' || t === 'false' ? false : text;
-  }
-  if (key === 'hidden') return decodeNumberList(text);
-  const inner = (schema as z.ZodDefault<z.ZodType>).unwrap();
-  // Text that is not a plain decimal stays text: the schema refuses it and the notice quotes it.
-  if (inner instanceof z.ZodNumber) return parseDecimal(text) ?? text;
-  return text;
+  return FIELD_CODECS[key].decode(text);
+}
+
+function toUrlString<K extends ConfigKey>(key: K, value: Config[K]): string {
+  return (FIELD_CODECS[key] as FieldCodec<Config[K]>).encode(value);
 }
 
 /**
@@ -353,39 +434,9 @@ function decodeNumberList(text: string): unknown[] {
   });
 }
 
-function isNumberKey(key: ConfigKey): boolean {
-  return (fieldSchemas[key] as z.ZodDefault<z.ZodType>).unwrap() instanceof z.ZodNumber;
-}
-
-function toUrlString(key: ConfigKey, value: Config[ConfigKey]): string {
-  if (key === 'hidden') return (value as number[]).join(',');
-  if (key === 'weights' || key === 'activations') return encodeScheme(value as object);
-  if (key === 'layers') return encodeLayers(value as LayerOverride[]);
-  if (key === 'energy') return encodeEnergy(value as EnergyOverrides);
-  if (key === 'sweep') return value === null ? '' : encodeSweep(value as SweepDefinition);
-  if (key === 'lesson') return value === null ? 'none' : String(value);
-  if (key === 'hide') return (value as string[]).join(',');
-  if (key === 'present') return value ? '1' : '0';
-  // String(number) is the shortest text that parses back to the same double.
-  return String(value);
-}
-
-/**
- * Keys written into the URL for a config: `hidden` only matters for model=mlp; no empty `layers`,
- * no `energy` while the table is the default, no `sweep` while none is defined, and the classroom
- * keys only when set (a shared link stays the same with or without a lesson).
- */
+/** Keys written into the URL for a config: those its codec does not omit. */
 function urlKeysFor(config: Config): ConfigKey[] {
-  return CONFIG_KEYS.filter(
-    (key) =>
-      (key !== 'hidden' || config.model === 'mlp') &&
-      (key !== 'layers' || config.layers.length > 0) &&
-      (key !== 'energy' || Object.keys(config.energy).length > 0) &&
-      (key !== 'sweep' || config.sweep !== null) &&
-      (key !== 'lesson' || config.lesson !== null) &&
-      (key !== 'hide' || config.hide.length > 0) &&
-      (key !== 'present' || config.present),
-  );
+  return CONFIG_KEYS.filter((key) => !FIELD_CODECS[key].omit?.(config));
 }
 
 export function encodeConfig(config: Config): string {
@@ -417,16 +468,17 @@ function usingDefault(key: ConfigKey): string {
 /** `key="raw" is not valid (why); fallback.`, or ending at the reason when fallback is null. */
 function describeIssue(key: ConfigKey, raw: string, error: z.ZodError, fallback: string | null): string {
   const issue = error.issues[0];
+  const explain = FIELD_CODECS[key].explain;
   let why = issue?.message ?? 'invalid value';
-  if (key === 'energy' || key === 'sweep') return invalidMessage(key, raw, why, fallback);
-  if (key === 'weights' || key === 'activations' || key === 'layers') {
+  if (explain === 'message') return invalidMessage(key, raw, why, fallback);
+  if (typeof explain === 'object' && 'why' in explain) return invalidMessage(key, raw, explain.why, fallback);
+  if (typeof explain === 'object') {
     // Nested values: name the parameter, e.g. "bits: Too small: expected number to be >=2".
     const path = (issue?.path ?? []).filter((p) => typeof p === 'string' && p !== 'scheme').join('.');
-    const text = issue?.code === 'invalid_union' ? `unknown kind; expected ${key === 'activations' ? 'relu or sign' : 'float32, fixed, minifloat, lightnn or binary'}` : why;
+    const text = issue?.code === 'invalid_union' ? `unknown kind; expected ${explain.scheme}` : why;
     return invalidMessage(key, raw, `${path ? `${path}: ` : ''}${text}`, fallback);
   }
-  if (key === 'present') why = 'must be 0 or 1';
-  else if (issue?.code === 'invalid_value' && 'values' in issue) why = `must be one of ${issue.values.join(', ')}`;
+  if (issue?.code === 'invalid_value' && 'values' in issue) why = `must be one of ${issue.values.join(', ')}`;
   else if (issue?.code === 'invalid_type' || issue?.code === 'too_small' || issue?.code === 'too_big') {
     const range = rangeOf(key);
     if (range) why = key === 'hidden' ? `each width must be ${range}, 1 to ${MAX_HIDDEN_LAYERS} layers` : `must be ${range}`;
@@ -622,12 +674,12 @@ export function updateConfig<K extends ConfigKey>(
   key: K,
   value: unknown,
 ): { ok: true; config: Config } | { ok: false; message: string } {
-  const typed = typeof value === 'string' && (key === 'hidden' || isNumberKey(key));
+  const typed = typeof value === 'string' && FIELD_CODECS[key].typed === true;
   const parsed = (fieldSchemas[key] as z.ZodType).safeParse(typed ? fromUrlString(key, value as string) : value);
   if (!parsed.success) {
     let text: string;
     try {
-      text = typeof value === 'string' ? value : value !== null && typeof value === 'object' ? toUrlString(key, value as Config[ConfigKey]) : String(value);
+      text = typeof value === 'string' ? value : value !== null && typeof value === 'object' ? toUrlString(key, value as Config[K]) : String(value);
     } catch {
       text = String(value);
     }

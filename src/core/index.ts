@@ -13,3 +13,4 @@ export * from './presets';
 export * from './quant/quantConfig';
 export * from './sweep';
 export * from './runRecord';
+export * from './lrSchedule';

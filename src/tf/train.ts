@@ -10,6 +10,7 @@ import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
 import { forward, trainableVariables, type ForwardOptions, type Network } from './network';
 import { deriveSeed, mulberry32, permutation } from '../core/rng';
 import type { Divergence } from '../core/divergence';
+import { learningRateAt, type LrSchedule } from '../core/lrSchedule';
 
 export { divergenceMessage, type Divergence } from '../core/divergence';
 
@@ -19,6 +20,8 @@ export interface TrainOptions {
   lr: number;
   optimizer: 'adam' | 'sgd';
   momentum: number;
+  /** Per-epoch learning rate (src/core/lrSchedule.ts); constant when absent. */
+  lrSchedule?: LrSchedule;
   dataSeed: number;
 }
 
@@ -39,6 +42,8 @@ export interface BatchMetrics {
 
 export interface EpochMetrics {
   epoch: number;
+  /** The learning rate this epoch trained with. */
+  lr: number;
   trainLoss: number;
   trainAccuracy: number;
   testLoss: number;
@@ -131,6 +136,17 @@ function makeOptimizer(options: TrainOptions): tf.Optimizer {
   return options.optimizer === 'adam' ? tf.train.adam(options.lr) : new MomentumOptimizer(options.lr, options.momentum);
 }
 
+/**
+ * Changes the learning rate between steps. SGD and momentum have setLearningRate (it replaces its
+ * kept scalar); Adam reads its `learningRate` field at every step and has no setter.
+ */
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  // By method, not instanceof: Optimizer's Symbol.hasInstance makes every optimizer an instance of each.
+  const sgd = optimizer as Partial<Pick<tf.SGDOptimizer, 'setLearningRate'>>;
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr);
+  else (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}
+
 const defaultYield = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** Loss and accuracy on a set, in batches; reads back once per batch. */
@@ -213,6 +229,8 @@ export async function train(
   try {
     for (let epoch = 1; epoch <= options.epochs && !stopped && !divergedAt; epoch++) {
       await hooks.beforeEpoch?.(epoch);
+      const lr = learningRateAt(options.lrSchedule ?? { kind: 'constant' }, options.lr, epoch, options.epochs);
+      setLearningRate(optimizer, lr);
       const order = permutation(trainSet.count, mulberry32(deriveSeed(options.dataSeed, epoch)));
       let epochLoss = 0;
       let epochCorrect = 0;
@@ -286,6 +304,7 @@ export async function train(
       if (stopped || divergedAt) break;
       const test = await evaluate(net, testSet, 500, hooks.evalForwardOptions ?? hooks.forwardOptions);
       const metrics: EpochMetrics = {
+        lr,
         epoch,
         trainLoss: epochLoss / epochSeen,
         trainAccuracy: epochCorrect / epochSeen,

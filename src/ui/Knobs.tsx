@@ -4,6 +4,7 @@
  */
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { FIELD_HELP, parseDecimal, rangeOf, type ConfigKey } from '../core/config';
+import { encodeLrSchedule, type LrSchedule } from '../core/lrSchedule';
 import { useStore } from './store';
 
 export function Field({ label, help, children, error }: { label: string; help?: string; children: ReactNode; error?: string | null }) {
@@ -35,6 +36,7 @@ interface TypedCodec<T> {
 }
 
 const DECIMAL: TypedCodec<number> = { text: String, means: (typed, value) => parseDecimal(typed) === value };
+const SCHEDULE: TypedCodec<LrSchedule> = { text: encodeLrSchedule, means: (typed, value) => typed.trim() === encodeLrSchedule(value) };
 const WIDTHS: TypedCodec<number[]> = { text: (value) => value.join(','), means: (typed, value) => typed.replace(/\s/g, '') === value.join(',') };
 
 /**
@@ -94,6 +96,16 @@ export function NumberKnob({ name, label, disabled }: { name: ConfigKey; label: 
   return <TypedKnob name={name} label={label} codec={DECIMAL} numeric disabled={disabled} explain={(typed, message) => plainKnobError(label, name, typed, message)} />;
 }
 
+/** A typed knob whose message states the rule and quotes what was typed. */
+function RuleKnob<T>({ name, label, codec, rule, disabled }: { name: ConfigKey; label: string; codec: TypedCodec<T>; rule: string; disabled?: boolean }) {
+  return <TypedKnob name={name} label={label} codec={codec} disabled={disabled} explain={(typed) => `${label}: ${rule} (you typed "${typed.length > 40 ? `${typed.slice(0, 40)}…` : typed}").`} />;
+}
+
+/** The learning rate by epoch, typed as the URL writes it: constant, exp:0.9 or cosine. */
+export function LrScheduleKnob({ disabled }: { disabled?: boolean }) {
+  return <RuleKnob name="lrSchedule" label="LR schedule" codec={SCHEDULE} disabled={disabled} rule="constant, exp:<decay per epoch, above 0 and at most 1> or cosine" />;
+}
+
 export function SelectKnob<T extends string>({
   name,
   label,
@@ -121,15 +133,7 @@ export function SelectKnob<T extends string>({
 }
 
 export function HiddenKnob({ disabled }: { disabled?: boolean }) {
-  return (
-    <TypedKnob
-      name="hidden"
-      label="Hidden widths"
-      codec={WIDTHS}
-      disabled={disabled}
-      explain={(typed) => `Hidden widths: a comma list of 1 to 8 widths, each a whole number from 1 to 8192 (you typed "${typed.length > 40 ? `${typed.slice(0, 40)}…` : typed}").`}
-    />
-  );
+  return <RuleKnob name="hidden" label="Hidden widths" codec={WIDTHS} disabled={disabled} rule="a comma list of 1 to 8 widths, each a whole number from 1 to 8192" />;
 }
 
 /**
