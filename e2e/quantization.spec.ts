@@ -68,3 +68,62 @@ test('a bad weight scheme in the URL is named in a notice and the page still wor
   await trainToDone(page, 60_000);
   expect(await freshQuantized(page)).toBeGreaterThan(20);
 });
+
+test('fp16 equals the browser\'s own Math.f16round; the standard-format buttons set fp16, bf16 and FP8', async ({ page }) => {
+  await openReady(page, '/?weights=minifloat:exponentBits=4,mantissaBits=3&backend=wasm');
+  const check = await page.evaluate(() => {
+    const quantize = (window as any).__playground.quantizeWeights as (v: Float32Array, s: object) => Float32Array;
+    const f16round = (Math as any).f16round as ((x: number) => number) | undefined;
+    if (!f16round) return null;
+    // Every float32 bit pattern with a step of 997 (4.3 M values: all exponents, all signs) plus the exact ties
+    // of fp16 (half-way between neighbours, where round-half-to-even decides).
+    const bits = new Uint32Array(4_400_000);
+    let n = 0;
+    for (let b = 0; b < 2 ** 32 && n < bits.length - 70_000; b += 997) bits[n++] = b;
+    const halves = new Float32Array(1);
+    for (let code = 0; code < 0x7bff && n < bits.length; code += 1) {
+      // midpoint of fp16 codes `code` and `code + 1` (exact in float32)
+      const lo = f16FromBits(code);
+      const hi = f16FromBits(code + 1);
+      halves[0] = (lo + hi) / 2;
+      bits[n++] = new Uint32Array(halves.buffer)[0];
+    }
+    function f16FromBits(h: number): number {
+      const e = (h >> 10) & 31;
+      const m = h & 1023;
+      return e === 0 ? m * 2 ** -24 : (1 + m / 1024) * 2 ** (e - 15);
+    }
+    const values = new Float32Array(bits.buffer, 0, n);
+    const got = quantize(values, { kind: 'minifloat', exponentBits: 5, mantissaBits: 10, overflow: 'inf' });
+    let compared = 0;
+    let mismatched = 0;
+    let firstMismatch: number | null = null;
+    for (let i = 0; i < n; i++) {
+      const want = f16round(values[i]);
+      compared += 1;
+      if (!Object.is(got[i], want) && !(Number.isNaN(got[i]) && Number.isNaN(want))) {
+        mismatched += 1;
+        firstMismatch ??= values[i];
+      }
+    }
+    return { compared, mismatched, firstMismatch };
+  });
+  test.skip(check === null, 'this browser has no Math.f16round');
+  expect(check!.compared).toBeGreaterThan(4_000_000);
+  expect(check).toEqual({ compared: check!.compared, mismatched: 0, firstMismatch: null });
+
+  await page.getByText('More: fp16, FP8, bias, top code').click();
+  const weights = () => page.evaluate(() => (window as any).__playground.store.getState().config.weights);
+  await page.getByTestId('float-format-fp8e4m3fn').click();
+  expect(await weights()).toEqual({ kind: 'minifloat', exponentBits: 4, mantissaBits: 3, top: 'fn' });
+  await expect(page).toHaveURL(/weights=minifloat:exponentBits=4,mantissaBits=3,top=fn/);
+  await expect(page.getByTestId('float-format-fp8e4m3fn')).toHaveAttribute('aria-pressed', 'true');
+  // FN has no infinities: overflow can only saturate.
+  await expect(page.getByTestId('knob-weights-overflow')).toBeDisabled();
+  await page.getByTestId('float-format-bf16').click();
+  expect(await weights()).toEqual({ kind: 'minifloat', exponentBits: 8, mantissaBits: 7 });
+  await page.getByTestId('float-format-fp16').click();
+  expect(await weights()).toEqual({ kind: 'minifloat', exponentBits: 5, mantissaBits: 10 });
+  await page.getByTestId('knob-weights-overflow').selectOption('inf');
+  await expect(page).toHaveURL(/weights=minifloat:exponentBits=5,mantissaBits=10,overflow=inf/);
+});

@@ -2,10 +2,11 @@
  * Quantizers as tfjs ops with straight-through-estimator gradients, for quantization-aware
  * training. The forward pass runs entirely in tensor ops (so it stays on the GPU backends), except
  * on the cpu backend, whose tensors live in JS memory anyway: there it runs the pure functions of
- * ./schemes.ts on the values (see setCpuQuantizerPath). The tensor ops, tested on the cpu backend,
- * agree bit for bit with those pure functions: the arithmetic below is the same sequence of
- * float32 operations those functions mirror with Math.fround, or, for minifloat and LightNN,
- * exact operations that find the same grid value (see powerSearch).
+ * ../core/quant/schemes.ts on the values (see setCpuQuantizerPath). The tensor ops, tested on the
+ * cpu backend, agree bit for bit with those pure functions: the arithmetic below is the same
+ * sequence of float32 operations those functions mirror with Math.fround (the ReLU activation),
+ * exact operations that find the same grid value (minifloat and LightNN, see powerSearch), or
+ * exact tables of levels and thresholds searched per weight (fixed point, see fixedTables).
  * The one exception is the binary 'l1' scale alpha, which can differ in its last bits
  * (relative 2^-22, see binaryForward); and a NaN weight or activation gives NaN from the tensor
  * ops on the cpu backend (where the pure sign, binary and LightNN functions give a number).
@@ -99,13 +100,21 @@ function signTensor(x: tf.Tensor): tf.Tensor {
  * Returns c / 2^base when `relative` (saves a multiply; the caller folds 2^base into a later
  * constant), else c itself (when c / 2^base could overflow float32).
  */
-function powerSearch(x: tf.Tensor, base: number, jumps: readonly number[], scale: number, relative: boolean): tf.Tensor {
+function powerSearch(
+  x: tf.Tensor,
+  base: number,
+  jumps: readonly number[],
+  scale: number,
+  relative: boolean,
+  onJump?: (s: number, jump: tf.Tensor) => void,
+): tf.Tensor {
   const unit = relative ? p2(base) : 1; // found * unit = c
   let found: tf.Tensor | null = null;
   for (const s of jumps) {
     // Threshold scale * c * 2^s: a constant for the first jump (c = 2^base), else found * constant.
     const threshold: tf.Tensor | number = found === null ? scale * p2(base + s) : tf.mul(found, unit * scale * p2(s));
     const jump: tf.Tensor = tf.step(tf.sub(threshold, x), p2(s));
+    onJump?.(s, jump); // 2^s where taken, else 1
     if (found !== null) found = tf.mul(found, jump);
     else found = relative ? jump : tf.mul(jump, p2(base));
   }
@@ -127,33 +136,136 @@ function exponentJumps(count: number): number[] {
 // Forward quantizers (tensor in, tensor out; callers wrap them in tf.tidy)
 // ---------------------------------------------------------------------------------------------
 
-/** index = clamp(round((w * n) / max), lo, n) on a uniform grid, as gridIndex in schemes.ts. */
-function gridIndexTensor(w: tf.Tensor, n: number, max: tf.Tensor, lowestIndex: number): tf.Tensor {
-  // Same power-of-two prescale as gridPrescale: keeps w * n finite for layers above 2^100.
-  // (w * prescale) * n equals w * (prescale * n) whenever the index can be non-zero: w * 2^-64 is
-  // exact unless |w| < 2^-62, and then |w| * n / max < 2^-146 rounds to index 0 either way.
-  const prescale = tf.where(tf.greater(max, Math.pow(2, 100)), tf.scalar(Math.pow(2, -64)), tf.scalar(1));
-  const scaled = tf.div(tf.mul(w, tf.mul(prescale, n)), tf.mul(max, prescale));
-  return tf.clipByValue(tf.round(scaled), lowestIndex, n); // tf.round is half-to-even
+// Fixed point, exactly as fixedQuantize: every weight's code is the number of thresholds at or
+// below |w| (tf.searchSorted), its value the level of that code (tf.gather), so per weight it costs
+// a search and a gather. The exact work is in the two tables, 2n + 1 entries computed from the
+// layer's max once per call:
+//   levels      L_c = fixedLevel(c) = RN(c * max / n), c = 0..n;
+//   thresholds  T_k = the smallest float32 whose code is above k, k = 0..n-1: the tie point
+//               t_k = (k + 1/2) * max / n rounded up, or the float32 after it when t_k is itself a
+//               float32 and k is even (round half to even keeps that tie at k).
+// Both are j * max / (2n) correctly rounded (j = 2c for levels, 2k + 1 for ties), computed on a
+// copy normalized by powers of two so that max becomes an integer X in [2^23, 2^24):
+//   P = j * X (up to 40 bits) exactly as Ph + Pl: X in 8-bit limbs, j < 2^16, so each j * limb is
+//     exact, and two Fast2Sums add them up;
+//   q1 = RN(Ph / 2n), then the residual P - 2n q1 = (Ph - q1 2^(m+1)) + 2 q1 + Pl, whose first two
+//     steps are exact (Sterbenz: the operands are within a factor of two), and q2 = RN(residual / 2n):
+//     q1 + q2 is j X / 2n within 2^-22 of a unit in q1's last place;
+//   a level is RN(q1 + q2), which is RN(j X / 2n): that quotient is never a float32 midpoint (n is
+//     odd) and stays at least 2^-16 units in the last place away from every one;
+//   a threshold starts from c = RN(q1 + q2) (RD or RU of t); the sign of t - c is that of the exact
+//     residual P - 2n c, computed as above, and decides between c and the float32 after it (found
+//     with Rump, Zimmermann, Boldo and Melquiond's successor: RN(c + RN(c (2^-24 + 2^-47)))).
+// Levels that are float32 subnormals once scaled back (layers with max below n 2^-126) are
+// rounded on the subnormal grid instead. Exactness needs float32 +, -, * correctly rounded, with
+// subnormals (the division only makes the first guess, corrected by the exact residual). The cpu
+// and wasm backends are IEEE; WGSL specifies correctly rounded +, -, * (each tf op is its own
+// kernel, so nothing is fused across them), though a GPU that flushes subnormals or rounds
+// otherwise is not exact here; WebGL promises nothing. tests/unit/fixedExact.test.ts checks the
+// ops on the cpu backend at every tie of every width against BigInt arithmetic.
+
+/** Float32 successor of c (c normal, positive, below 2^127): Rump et al. 2009, Algorithm 2 (RN). */
+function successor(c: tf.Tensor): tf.Tensor {
+  return tf.add(c, tf.mul(c, p2(-24) + p2(-47)));
 }
 
-/** Same steps as fixedQuantize: index from (w * n) / max, output (index / n) * max. */
+/** [x > 0] as 0/1 (x never NaN here). */
+const positive = (x: tf.Tensor): tf.Tensor => tf.step(x, 0);
+
+/**
+ * Levels (original units, codes 0..n) and thresholds (normalized units, [1, n]) of a layer whose
+ * max is `max` (a positive finite scalar); see the notes above. `scale` maps |w| to normalized units.
+ */
+function fixedTables(n: number, bits: number, max: tf.Tensor): { levels: tf.Tensor1D; thresholds: tf.Tensor2D; pre: tf.Tensor; scale: tf.Tensor } {
+  const twoN = 2 * n;
+  // Normalize: pre (2^-64, 1 or 2^64) brings max into [2^-85, 2^64) (w * pre is exact wherever w
+  // can get a non-zero code), then scale = 2^(23 - floor(log2(max * pre))) makes it an integer X
+  // in [2^23, 2^24).
+  const pre = tf.where(tf.greater(max, p2(60)), tf.scalar(p2(-64)), tf.where(tf.less(max, p2(-60)), tf.scalar(p2(64)), tf.scalar(1)));
+  const m1 = tf.mul(max, pre);
+  const power = powerSearch(m1, -85, exponentJumps(150), 1, false); // 2^floor(log2 m1), m1 in [2^-85, 2^64)
+  const scale = tf.div(p2(23), power);
+  const x = tf.mul(m1, scale);
+  const x2 = tf.floor(tf.mul(x, p2(-16)));
+  const rest = tf.sub(x, tf.mul(x2, p2(16)));
+  const x1 = tf.floor(tf.mul(rest, p2(-8)));
+  const x0 = tf.sub(rest, tf.mul(x1, p2(8)));
+  // Row 0: j = 2c (levels, c = 0..n); row 1: j = 2k + 1 (ties, k = 0..n; the last one is unused).
+  const js = new Float32Array(2 * (n + 1));
+  const evenTie = new Float32Array(2 * (n + 1));
+  for (let i = 0; i <= n; i++) {
+    js[i] = 2 * i;
+    js[n + 1 + i] = 2 * i + 1;
+    evenTie[n + 1 + i] = i % 2 === 0 ? p2(-17) : 0; // below every non-zero residual (multiples of 2^-15)
+  }
+  const j = tf.tensor2d(js, [2, n + 1]);
+  // P = j X = s1 + s2 + s3 exactly (each product below 2^24 times a power of two), as ph + pl.
+  const s1 = tf.mul(j, tf.mul(x2, p2(16)));
+  const s2 = tf.mul(j, tf.mul(x1, p2(8)));
+  const s3 = tf.mul(j, x0);
+  const sum12 = tf.add(s1, s2); // Fast2Sum: |s1| >= |s2|
+  const err12 = tf.sub(s2, tf.sub(sum12, s1));
+  const ph = tf.add(sum12, s3); // Fast2Sum: |sum12| >= |s3|
+  const err3 = tf.sub(s3, tf.sub(ph, sum12));
+  const pl = tf.add(err12, err3); // two integers below 2^16: exact
+  /** P - 2n c, exact in its sign (and exact wherever it is small), for c near P / 2n. */
+  const residual = (c: tf.Tensor, hi: tf.Tensor, lo: tf.Tensor) => tf.add(tf.add(tf.sub(hi, tf.mul(c, p2(bits))), tf.mul(c, 2)), lo);
+  const q1 = tf.div(ph, twoN);
+  const q2 = tf.div(residual(q1, ph, pl), twoN);
+  const nearest = tf.add(q1, q2); // RN(j X / 2n)
+  const row = (t: tf.Tensor, r: number, length: number) => tf.slice(t, [r, 0], [1, length]);
+
+  // Thresholds: c = nearest, then the float32 after it when t > c, or t = c and k is even.
+  const c = row(nearest, 1, n);
+  const after = positive(tf.add(residual(c, row(ph, 1, n), row(pl, 1, n)), row(tf.tensor2d(evenTie, [2, n + 1]), 1, n)));
+  const thresholds = tf.add(c, tf.mul(after, tf.sub(successor(c), c))) as tf.Tensor2D;
+
+  // Levels, back in original units: normalized level * 2^(e - 23) (exact, a normal float32), then
+  // / pre, which rounds only where the level is a float32 subnormal; there, round j X / 2n on the
+  // subnormal grid g = 2^-149 * pre * scale instead (g >= 2^-65 when pre = 2^64, the only case where
+  // levels can be subnormal; elsewhere the branch is computed but not used).
+  const normalized = row(nearest, 0, n + 1);
+  const unscaled = tf.mul(tf.mul(normalized, tf.div(power, p2(23))), tf.div(1, pre));
+  const inverseGrid = tf.div(1, tf.mul(scale, p2(-85)));
+  const t1 = tf.mul(row(q1, 0, n + 1), inverseGrid);
+  const t2 = tf.mul(row(q2, 0, n + 1), inverseGrid);
+  const k0 = tf.round(t1);
+  const fraction = tf.sub(t1, k0); // exact, in [-1/2, 1/2]
+  const oddTie = tf.mul(tf.mod(k0, 2), p2(-60)); // ties go to the even multiple
+  const up = positive(tf.add(tf.add(tf.sub(fraction, 0.5), t2), oddTie));
+  const down = positive(tf.sub(oddTie, tf.add(tf.add(fraction, 0.5), t2)));
+  const subnormal = tf.mul(tf.add(k0, tf.sub(up, down)), p2(-149));
+  const levels = tf.reshape(tf.where(tf.less(unscaled, p2(-126)), subnormal, unscaled), [n + 1]) as tf.Tensor1D;
+  return { levels, thresholds, pre, scale };
+}
+
+/** Same values as fixedQuantize: code from the thresholds, value from the levels (see above). */
 function fixedForward(w: tf.Tensor, bits: number): tf.Tensor {
   const n = fixedLevelCount(bits);
-  const max = tf.max(tf.abs(w));
-  const safeMax = tf.where(tf.greater(max, 0), max, tf.onesLike(max)); // all-zero layer: avoid 0/0
-  const index = gridIndexTensor(w, n, safeMax, -n);
-  return tf.mul(tf.div(index, n), max);
+  const a = tf.abs(w);
+  const max = tf.max(a);
+  // A layer holding NaN or ±Infinity has no finite scale: NaN everywhere, as fixedQuantize.
+  const usable = tf.logicalAnd(tf.greater(max, 0), tf.less(max, Infinity));
+  const { levels, thresholds, pre, scale } = fixedTables(n, bits, tf.where(usable, max, tf.scalar(1)));
+  const normalized = tf.mul(tf.mul(a, pre), scale);
+  const codes = tf.searchSorted(thresholds, tf.reshape(normalized, [1, -1]), 'right');
+  const magnitude = tf.reshape(tf.gather(levels, codes), w.shape);
+  const poison = tf.add(tf.mul(w, 0), tf.mul(max, 0)); // NaN for a NaN weight or a non-finite max, else 0
+  // step(w, -1) is +1 or -1 (0 gets -1, harmless: its level is 0).
+  return tf.add(tf.mul(magnitude, tf.step(w, -1)), poison);
 }
 
 /**
  * Same result as minifloatQuantize. The grid exponent is clamped to the format's normal range
  * as there, and additionally to float32's: below 2^-149 the float32 input already lies on the
- * (finer) format grid, and above 2^127 the value saturates anyway, so neither clamp changes a
+ * (finer) format grid, and above 2^127 the value overflows anyway, so neither clamp changes a
  * result; they only keep every power of two representable in float32.
  *
  * The power of two 2^e of |w| (e clamped) comes from powerSearch; the quantum 2^(e - M) divides
- * |w| exactly, tf.round rounds half to even, and the product is exact or saturates.
+ * |w| exactly, tf.round rounds half to even, and the product is exact or overflows. With M = 0 a
+ * tie (|w| = 1.5 2^e) goes to the even exponent field, whose parity is read off the search's odd
+ * jumps (1, and 127 when the range needs it: every other jump is even). Without subnormals, |w|
+ * below minNormal is flushed to 0 (a factor [|w| >= minNormal]).
  */
 function minifloatForward(w: tf.Tensor, scheme: MinifloatScheme): tf.Tensor {
   const f = minifloatFormat(scheme);
@@ -162,16 +274,28 @@ function minifloatForward(w: tf.Tensor, scheme: MinifloatScheme): tf.Tensor {
   const a = tf.abs(w);
   // Clamped above so the search stays finite for Infinity; below it starts at 2^lowestExponent.
   const searched = tf.clipByValue(a, 0, p2(highestExponent));
-  const power = powerSearch(searched, lowestExponent, exponentJumps(highestExponent - lowestExponent + 1), 1, false);
-  let quantum = tf.mul(power, p2(-f.mantissaBits));
-  // Without subnormals, below the smallest normal the quantum is minNormal itself: round half to
-  // even of a / minNormal in [0, 1) gives 0 or minNormal, ties to 0, as the flush in schemes.ts.
-  // (A minNormal below 2^-149 has no float32 below it but 0, so nothing to flush.)
-  const flushFactor = p2(f.minNormalExponent - lowestExponent + f.mantissaBits);
-  if (!f.subnormals && f.minNormalExponent >= -149 && flushFactor > 1) {
-    quantum = tf.mul(quantum, tf.step(tf.sub(a, belowPowerOfTwo(f.minNormalExponent)), flushFactor));
+  const oddJumps: tf.Tensor[] = []; // 1 where an odd jump was taken, else 0
+  const power = powerSearch(searched, lowestExponent, exponentJumps(highestExponent - lowestExponent + 1), 1, false, (s, jump) => {
+    if (f.mantissaBits === 0 && s % 2 === 1) oddJumps.push(tf.step(tf.sub(jump, 1.5), 0));
+  });
+  const quantum = tf.mul(power, p2(-f.mantissaBits));
+  const units = tf.div(a, quantum);
+  let rounded = tf.round(units); // half to even on the quotient
+  if (f.mantissaBits === 0) {
+    // The tie 1.5 between 2^e and 2^(e+1) goes up (to 2) above; keep 2^e where e + 1 + bias is odd.
+    const tie = tf.sub(tf.step(tf.sub(units, 1.5 - p2(-23)), 0), tf.step(tf.sub(units, 1.5), 0));
+    // e = lowestExponent + the jumps taken: its parity is the constant's flipped by each odd jump.
+    let odd: tf.Tensor = tf.scalar((((lowestExponent + 1 + f.bias) % 2) + 2) % 2);
+    for (const taken of oddJumps) odd = tf.abs(tf.sub(odd, taken)); // xor
+    rounded = tf.sub(rounded, tf.mul(tie, odd));
   }
-  const magnitude = tf.clipByValue(tf.mul(tf.round(tf.div(a, quantum)), quantum), 0, f.maxFinite);
+  let magnitude = tf.mul(rounded, quantum);
+  // Flush to zero: [a >= minNormal] (nothing to flush when no float32 lies below minNormal).
+  if (!f.subnormals && f.minNormalExponent > -149) magnitude = tf.mul(magnitude, atLeastPowerOfTwo(a, f.minNormalExponent));
+  if (f.overflow === 'inf') {
+    // x 1, or x Infinity past maxFinite (1 / 0)
+    magnitude = tf.mul(magnitude, tf.reciprocal(tf.sub(1, tf.step(tf.sub(magnitude, f.maxFinite), 0))));
+  } else magnitude = tf.clipByValue(magnitude, 0, f.maxFinite);
   // The magnitude is 0 where w is ±0, so sign(0) does not matter: step(w, -1) is +1 or -1.
   return tf.mul(magnitude, tf.step(w, -1));
 }
@@ -576,7 +700,8 @@ export function signWithSTE(x: tf.Tensor): tf.Tensor {
 export function quantizeActivationTensor(x: tf.Tensor, bits: number, clip: number): tf.Tensor {
   const { levels, clip32 } = activationGrid(bits, clip);
   // The prescale of gridIndex, known here: clip is a number. Folding it into levels is exact where
-  // the index can be non-zero (see gridIndexTensor).
+  // the index can be non-zero: x * 2^-64 is exact unless |x| < 2^-62, and then x * L / clip < 2^-146
+  // rounds to index 0 either way.
   const prescale = gridPrescale(clip32);
   return tf.tidy(() => {
     const scaled = tf.div(tf.mul(tf.clipByValue(x, 0, clip32), levels * prescale), clip32 * prescale);

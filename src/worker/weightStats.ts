@@ -207,22 +207,52 @@ function isScaleFree(scheme: WeightScheme): boolean {
   return scheme.kind === 'minifloat' || scheme.kind === 'lightnn' || (scheme.kind === 'binary' && scheme.scale === 'none');
 }
 
+/** Float32 bit patterns in value order: -0 and +0 next to each other, negatives below. */
+function orderedBits(x: number): number {
+  const bits = new Uint32Array(new Float32Array([x]).buffer)[0];
+  return bits >>> 31 ? -(bits & 0x7fffffff) : bits;
+}
+function fromOrderedBits(k: number): number {
+  return new Float32Array(new Uint32Array([k < 0 ? (0x80000000 | -k) >>> 0 : k]).buffer)[0];
+}
+
 /**
  * Level of every sorted weight by one merge against the legal set, for scale-free schemes
- * (minifloatQuantize alone costs ~25 ms for 78,400 weights). Nearest rounding sends a weight up
- * past the midpoint of two neighbours; at the midpoint itself the quantizer's own tie rule decides,
- * read off by quantizing the midpoints. Returns the level index of each weight.
+ * (minifloatQuantize alone costs ~25 ms for 78,400 weights). A weight moves up to legal[k + 1]
+ * from threshold[k] on: the smallest float32 the quantizer sends there. That is usually just past
+ * the midpoint of the two neighbours (at the midpoint itself the quantizer's tie rule decides),
+ * but not always (a minifloat without subnormals flushes everything below its smallest normal to
+ * 0), so the thresholds are found by bisection over float32 bit patterns, all gaps at once: one
+ * quantizeWeights call per halving. Returns the level index of each weight.
  */
 export function levelIndicesByMerge(sorted: Float32Array, legal: Float32Array, scheme: WeightScheme): Uint32Array {
-  const mids = new Float64Array(legal.length - 1);
-  for (let i = 0; i < mids.length; i++) mids[i] = (legal[i] + legal[i + 1]) / 2;
-  // A midpoint that is not a float32 is never equal to a weight, so how it rounds here never matters.
-  const midsRounded = quantizeWeights(Float32Array.from(mids), scheme);
+  const gaps = legal.length - 1;
+  // Invariant: q(lo) != legal[k + 1] (lo = legal[k] at first), q(hi) = legal[k + 1].
+  const lo = Float64Array.from({ length: gaps }, (_, k) => orderedBits(legal[k]));
+  const hi = Float64Array.from({ length: gaps }, (_, k) => orderedBits(legal[k + 1]));
+  const probe = new Float32Array(gaps);
+  for (let round = 0; round < 33; round++) {
+    let open = false;
+    for (let k = 0; k < gaps; k++) {
+      const mid = Math.floor((lo[k] + hi[k]) / 2);
+      if (hi[k] - lo[k] > 1) open = true;
+      probe[k] = fromOrderedBits(mid);
+    }
+    if (!open) break;
+    const rounded = quantizeWeights(probe, scheme);
+    for (let k = 0; k < gaps; k++) {
+      if (hi[k] - lo[k] <= 1) continue;
+      const mid = Math.floor((lo[k] + hi[k]) / 2);
+      if (rounded[k] === legal[k + 1]) hi[k] = mid;
+      else lo[k] = mid;
+    }
+  }
+  const thresholds = Float64Array.from(hi, fromOrderedBits);
   const out = new Uint32Array(sorted.length);
   let level = 0;
   for (let i = 0; i < sorted.length; i++) {
     const w = sorted[i];
-    while (level < mids.length && (w > mids[level] || (w === mids[level] && midsRounded[level] === legal[level + 1]))) level++;
+    while (level < gaps && w >= thresholds[level]) level++;
     out[i] = level;
   }
   return out;

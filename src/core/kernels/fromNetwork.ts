@@ -7,9 +7,9 @@
  *
  * Weights. w = sw * q with q the integer the kernel stores:
  * - LightNN-K: q = s * sum_j 2^(7 - m_j), sw = 2^-7 (exact).
- * - fixed b (2..8 bits): q = the grid index in [-n, n], n = 2^(b-1) - 1, sw = max|w| / n. The
- *   TF.js weight is fround(fround(q / n) * max), which differs from q * sw by float32 rounding
- *   only (relative 2^-23).
+ * - fixed b (2..8 bits): q = fixedCodes(w) in [-n, n] (round half to even of w n / max|w|,
+ *   exact), n = 2^(b-1) - 1, sw = max|w| / n. The TF.js weight is q * sw correctly rounded to
+ *   float32 (fixedLevel), so it differs from q * sw by at most half a float32 ulp.
  * - binary 'none' (BinaryConnect, BinaryNet): q = +1/-1, sw = binaryLayerGain(fan-in), a power of
  *   two, so the gain is part of the shift (exact). Binary 'l1': sw = mean |w| (float64 mean; the
  *   tensor version's float32 sum can differ in its last bits).
@@ -59,6 +59,7 @@ import {
   binaryL1Scale,
   DEFAULT_ACTIVATION_CLIP,
   describeScheme,
+  fixedCodes,
   fixedLevelCount,
   lightnnEncode,
   quantizeWeights,
@@ -165,9 +166,8 @@ function quantizeKernel(
       const format: WeightFormat = { kind: 'fixed', bits: scheme.bits };
       const n = fixedLevelCount(scheme.bits);
       const max = maxAbs(kernel);
-      const q = quantizeWeights(kernel, scheme);
-      // q = fround(fround(index / n) * max): the levels are max / n apart, so rounding recovers index.
-      const index = max === 0 ? new Int8Array(q.length) : Int8Array.from(q, (v) => Math.round((v * n) / max));
+      // The codes the TF.js weights are the levels of (fixedQuantize = fixedLevel(fixedCodes)).
+      const index = Int8Array.from(fixedCodes(kernel, scheme));
       const weightScale = max === 0 ? 1 : max / n;
       return {
         format,

@@ -6,12 +6,13 @@
  * Every quantizer returns a new Float32Array and never mutates its input. Rounding is
  * round-half-to-even unless a scheme says otherwise, and sign(0) = +1 wherever a sign is taken.
  *
- * The tf-op versions in ./ste.ts agree bit for bit with these functions on the CPU backend: the
- * fixed-point, ReLU-activation and stochastic LightNN paths mirror float32 arithmetic (Math.fround
- * after each step, the same steps in the same order as the tensor ops); minifloat and LightNN
- * nearest are exact in any precision. The exceptions are the per-layer mean scales (binary L1,
- * ternary), correctly rounded means here (so re-quantizing is idempotent) that can differ in their
- * last bits from the tf versions (see binaryL1Scale).
+ * The tf-op versions in ../../tf/ste.ts agree bit for bit with these functions on the CPU backend:
+ * fixed point is exact here (codes and levels correctly rounded, see formats/fixed.ts) and there
+ * (exact tables, see fixedTables in ste.ts); the ReLU-activation and stochastic LightNN paths
+ * mirror float32 arithmetic (Math.fround after each step, the same steps in the same order as the
+ * tensor ops); minifloat and LightNN nearest are exact in any precision. The exceptions are the
+ * per-layer mean scales (binary L1, ternary), correctly rounded means here (so re-quantizing is
+ * idempotent) that can differ in their last bits from the tf versions (see binaryL1Scale).
  */
 import { formatOf, type WeightScheme } from './formats';
 import { clamp, fround, gridIndex, gridPrescale, pow2, requireInRange, roundHalfEven, signOf } from './numeric';
@@ -44,10 +45,15 @@ export {
   minifloatFiniteValues,
   minifloatFormat,
   minifloatQuantize,
+  FLOAT_FORMATS,
   MINIFLOAT_EXPONENT_BITS,
   MINIFLOAT_MANTISSA_BITS,
+  MINIFLOAT_OVERFLOWS,
+  MINIFLOAT_TOPS,
   type ExponentRange,
   type MinifloatFormat,
+  type MinifloatOverflow,
+  type MinifloatTop,
 } from './formats/minifloat';
 export { countAtMost, FLOAT32_MAX, floorLog2, gridPrescale, MAX_UNIFORM, midpoints, roundHalfEven } from './numeric';
 

@@ -1,5 +1,5 @@
 /** The weight format: a row of buttons, then sliders for that format's widths. */
-import { bitsPerWeight, defaultMinifloatBias, FIXED_BITS, fixedLevelCount, LIGHTNN_K, MINIFLOAT_EXPONENT_BITS, MINIFLOAT_MANTISSA_BITS, minifloatBiasRange, WEIGHT_FORMATS, WEIGHT_KINDS, type WeightScheme } from '../../core/quant/schemes';
+import { bitsPerWeight, defaultMinifloatBias, FIXED_BITS, FLOAT_FORMATS, fixedLevelCount, LIGHTNN_K, MINIFLOAT_EXPONENT_BITS, MINIFLOAT_MANTISSA_BITS, minifloatBiasRange, WEIGHT_FORMATS, WEIGHT_KINDS, type WeightScheme } from '../../core/quant/schemes';
 import type { ReactNode } from 'react';
 import { Slider } from '../Knobs';
 import { SchemeFormula } from '../teach/Formula';
@@ -160,6 +160,40 @@ function SchemeSliders<S extends WeightScheme>({ specs, scheme, disabled, update
   });
 }
 
+const STANDARD_FLOATS: readonly { name: keyof typeof FLOAT_FORMATS; label: string }[] = [
+  { name: 'fp16', label: 'fp16' },
+  { name: 'bf16', label: 'bf16' },
+  { name: 'fp8e4m3fn', label: 'FP8 E4M3' },
+  { name: 'fp8e5m2', label: 'FP8 E5M2' },
+];
+
+/** The formats hardware ships, one click each: the standard widths, bias and top code. */
+function StandardFloats({ scheme, disabled, update }: { scheme: SchemeOf<'minifloat'>; disabled: boolean; update: Update }) {
+  return (
+    <div className="button-row standard-floats" role="group" aria-label="Standard float formats">
+      {STANDARD_FLOATS.map(({ name, label }) => {
+        const format: SchemeOf<'minifloat'> = FLOAT_FORMATS[name];
+        const same = normalizeScheme({ ...format }) as SchemeOf<'minifloat'>;
+        const current = normalizeScheme({ ...scheme, overflow: undefined }) as SchemeOf<'minifloat'>;
+        const selected = JSON.stringify(same) === JSON.stringify(current);
+        return (
+          <button
+            key={name}
+            type="button"
+            className={selected ? 'choice selected' : 'choice'}
+            aria-pressed={selected}
+            data-testid={`float-format-${name}`}
+            disabled={disabled}
+            onClick={() => update({ bias: undefined, subnormals: undefined, top: undefined, overflow: undefined, ...format })}
+          >
+            {label}
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
 function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disabled: boolean; update: Update }) {
   switch (scheme.kind) {
     case 'float32':
@@ -172,11 +206,33 @@ function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disa
         <>
           <SchemeSliders specs={MINIFLOAT_SLIDERS} scheme={scheme} disabled={disabled} update={update} />
           <details className="more">
-            <summary>More: bias, subnormals</summary>
+            <summary>More: fp16, FP8, bias, top code</summary>
+            <StandardFloats scheme={scheme} disabled={disabled} update={update} />
             <SchemeSliders specs={MINIFLOAT_MORE_SLIDERS} scheme={scheme} disabled={disabled} update={update} />
             <label className="inline-field">
               <input type="checkbox" data-testid="knob-weights-subnormals" checked={scheme.subnormals ?? true} disabled={disabled} onChange={(e) => update({ subnormals: e.target.checked })} />{' '}
-              subnormals (tiny values between 0 and the smallest normal)
+              subnormals (tiny values between 0 and the smallest normal; off: they flush to 0)
+            </label>
+            <label className="inline-field">
+              Top exponent code{' '}
+              <select
+                data-testid="knob-weights-top"
+                value={scheme.top ?? 'ieee'}
+                disabled={disabled}
+                // Only IEEE's top code holds infinities: another top saturates.
+                onChange={(e) => update({ top: e.target.value, ...(e.target.value === 'ieee' ? {} : { overflow: undefined }) })}
+              >
+                <option value="ieee">IEEE: Inf and NaN</option>
+                <option value="fn">FN: only NaN (E4M3 reaches 448)</option>
+                <option value="finite">all finite</option>
+              </select>
+            </label>
+            <label className="inline-field">
+              Overflow{' '}
+              <select data-testid="knob-weights-overflow" value={scheme.overflow ?? 'saturate'} disabled={disabled || (scheme.top ?? 'ieee') !== 'ieee'} onChange={(e) => update({ overflow: e.target.value })}>
+                <option value="saturate">saturate at ±max</option>
+                <option value="inf">±Infinity</option>
+              </select>
             </label>
           </details>
         </>

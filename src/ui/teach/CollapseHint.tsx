@@ -78,7 +78,7 @@ export function CollapseHint() {
   const widerExponent = () => {
     if (!narrow || weights.kind !== 'minifloat') return;
     // Drop a hand-set bias and the per-layer minifloat overrides: both belong to the narrow format.
-    const wider: WeightScheme = normalizeScheme({ kind: 'minifloat', exponentBits: narrow.eMin, mantissaBits: weights.mantissaBits, subnormals: weights.subnormals });
+    const wider: WeightScheme = normalizeScheme({ kind: 'minifloat', exponentBits: narrow.eMin, mantissaBits: weights.mantissaBits, subnormals: weights.subnormals, top: weights.top, overflow: weights.overflow });
     setKnobs({ weights: wider, layers: config.layers.filter((o) => o.scheme.kind !== 'minifloat') });
   };
 
