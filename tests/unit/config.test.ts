@@ -27,24 +27,8 @@ import {
   type Config,
 } from '../../src/tf';
 import { LESSON_IDS } from '../../src/lessons';
+import { lrScheduleArb, weightSchemeArb } from '../helpers/arbitraries';
 
-const weightSchemeArb = fc.oneof(
-  fc.constant({ kind: 'float32' as const }),
-  fc.record({ kind: fc.constant('fixed' as const), bits: fc.integer({ min: 2, max: 16 }) }),
-  fc.record(
-    { kind: fc.constant('minifloat' as const), exponentBits: fc.integer({ min: 2, max: 8 }), mantissaBits: fc.integer({ min: 0, max: 23 }), subnormals: fc.boolean() },
-    { requiredKeys: ['kind', 'exponentBits', 'mantissaBits'] },
-  ),
-  fc.record(
-    { kind: fc.constant('lightnn' as const), k: fc.integer({ min: 1, max: 4 }), rounding: fc.constantFrom('nearest' as const, 'stochastic' as const), allowZero: fc.boolean() },
-    { requiredKeys: ['kind', 'k'] },
-  ),
-  fc.record(
-    { kind: fc.constant('binary' as const), scale: fc.constantFrom('none' as const, 'l1' as const), hysteresis: fc.double({ min: 0, max: 1, noNaN: true }) },
-    { requiredKeys: ['kind', 'scale'] },
-  ),
-  fc.constant({ kind: 'ternary' as const }),
-);
 const activationArb = fc.oneof(
   fc.constant({ kind: 'relu' as const }),
   fc.record({ kind: fc.constant('relu' as const), bits: fc.integer({ min: 1, max: 16 }) }),
@@ -84,6 +68,7 @@ const configArb: fc.Arbitrary<Config> = fc
     lr: fc.double({ min: 1e-6, max: 10, noNaN: true }),
     optimizer: fc.constantFrom(...OPTIMIZERS),
     momentum: fc.double({ min: 0, max: 0.999, noNaN: true }),
+    lrSchedule: lrScheduleArb,
     dataSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     initSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     backend: fc.constantFrom(...BACKEND_CHOICES),

@@ -18,7 +18,6 @@ import {
   fieldSchemas,
   MAX_HIDDEN_LAYERS,
   MAX_HIDDEN_WIDTH,
-  minifloatBiasRange,
   NOTICE_CHARS,
   NUMERIC_SWEEP_KNOBS,
   PANEL_NAMES,
@@ -30,6 +29,8 @@ import {
   type ConfigNotice,
   type EnergyTableKey,
 } from '../../src/tf';
+import { WEIGHT_FORMATS, WEIGHT_KINDS, weightSchemeSchema } from '../../src/core/quant/formats';
+import { lrScheduleArb, scalarArbitrary, weightSchemeArb } from '../helpers/arbitraries';
 
 const RUNS = 10_000;
 
@@ -168,52 +169,10 @@ describe('decodeConfig on arbitrary query strings', () => {
 
 // ---------------------------------------------------------------- (b) valid configs round-trip
 
-type ZodNumberInfo = { minValue: number | null; maxValue: number | null; isInt: boolean };
-
 /** Numbers, enums, booleans and nullable enums straight from the field schemas, so a changed range is fuzzed as is. */
 function scalarArb(key: keyof Config): fc.Arbitrary<unknown> | null {
-  let schema = (fieldSchemas[key] as unknown as z.ZodDefault<z.ZodType>).unwrap() as z.ZodType;
-  let nullable = false;
-  if (schema instanceof z.ZodNullable) {
-    nullable = true;
-    schema = schema.unwrap() as z.ZodType;
-  }
-  let arb: fc.Arbitrary<unknown> | null = null;
-  if (schema instanceof z.ZodNumber) {
-    const { minValue, maxValue, isInt } = schema as unknown as ZodNumberInfo;
-    const min = minValue ?? -1e9;
-    const max = maxValue ?? 1e9;
-    arb = isInt ? fc.integer({ min, max }) : fc.double({ min, max, noNaN: true });
-  } else if (schema instanceof z.ZodEnum) arb = fc.constantFrom(...(schema.options as string[]));
-  else if (schema instanceof z.ZodBoolean) arb = fc.boolean();
-  if (arb === null) return null;
-  return nullable ? fc.option(arb, { nil: null }) : arb;
+  return scalarArbitrary((fieldSchemas[key] as unknown as z.ZodDefault<z.ZodType>).unwrap() as z.ZodType);
 }
-
-const weightSchemeArb = fc.oneof(
-  fc.constant({ kind: 'float32' as const }),
-  fc.record({ kind: fc.constant('fixed' as const), bits: fc.integer({ min: 2, max: 16 }) }),
-  fc.integer({ min: 2, max: 8 }).chain((exponentBits) =>
-    fc.record(
-      {
-        kind: fc.constant('minifloat' as const),
-        exponentBits: fc.constant(exponentBits),
-        mantissaBits: fc.integer({ min: 0, max: 23 }),
-        bias: fc.integer(minifloatBiasRange(exponentBits)),
-        subnormals: fc.boolean(),
-      },
-      { requiredKeys: ['kind', 'exponentBits', 'mantissaBits'] },
-    ),
-  ),
-  fc.record(
-    { kind: fc.constant('lightnn' as const), k: fc.integer({ min: 1, max: 4 }), rounding: fc.constantFrom('nearest' as const, 'stochastic' as const), allowZero: fc.boolean() },
-    { requiredKeys: ['kind', 'k'] },
-  ),
-  fc.record(
-    { kind: fc.constant('binary' as const), scale: fc.constantFrom('none' as const, 'l1' as const), hysteresis: fc.double({ min: 0, max: 1, noNaN: true }) },
-    { requiredKeys: ['kind', 'scale'] },
-  ),
-);
 
 const activationArb = fc.oneof(
   fc.record({ kind: fc.constant('relu' as const), bits: fc.integer({ min: 1, max: 16 }), clip: fc.double({ min: Number.MIN_VALUE, max: 1e6, noNaN: true }) }, { requiredKeys: ['kind'] }),
@@ -258,6 +217,7 @@ const sweepArb = fc.option(
 const SCALAR_KEYS = CONFIG_KEYS.filter((key) => scalarArb(key) !== null);
 const STRUCTURED: Partial<Record<keyof Config, fc.Arbitrary<unknown>>> = {
   hidden: fc.array(fc.integer({ min: 1, max: MAX_HIDDEN_WIDTH }), { minLength: 1, maxLength: MAX_HIDDEN_LAYERS }),
+  lrSchedule: lrScheduleArb,
   weights: weightSchemeArb,
   activations: activationArb,
   // A position, mapped below onto the layers the model has (-count to count - 1).
@@ -276,6 +236,19 @@ const validConfigArb: fc.Arbitrary<Config> = fc
   });
 
 describe('valid configs in the URL', () => {
+  it('draws every weight format of the registry, with and without its optional parameters, and valid ones only', () => {
+    const schemes = fc.sample(weightSchemeArb, 2000);
+    expect(new Set(schemes.map((s) => s.kind))).toEqual(new Set(WEIGHT_KINDS));
+    expect(schemes.every((s) => weightSchemeSchema.safeParse(s).success)).toBe(true);
+    for (const kind of WEIGHT_KINDS) {
+      const shape = (WEIGHT_FORMATS[kind].schema as unknown as z.ZodObject).shape;
+      for (const key of Object.keys(shape)) {
+        expect(schemes.some((s) => s.kind === kind && key in s), `${kind}.${key}`).toBe(true);
+        if (shape[key] instanceof z.ZodOptional) expect(schemes.some((s) => s.kind === kind && !(key in s)), `${kind} without ${key}`).toBe(true);
+      }
+    }
+  });
+
   it('has an arbitrary for every key, and only valid configs come out of it', () => {
     expect(CONFIG_KEYS.filter((key) => scalarArb(key) === null && STRUCTURED[key] === undefined)).toEqual([]);
     expect(SCALAR_KEYS).toContain('lesson');

@@ -1,48 +1,23 @@
 /**
  * The draw view's "integer kernels" toggle, its pure part (src/worker/kernelLogits.ts): one image
  * through the integer model on the CPU reference (the path without WebGPU, bit-exact with the
- * kernels), against the batch run runOnKernels does (toIntegerMlp with the same clips, then the
- * reference over many images), and against TF.js's fake-quantized forward pass. A short QAT mlp1
+ * kernels), against the batch run runOnKernels does (its activationClips and toIntegerModel, then
+ * the reference over many images), and against TF.js's fake-quantized forward pass. A short QAT mlp1
  * with LightNN-2 weights and 8-bit ReLU, wasm backend.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  batchInputs,
-  calibrateActivationClips,
-  calibrationPixels,
-  defaultConfig,
-  disposeNetwork,
-  forward,
-  INPUT_SIZE,
-  NUM_CLASSES,
-  quantizedForward,
-  quantOf,
-  readWeights,
-  runConfig,
-  type Config,
-  type RunOutcome,
-} from '../../src/tf';
-import { integerInputs, predictedClasses, toIntegerMlp } from '../../src/core/kernels/fromNetwork';
+import { batchInputs, disposeNetwork, INPUT_SIZE, NUM_CLASSES, quantOf, readWeights, runConfig, type Config, type RunOutcome } from '../../src/tf';
+import { integerInputs, predictedClasses } from '../../src/core/kernels/fromNetwork';
 import { mlpReference } from '../../src/core/kernels/reference';
+import { activationClips, toIntegerModel } from '../../src/gpu/pipeline';
 import { useNodeBackend } from '../../src/tf/tfNode';
 import { KernelLogitsSession } from '../../src/worker/kernelLogits';
 import { loadMnistFromPackage } from '../helpers/mnist';
+import { briefQatConfig, tfForward } from '../helpers/trainedModels';
 import { minOf, maxOf } from '../../src/core/arrays';
 
 const IMAGES = 50;
-const config: Config = {
-  ...defaultConfig(),
-  model: 'mlp1',
-  trainSize: 2000,
-  testSize: IMAGES,
-  epochs: 1,
-  training: 'qat',
-  dataSeed: 1,
-  initSeed: 1,
-  weights: { kind: 'lightnn', k: 2 },
-  activations: { kind: 'relu', bits: 8 },
-};
+const config = briefQatConfig('mlp1', 1, { trainSize: 2000, testSize: IMAGES }, { weights: { kind: 'lightnn', k: 2 }, activations: { kind: 'relu', bits: 8 } });
 
 let outcome: RunOutcome;
 
@@ -62,18 +37,16 @@ describe('kernelLogits on the CPU reference', () => {
     const session = await KernelLogitsSession.create(outcome.network, q, outcome.trainSet, null);
     expect(session.prepared.supported).toBe(true);
 
-    // The batch path of runOnKernels: same clips, same conversion, the whole subset at once.
-    const clips = await calibrateActivationClips(outcome.network, calibrationPixels(outcome.trainSet), q);
-    const model = toIntegerMlp(await readWeights(outcome.network), q, clips);
+    // The batch path of runOnKernels: its clips and conversion, the whole subset at once.
+    const clips = await activationClips(outcome.network, q, outcome.trainSet);
+    const model = toIntegerModel(await readWeights(outcome.network), q, clips);
+    if (model.kind !== 'mlp') throw new Error(`expected an MLP, got ${model.kind}`);
     const { pixels, n } = batchInputs(outcome.testSet, null, 0, IMAGES);
     const batchLogits = mlpReference(model.layers, integerInputs(pixels, q.inputBits));
     const batchPred = predictedClasses(batchLogits, NUM_CLASSES);
 
     // TF.js's quantized logits (the bars), same clips.
-    const options = quantizedForward(outcome.network, q, { mode: 'eval', activationClips: clips });
-    const t = tf.tidy(() => forward(outcome.network, tf.tensor2d(pixels, [n, INPUT_SIZE]), options));
-    const tfLogits = (await t.data()) as Float32Array;
-    t.dispose();
+    const { logits: tfLogits } = await tfForward(outcome.network, q, clips, pixels, n);
     const tfPred = predictedClasses(tfLogits, NUM_CLASSES);
 
     let agree = 0;

@@ -6,7 +6,7 @@
  *
  * CONV_BENCH=1 adds a timing of LeNet's conv2 (12x12x20 -> 8x8x50) per format at batch 64.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   conv2dReference,
   convNetReference,
@@ -18,46 +18,20 @@ import {
   randomConvLayer,
   randomLenet,
   randomNetInput,
+  type ConvShape,
   type QuantConv2dLayer,
   type QuantMaxPoolLayer,
-  type RandomConvSpec,
   type RandomLenetSpec,
 } from '../../src/core/kernels/conv';
 import { convUsesTiles, createConvKernel, createMaxPoolKernel, type ConvKernelOptions } from '../../src/gpu/kernels';
-import { createNetworkRunner } from '../../src/gpu/network';
 import { formatName, type WeightFormat } from '../../src/core/kernels/reference';
 import { readBuffer, uploadWords } from '../../src/gpu/buffers';
 import { deriveSeed, mulberry32 } from '../../src/core/rng';
-import { acquireDevice } from '../helpers/webgpuNode';
+import { testDevice } from '../helpers/gpuDevice';
+import { EXTRA_GPU_FORMATS, LENET_CONV1, LENET_CONV2, MATRIX_GPU_FORMATS, matrixCell } from '../helpers/kernelCases';
+import { difference, distinctValues, runBatchesInOneSubmit, runOnce, withNetworkRunner } from '../helpers/kernelRuns';
 
-// ---------------------------------------------------------------------------------------------
-// WebGPU in Node: see tests/helpers/webgpuNode.ts.
-const gpu = await acquireDevice('kernels.conv.gpu');
-if (gpu.device) console.info(`[kernels.conv.gpu] adapter: ${gpu.description}`);
-else console.warn(`[kernels.conv.gpu] SKIPPED: ${gpu.description}`);
-
-afterAll(() => gpu.device?.destroy());
-
-// ---------------------------------------------------------------------------------------------
-
-/** '' when equal, else where and how the arrays first differ. */
-function difference(got: ArrayLike<number>, want: ArrayLike<number>): string {
-  if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
-  let count = 0;
-  let first = -1;
-  for (let i = 0; i < want.length; i++) {
-    if (got[i] !== want[i]) {
-      count++;
-      if (first < 0) first = i;
-    }
-  }
-  return count === 0 ? '' : `${count} of ${want.length} differ, first at ${first}: got ${got[first]}, want ${want[first]}`;
-}
-
-/** Guards against vacuous comparisons: a reference output with one repeated value proves little. */
-function distinctValues(values: ArrayLike<number>): number {
-  return new Set(Array.from(values)).size;
-}
+const gpu = await testDevice('kernels.conv.gpu');
 
 /** Formats each conv kernel ran in (through runConv), checked by the last test. */
 const convKernelsRun = { tiled: new Set<string>(), direct: new Set<string>() };
@@ -70,57 +44,24 @@ async function runConv(
   options: ConvKernelOptions,
 ): Promise<Uint32Array | Int32Array> {
   const kernel = await createConvKernel(device, layer, options);
-  const inputBuffer = uploadWords(device, input);
-  const output = kernel.run(inputBuffer, batch);
-  const bytes = await readBuffer(device, output, kernel.outputBytes(batch));
-  inputBuffer.destroy();
-  output.destroy();
-  kernel.destroy();
   expect(kernel.outputWordsPerRow).toBe(convOutputWordsPerImage(layer));
   // Which kernel ran: the tiled one over the windows or the direct one (both are checked here).
   expect(kernel.wgsl.includes('WINDOW_ROW')).toBe(convUsesTiles(layer));
   convKernelsRun[convUsesTiles(layer) ? 'tiled' : 'direct'].add(formatName(layer.format));
-  return layer.output.kind === 'logits' ? new Int32Array(bytes) : new Uint32Array(bytes);
+  return runOnce(device, kernel, input, batch, layer.output.kind === 'logits');
 }
 
 async function runPool(device: GPUDevice, layer: QuantMaxPoolLayer, input: Uint32Array, batch: number): Promise<Uint32Array> {
   const kernel = await createMaxPoolKernel(device, layer);
-  const inputBuffer = uploadWords(device, input);
-  const output = kernel.run(inputBuffer, batch);
-  const bytes = await readBuffer(device, output, kernel.outputBytes(batch));
-  inputBuffer.destroy();
-  output.destroy();
-  kernel.destroy();
   expect(kernel.outputWordsPerRow).toBe(poolOutputWordsPerImage(layer));
-  return new Uint32Array(bytes);
+  return (await runOnce(device, kernel, input, batch, false)) as Uint32Array;
 }
 
-const FORMATS: WeightFormat[] = [
-  { kind: 'lightnn', k: 1 },
-  { kind: 'lightnn', k: 2 },
-  { kind: 'lightnn', k: 3 },
-  { kind: 'fixed', bits: 2 },
-  { kind: 'fixed', bits: 4 },
-  { kind: 'fixed', bits: 8 },
-  { kind: 'binaryconnect' },
-  { kind: 'binarynet' },
-];
-
-interface ConvShape {
-  title: string;
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  kernel: number;
-  filters: number;
-}
-
-const SHAPES: ConvShape[] = [
-  { title: 'LeNet conv1', batch: 1, inHeight: 28, inWidth: 28, inChannels: 1, kernel: 5, filters: 20 },
-  { title: 'LeNet conv1', batch: 7, inHeight: 28, inWidth: 28, inChannels: 1, kernel: 5, filters: 20 },
-  { title: 'LeNet conv2', batch: 1, inHeight: 12, inWidth: 12, inChannels: 20, kernel: 5, filters: 50 },
-  { title: 'LeNet conv2', batch: 7, inHeight: 12, inWidth: 12, inChannels: 20, kernel: 5, filters: 50 },
+const SHAPES: (Omit<ConvShape, 'name'> & { title: string; batch: number })[] = [
+  { title: 'LeNet conv1', batch: 1, ...LENET_CONV1 },
+  { title: 'LeNet conv1', batch: 7, ...LENET_CONV1 },
+  { title: 'LeNet conv2', batch: 1, ...LENET_CONV2 },
+  { title: 'LeNet conv2', batch: 7, ...LENET_CONV2 },
   { title: 'odd sizes', batch: 3, inHeight: 9, inWidth: 7, inChannels: 5, kernel: 3, filters: 3 },
   { title: 'tiny', batch: 2, inHeight: 3, inWidth: 3, inChannels: 2, kernel: 2, filters: 2 },
   { title: '1x1 kernel', batch: 2, inHeight: 4, inWidth: 5, inChannels: 33, kernel: 1, filters: 37 },
@@ -128,37 +69,22 @@ const SHAPES: ConvShape[] = [
   { title: 'rows of 120 inputs', batch: 2, inHeight: 6, inWidth: 7, inChannels: 40, kernel: 3, filters: 9 },
 ];
 
-const OUTPUTS = ['logits', 'requant', 'sign'] as const;
-
 describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match the CPU reference bit for bit', () => {
   const device = gpu.device as GPUDevice;
 
-  FORMATS.forEach((format, formatIndex) => {
+  MATRIX_GPU_FORMATS.forEach((format, formatIndex) => {
     describe(`conv ${formatName(format)}`, () => {
       SHAPES.forEach((shape, shapeIndex) => {
         const outputsPerThread = (formatIndex + shapeIndex) % 2 === 0 ? 4 : 1;
-        // Cycle output stages and activation bits so each format meets all of them.
-        const outputKind = OUTPUTS[(formatIndex + shapeIndex) % 3];
-        const inputBits = 1 + ((formatIndex * 3 + shapeIndex) % 8);
-        const outBits = 1 + ((formatIndex + shapeIndex * 5) % 8);
-        const { batch, inHeight, inWidth, inChannels, kernel, filters } = shape;
+        const { outputKind, inputBits, output } = matrixCell(formatIndex, shapeIndex, formatIndex + shapeIndex);
+        const { title: shapeTitle, batch, ...convShape } = shape;
+        const { inHeight, inWidth, inChannels, kernel, filters } = convShape;
         const title =
-          `${shape.title}: ${batch}x${inHeight}x${inWidth}x${inChannels}, ${kernel}x${kernel} -> ${filters}, ` +
+          `${shapeTitle}: ${batch}x${inHeight}x${inWidth}x${inChannels}, ${kernel}x${kernel} -> ${filters}, ` +
           `${outputKind}, ${inputBits}-bit inputs, ${outputsPerThread} per thread`;
         it(title, async () => {
           const rng = mulberry32(deriveSeed(4242, formatIndex, shapeIndex));
-          const spec: RandomConvSpec = {
-            name: `${formatName(format)} ${shape.title}`,
-            inHeight,
-            inWidth,
-            inChannels,
-            kernel,
-            filters,
-            format,
-            inputBits,
-            output: outputKind === 'requant' ? { kind: 'requant', bits: outBits } : outputKind,
-          };
-          const layer = randomConvLayer(rng, spec);
+          const layer = randomConvLayer(rng, { name: `${formatName(format)} ${shapeTitle}`, ...convShape, format, inputBits, output });
           const input = randomNetInput(rng, layer, batch);
           const want = conv2dReference(layer, input, batch);
           if (want.length > 2) expect(distinctValues(want)).toBeGreaterThan(1);
@@ -171,18 +97,8 @@ describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match t
 
   it('LightNN-4 and fixed-3/6 on LeNet conv2 shapes (formats outside the main matrix)', async () => {
     const rng = mulberry32(98);
-    for (const format of [{ kind: 'lightnn', k: 4 }, { kind: 'fixed', bits: 3 }, { kind: 'fixed', bits: 6 }] as WeightFormat[]) {
-      const layer = randomConvLayer(rng, {
-        name: formatName(format),
-        inHeight: 12,
-        inWidth: 12,
-        inChannels: 20,
-        kernel: 5,
-        filters: 50,
-        format,
-        inputBits: 8,
-        output: { kind: 'requant', bits: 4 },
-      });
+    for (const format of EXTRA_GPU_FORMATS) {
+      const layer = randomConvLayer(rng, { name: formatName(format), ...LENET_CONV2, format, inputBits: 8, output: { kind: 'requant', bits: 4 } });
       const input = randomNetInput(rng, layer, 2);
       expect(difference(await runConv(device, layer, input, 2, {}), conv2dReference(layer, input, 2)), formatName(format)).toBe('');
     }
@@ -190,17 +106,8 @@ describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match t
 
   it('workgroup sizes 32 and 256, and output pixels spilling into the z dimension', async () => {
     const rng = mulberry32(6);
-    const layer = randomConvLayer(rng, {
-      name: 'wg',
-      inHeight: 9,
-      inWidth: 7,
-      inChannels: 5,
-      kernel: 3,
-      filters: 3,
-      format: { kind: 'binarynet' },
-      inputBits: 1,
-      output: 'sign',
-    });
+    const shape = { inHeight: 9, inWidth: 7, inChannels: 5, kernel: 3, filters: 3 };
+    const layer = randomConvLayer(rng, { name: 'wg', ...shape, format: { kind: 'binarynet' }, inputBits: 1, output: 'sign' });
     const batch = 9;
     const input = randomNetInput(rng, layer, batch);
     const want = conv2dReference(layer, input, batch);
@@ -272,52 +179,26 @@ describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match t
         const rng = mulberry32(deriveSeed(1998, caseIndex));
         const layers = randomLenet(rng, spec);
         const input = randomNetInput(rng, layers[0], batch);
-        const runner = await createNetworkRunner(device, layers, options);
-        try {
+        const logits = await withNetworkRunner(device, layers, options, (runner) => {
           expect(runner.kernels.length).toBe(6);
-          const logits = await runner.run(input, batch);
-          const want = convNetReference(layers, input, batch);
-          expect(distinctValues(want)).toBeGreaterThan(batch);
-          expect(logits.length).toBe(batch * 10);
-          expect(difference(logits, want)).toBe('');
-        } finally {
-          runner.destroy();
-        }
+          return runner.run(input, batch);
+        });
+        const want = convNetReference(layers, input, batch);
+        expect(distinctValues(want)).toBeGreaterThan(batch);
+        expect(logits.length).toBe(batch * 10);
+        expect(difference(logits, want)).toBe('');
       });
     });
   });
 
   it('one kernel, several batch sizes in one command buffer (batch comes from the bound output)', async () => {
     const rng = mulberry32(12);
-    const layer = randomConvLayer(rng, {
-      name: 'multi',
-      inHeight: 8,
-      inWidth: 9,
-      inChannels: 3,
-      kernel: 3,
-      filters: 11,
-      format: { kind: 'binaryconnect' },
-      inputBits: 3,
-      output: 'sign',
-    });
-    const kernel = await createConvKernel(device, layer);
+    const shape = { inHeight: 8, inWidth: 9, inChannels: 3, kernel: 3, filters: 11 };
+    const layer = randomConvLayer(rng, { name: 'multi', ...shape, format: { kind: 'binaryconnect' }, inputBits: 3, output: 'sign' });
     const batches = [5, 1, 3];
     const inputs = batches.map((batch) => randomNetInput(rng, layer, batch));
-    const encoder = device.createCommandEncoder();
-    const buffers = batches.map((batch, i) => {
-      const input = uploadWords(device, inputs[i]);
-      const output = kernel.createOutputBuffer(batch);
-      kernel.encode(encoder, input, batch, output);
-      return { input, output };
-    });
-    device.queue.submit([encoder.finish()]);
-    for (let i = 0; i < batches.length; i++) {
-      const got = new Uint32Array(await readBuffer(device, buffers[i].output, kernel.outputBytes(batches[i])));
-      expect(difference(got, conv2dReference(layer, inputs[i], batches[i])), `batch ${batches[i]}`).toBe('');
-      buffers[i].input.destroy();
-      buffers[i].output.destroy();
-    }
-    kernel.destroy();
+    const outputs = await runBatchesInOneSubmit(device, await createConvKernel(device, layer), inputs, batches);
+    outputs.forEach((got, i) => expect(difference(got, conv2dReference(layer, inputs[i], batches[i])), `batch ${batches[i]}`).toBe(''));
   });
 
   it('refuses a conv layer whose accumulator could overflow, naming it and its fan-in', async () => {
@@ -340,22 +221,10 @@ describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match t
   });
 
   it('refuses an input buffer smaller than the batch', async () => {
-    const layer = randomConvLayer(mulberry32(3), {
-      name: 'small',
-      inHeight: 4,
-      inWidth: 4,
-      inChannels: 2,
-      kernel: 3,
-      filters: 3,
-      format: { kind: 'fixed', bits: 8 },
-      inputBits: 8,
-      output: 'logits',
-    });
+    const shape = { inHeight: 4, inWidth: 4, inChannels: 2, kernel: 3, filters: 3 };
+    const layer = randomConvLayer(mulberry32(3), { name: 'small', ...shape, format: { kind: 'fixed', bits: 8 }, inputBits: 8, output: 'logits' });
     const kernel = await createConvKernel(device, layer);
-    const input = uploadWords(device, new Uint32Array(32));
-    expect(() => kernel.run(input, 2)).toThrow(/batch 2 needs 256/);
-    input.destroy();
-    kernel.destroy();
+    await expect(runOnce(device, kernel, new Uint32Array(32), 2, true)).rejects.toThrow(/batch 2 needs 256/);
   });
 
   it('both conv kernels ran above: tiled for LightNN and wide fixed-point/BinaryConnect windows, direct for the rest', () => {
@@ -367,21 +236,12 @@ describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match t
     const batch = 64;
     const runs = Number(process.env.CONV_BENCH_RUNS ?? 5);
     const lines: string[] = [];
-    const formats: WeightFormat[] = [...FORMATS, { kind: 'lightnn', k: 4 }];
+    const formats: WeightFormat[] = [...MATRIX_GPU_FORMATS, { kind: 'lightnn', k: 4 }];
     for (const [index, format] of formats.entries()) {
       for (const outputsPerThread of [4, 1] as const) {
         const rng = mulberry32(deriveSeed(64, index));
-        const layer = randomConvLayer(rng, {
-          name: 'conv2',
-          inHeight: 12,
-          inWidth: 12,
-          inChannels: 20,
-          kernel: 5,
-          filters: 50,
-          format,
-          inputBits: 4,
-          output: format.kind === 'binarynet' ? 'sign' : { kind: 'requant', bits: 4 },
-        });
+        const stage = format.kind === 'binarynet' ? 'sign' : { kind: 'requant' as const, bits: 4 };
+        const layer = randomConvLayer(rng, { name: 'conv2', ...LENET_CONV2, format, inputBits: 4, output: stage });
         const input = randomNetInput(rng, layer, batch);
         const t0 = performance.now();
         const kernel = await createConvKernel(device, layer, { outputsPerThread });

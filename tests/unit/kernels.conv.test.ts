@@ -57,20 +57,7 @@ import { chooseWorkgroupShape, denseShaderWgsl, type OutputsPerThread } from '..
 import { architecture } from '../../src/core/models';
 import { mulberry32 } from '../../src/core/rng';
 import { maxOf } from '../../src/core/arrays';
-
-const ALL_FORMATS: WeightFormat[] = [
-  { kind: 'lightnn', k: 1 },
-  { kind: 'lightnn', k: 2 },
-  { kind: 'lightnn', k: 3 },
-  { kind: 'lightnn', k: 4 },
-  { kind: 'fixed', bits: 2 },
-  { kind: 'fixed', bits: 3 },
-  { kind: 'fixed', bits: 4 },
-  { kind: 'fixed', bits: 6 },
-  { kind: 'fixed', bits: 8 },
-  { kind: 'binaryconnect' },
-  { kind: 'binarynet' },
-];
+import { ALL_KERNEL_FORMATS, LENET_CONV2 } from '../helpers/kernelCases';
 
 const convShape = fc.record({
   kernel: fc.integer({ min: 1, max: 4 }),
@@ -83,7 +70,7 @@ const convShape = fc.record({
 describe('packing round trips', () => {
   it('conv weights [kh][kw][inC][outC] pack like a dense fan-in x filters matrix and decode back', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...ALL_FORMATS), convShape, fc.integer(), (format, shape, seed) => {
+      fc.property(fc.constantFrom(...ALL_KERNEL_FORMATS), convShape, fc.integer(), (format, shape, seed) => {
         const rng = mulberry32(seed);
         const n = convFanIn(shape) * shape.filters;
         const fanIn = convFanIn(shape);
@@ -126,7 +113,7 @@ describe('packing round trips', () => {
 
   it('row-aligned GPU weights hold the same fields, each kernel row starting a word row', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...ALL_FORMATS), convShape, fc.integer(), (format, shape, seed) => {
+      fc.property(fc.constantFrom(...ALL_KERNEL_FORMATS), convShape, fc.integer(), (format, shape, seed) => {
         const layer = randomConvLayer(mulberry32(seed), {
           name: 'c',
           inHeight: shape.kernel + 2,
@@ -211,17 +198,47 @@ const HAND_FIXED = [1, -3, -1, 2, 2, 0, 0, 1, 0, 1, 3, -1, -2, 0, 1, 7];
 /** Signs of the LightNN and binary examples, (filter 0, filter 1) per (kh, kw, c). */
 const HAND_SIGN_WEIGHTS = [1, -1, -1, 1, 1, 1, -1, -1, 1, -1, 1, 1, -1, 1, 1, -1];
 
+/**
+ * The expected outputs, written independently of conv.ts: the convolution as its definition,
+ * out[oy][ox][o] = bias[o] + sum over (kh, kw, c) of x[oy + kh][ox + kw][c] * w[kh][kw][c][o],
+ * on plain numbers (`x` the hand input's values, or its signs for BinaryNet).
+ */
+function handConv(weights: readonly number[], bias: readonly number[] = [0, 0], x: ArrayLike<number> = HAND_INPUT): number[] {
+  const out: number[] = [];
+  for (let oy = 0; oy < 2; oy++) {
+    for (let ox = 0; ox < 2; ox++) {
+      for (let o = 0; o < 2; o++) {
+        let sum = bias[o];
+        for (let kh = 0; kh < 2; kh++) {
+          for (let kw = 0; kw < 2; kw++) {
+            for (let c = 0; c < 2; c++) sum += x[((oy + kh) * 3 + ox + kw) * 2 + c] * weights[((kh * 2 + kw) * 2 + c) * 2 + o];
+          }
+        }
+        out.push(sum);
+      }
+    }
+  }
+  return out;
+}
+
+/** LightNN weight values in units of 2^-7: s * sum_j 2^(7 - m_j), `k` exponents per weight. */
+function lightnnValues(k: number, signs: readonly number[], m: readonly number[]): number[] {
+  return signs.map((s, w) => s * m.slice(w * k, (w + 1) * k).reduce((sum, mj) => sum + 2 ** (7 - mj), 0));
+}
+
 describe('hand-worked 3x3x2 input, 2x2 kernel, 2 filters (output [oy][ox][filter])', () => {
   it('fixed-4: integer MAC', () => {
     // Output (0, 0), filter 0: window (0,0) (0,1) (1,0) (1,1), channels 0 and 1:
-    // 1*1 + 0*-1 + 2*2 + 1*0 + 3*0 + 2*3 + 0*-2 + 3*1 = 14
+    // 1*1 + 0*-1 + 2*2 + 1*0 + 3*0 + 2*3 + 0*-2 + 3*1 = 14; handConv does all eight.
+    const want = [14, 20, 8, -6, 2, -1, -5, 21];
+    expect(handConv(HAND_FIXED)).toEqual(want);
     const layer = handLayer({ kind: 'fixed', bits: 4 }, packFixed(4, HAND_FIXED, 8, 2));
-    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual([14, 20, 8, -6, 2, -1, -5, 21]);
+    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual(want);
   });
 
   it('fixed-8 (one weight per byte) gives the same sums', () => {
     const layer = handLayer({ kind: 'fixed', bits: 8 }, packFixed(8, HAND_FIXED, 8, 2));
-    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual([14, 20, 8, -6, 2, -1, -5, 21]);
+    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual(handConv(HAND_FIXED));
   });
 
   it('LightNN-1: shifts in units of 2^-7', () => {
@@ -229,9 +246,13 @@ describe('hand-worked 3x3x2 input, 2x2 kernel, 2 filters (output [oy][ox][filter
     //   filter 0: +128 -32 +1 -4 +64 +16 -2 +8;  filter 1: +1 +16 -64 +128 +2 -32 +8 +4
     const m = [0, 7, 2, 3, 7, 1, 5, 0, 1, 6, 3, 2, 6, 4, 4, 5];
     const signs = [1, 1, -1, 1, 1, -1, -1, 1, 1, 1, 1, -1, -1, 1, 1, 1];
+    const weights = lightnnValues(1, signs, m);
+    expect(weights).toEqual([128, 1, -32, 16, 1, -64, -4, 128, 64, 2, 16, -32, -2, 8, 8, 4]);
     const layer = handLayer({ kind: 'lightnn', k: 1 }, packLightNN(1, signs, m, 8, 2));
     // Output (0, 0), filter 0: 1*128 + 0*-32 + 2*1 + 1*-4 + 3*64 + 2*16 + 0*-2 + 3*8 = 374
-    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual([374, -45, 266, 58, 450, 399, -21, 18]);
+    const want = [374, -45, 266, 58, 450, 399, -21, 18];
+    expect(handConv(weights)).toEqual(want);
+    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual(want);
   });
 
   it('LightNN-2 with bias: two shifts per weight', () => {
@@ -239,15 +260,21 @@ describe('hand-worked 3x3x2 input, 2x2 kernel, 2 filters (output [oy][ox][filter
     // filter 1 weights +2 +32 -192 +12 +128 -33 +130 +33; bias -100, +50.
     const m = [0, 0, 7, 7, 1, 2, 3, 3, 7, 6, 0, 1, 2, 2, 4, 5, 0, 7, 1, 1, 3, 4, 2, 7, 5, 5, 6, 0, 4, 1, 7, 2];
     const signs = [1, 1, -1, 1, 1, -1, -1, 1, 1, 1, 1, -1, -1, 1, 1, 1];
+    const weights = lightnnValues(2, signs, m);
+    expect(weights).toEqual([256, 2, -96, 32, 3, -192, -64, 12, 129, 128, 24, -33, -8, 130, 72, 33]);
     const layer = handLayer({ kind: 'lightnn', k: 2 }, packLightNN(2, signs, m, 8, 2), { bias: Int32Array.of(-100, 50) });
     // Output (0, 0), filter 0: 256 + 0 + 6 - 64 + 387 + 48 - 0 + 216 - 100 = 749
-    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual([749, 97, 316, 129, 558, 509, -136, 538]);
+    const want = [749, 97, 316, 129, 558, 509, -136, 538];
+    expect(handConv(weights, [-100, 50])).toEqual(want);
+    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual(want);
   });
 
   it('BinaryConnect: add or subtract', () => {
     const layer = handLayer({ kind: 'binaryconnect' }, packBinaryWeights(HAND_SIGN_WEIGHTS, 8, 2));
     // Output (0, 0), filter 0: +1 - 0 + 2 - 1 + 3 + 2 - 0 + 3 = 10
-    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual([10, -4, 2, 2, 0, -4, -2, 4]);
+    const want = [10, -4, 2, 2, 0, -4, -2, 4];
+    expect(handConv(HAND_SIGN_WEIGHTS)).toEqual(want);
+    expect(Array.from(conv2dReference(layer, HAND_INPUT, 1))).toEqual(want);
   });
 
   it('BinaryNet: XNOR-popcount on sign bits, with bias', () => {
@@ -256,18 +283,24 @@ describe('hand-worked 3x3x2 input, 2x2 kernel, 2 filters (output [oy][ox][filter
       bias: Int32Array.of(1, -2),
     });
     // Output (0, 0), filter 0: activations + + | - + | + - | - + against weights + - | + - | + + | - +:
-    // +1 -1 -1 -1 +1 -1 +1 +1 = 0, plus bias 1
+    // +1 -1 -1 -1 +1 -1 +1 +1 = 0, plus bias 1. XNOR-popcount is the +1/-1 product sum: handConv on the signs.
+    const want = [3, -10, -5, 2, -1, -2, -1, 2];
+    expect(handConv(HAND_SIGN_WEIGHTS, [1, -2], HAND_SIGNS)).toEqual(want);
     const input = packSignBits(HAND_SIGNS, 1, 18);
     expect(input.length).toBe(1);
-    expect(Array.from(conv2dReference(layer, input, 1))).toEqual([3, -10, -5, 2, -1, -2, -1, 2]);
+    expect(Array.from(conv2dReference(layer, input, 1))).toEqual(want);
   });
 
   it('requant and sign output stages', () => {
     const weights = packFixed(4, HAND_FIXED, 8, 2);
-    // accumulators 14 20 8 -6 2 -1 -5 21; ReLU, (x + 2) >> 2, clamp to 3
+    const acc = handConv(HAND_FIXED); // 14 20 8 -6 2 -1 -5 21
+    // ReLU, (x + 2) >> 2, clamp to 3: 16>>2 = 4 -> 3, 22>>2 = 5 -> 3, 10>>2 = 2, 0, 4>>2 = 1, 0, 0, 23>>2 = 5 -> 3
+    const want = [3, 3, 2, 0, 1, 0, 0, 3];
+    expect(acc.map((a) => Math.min(3, (Math.max(a, 0) + 2) >> 2))).toEqual(want);
     const requant = handLayer({ kind: 'fixed', bits: 4 }, weights, { output: { kind: 'requant', rshift: 2, bits: 2 } });
-    expect(Array.from(conv2dReference(requant, HAND_INPUT, 1))).toEqual([3, 3, 2, 0, 1, 0, 0, 3]);
-    // acc >= 0 at elements 0, 1, 2, 4, 7 of the output image
+    expect(Array.from(conv2dReference(requant, HAND_INPUT, 1))).toEqual(want);
+    // acc >= 0 at elements 0, 1, 2, 4, 7 of the output image: bit i of the image's one word
+    expect(acc.reduce((word, a, i) => (a >= 0 ? word | (1 << i) : word), 0)).toBe(0b10010111);
     const sign = handLayer({ kind: 'fixed', bits: 4 }, weights, { output: { kind: 'sign' } });
     expect(Array.from(conv2dReference(sign, HAND_INPUT, 1))).toEqual([0b10010111]);
   });
@@ -312,7 +345,7 @@ describe('conv = dense on im2col rows', () => {
   it('every format and output stage, random shapes', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...ALL_FORMATS),
+        fc.constantFrom(...ALL_KERNEL_FORMATS),
         fc.constantFrom<OutputStage['kind']>('logits', 'requant', 'sign'),
         fc.record({
           kernel: fc.integer({ min: 1, max: 4 }),
@@ -361,7 +394,7 @@ describe('conv = dense on im2col rows', () => {
 
   it('kernel = input size: one output pixel is exactly a dense layer', () => {
     const rng = mulberry32(17);
-    for (const format of ALL_FORMATS) {
+    for (const format of ALL_KERNEL_FORMATS) {
       const layer = randomConvLayer(rng, {
         name: 'whole',
         inHeight: 5,
@@ -419,21 +452,18 @@ describe('max-pool', () => {
   it('sign pool equals the unsigned pool of the bits', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 9 }),
-        fc.integer({ min: 1, max: 9 }),
-        fc.integer({ min: 1, max: 70 }),
-        fc.integer({ min: 1, max: 3 }),
+        fc.record({ inHeight: fc.integer({ min: 1, max: 9 }), inWidth: fc.integer({ min: 1, max: 9 }), channels: fc.integer({ min: 1, max: 70 }), size: fc.integer({ min: 1, max: 3 }) }),
         fc.integer(),
-        (h, w, channels, size, seed) => {
-          fc.pre(size <= h && size <= w);
+        (shape, seed) => {
+          fc.pre(shape.size <= shape.inHeight && shape.size <= shape.inWidth);
           const rng = mulberry32(seed);
-          const n = h * w * channels;
+          const n = shape.inHeight * shape.inWidth * shape.channels;
           const signs = randomActivations(rng, { kind: 'sign' }, n, 2);
           const bits = Uint32Array.from(unpackSignBits(signs, 2, n), (v) => (v > 0 ? 1 : 0));
-          const unsigned = maxPoolReference(pool({ inHeight: h, inWidth: w, channels, size, input: { kind: 'unsigned', bits: 1 } }), bits, 2);
-          const signed = maxPoolReference(pool({ inHeight: h, inWidth: w, channels, size, input: { kind: 'sign' } }), signs, 2);
-          const out = poolOutputShape({ inHeight: h, inWidth: w, channels, size });
-          expect(signed).toEqual(packSignBits(Array.from(unsigned, (b) => (b ? 1 : -1)), 2, out.height * out.width * channels));
+          const unsigned = maxPoolReference(pool({ ...shape, input: { kind: 'unsigned', bits: 1 } }), bits, 2);
+          const signed = maxPoolReference(pool({ ...shape, input: { kind: 'sign' } }), signs, 2);
+          const out = poolOutputShape(shape);
+          expect(signed).toEqual(packSignBits(Array.from(unsigned, (b) => (b ? 1 : -1)), 2, out.height * out.width * shape.channels));
         },
       ),
     );
@@ -468,11 +498,7 @@ describe('overflow (fan-in = k * k * inC)', () => {
   it('bound = fan-in x max|a| x max|w| + |bias| (+ rounding)', () => {
     const layer = randomConvLayer(mulberry32(1), {
       name: 'conv2',
-      inHeight: 12,
-      inWidth: 12,
-      inChannels: 20,
-      kernel: 5,
-      filters: 50,
+      ...LENET_CONV2,
       format: { kind: 'fixed', bits: 8 },
       inputBits: 8,
       output: { kind: 'requant', bits: 8, rshift: 6 },
@@ -577,11 +603,7 @@ describe('LeNet chains', () => {
 describe('generated WGSL and dispatch', () => {
   const conv2 = (format: WeightFormat, output: OutputStage = { kind: 'requant', rshift: 4, bits: 2 }) => ({
     name: 'conv2',
-    inHeight: 12,
-    inWidth: 12,
-    inChannels: 20,
-    kernel: 5,
-    filters: 50,
+    ...LENET_CONV2,
     format,
     inputBits: format.kind === 'binarynet' ? 1 : 4,
     output,
@@ -668,12 +690,14 @@ describe('generated WGSL and dispatch', () => {
   it('dispatch covers every (output pixel, filter group) of the batch', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 200 }),
-        fc.integer({ min: 1, max: 12 }),
-        fc.integer({ min: 1, max: 70 }),
-        fc.constantFrom<OutputsPerThread>(1, 4),
-        fc.integer({ min: 2, max: 70 }),
-        (batch, side, filters, outputsPerThread, maxPerDimension) => {
+        fc.record({
+          batch: fc.integer({ min: 1, max: 200 }),
+          side: fc.integer({ min: 1, max: 12 }),
+          filters: fc.integer({ min: 1, max: 70 }),
+          outputsPerThread: fc.constantFrom<OutputsPerThread>(1, 4),
+          maxPerDimension: fc.integer({ min: 2, max: 70 }),
+        }),
+        ({ batch, side, filters, outputsPerThread, maxPerDimension }) => {
           const spec = { inHeight: side + 2, inWidth: side, kernel: 1, filters };
           const workgroup = chooseWorkgroupShape(filters, outputsPerThread);
           const rows = batch * convPixels(spec);

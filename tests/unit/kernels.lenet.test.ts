@@ -20,20 +20,17 @@
  * LightNN-2 with a power-of-two clip (conv1 and pool1 activations equal off rounding ties).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   batchInputs,
   calibrateActivationClips,
   calibrationPixels,
   clipLatentWeights,
   createNetwork,
-  defaultConfig,
   deriveSeed,
   disposeNetwork,
   evaluatePtq,
-  forward,
   head,
-  INPUT_SIZE,
   NUM_CLASSES,
   quantizedForward,
   quantOf,
@@ -41,19 +38,12 @@ import {
   selectTestSubset,
   selectTrainingSubset,
   train,
-  type Config,
   type LayerWeights,
   type MnistData,
   type Network,
   type QuantConfig,
 } from '../../src/tf';
-import {
-  convNetReference,
-  netLayerReference,
-  type QuantConv2dLayer,
-  type QuantDenseNetLayer,
-  type QuantMaxPoolLayer,
-} from '../../src/core/kernels/conv';
+import { convNetReference, netLayerReference, type QuantConv2dLayer, type QuantDenseNetLayer, type QuantMaxPoolLayer } from '../../src/core/kernels/conv';
 import {
   integerInputs,
   predictedClasses,
@@ -62,20 +52,33 @@ import {
   type IntegerLenet,
   type IntegerMlpOptions,
 } from '../../src/core/kernels/fromNetwork';
-import { createNetworkRunner } from '../../src/gpu/network';
 import { activationClips, toIntegerModel } from '../../src/gpu/pipeline';
-import { maxOf, pushAll } from '../../src/core/arrays';
+import { pushAll } from '../../src/core/arrays';
 import { mulberry32 } from '../../src/core/rng';
 import { useNodeBackend } from '../../src/tf/tfNode';
+import { testDevice } from '../helpers/gpuDevice';
+import { difference, withNetworkRunner } from '../helpers/kernelRuns';
 import { loadMnistFromPackage } from '../helpers/mnist';
-import { acquireDevice } from '../helpers/webgpuNode';
+import {
+  briefQatConfig,
+  compareWithTf,
+  expectAgreement,
+  isRoundingTie,
+  oncePerId,
+  quantConfig as quant,
+  randomLayerWeights,
+  snapBiases,
+  summaryFields,
+  sweptCases,
+  sweptOptions,
+  tfForward,
+  TRAINED_CASES,
+  type Agreement,
+  type Bounds,
+  type QuantCase,
+} from '../helpers/trainedModels';
 
-// ---------------------------------------------------------------------------------------------
-// WebGPU in Node: see tests/helpers/webgpuNode.ts.
-const gpu = await acquireDevice('kernels.lenet');
-if (gpu.device) console.info(`[kernels.lenet] adapter: ${gpu.description}`);
-else console.warn(`[kernels.lenet] GPU part SKIPPED: ${gpu.description}`);
-afterAll(() => gpu.device?.destroy());
+const gpu = await testDevice('kernels.lenet', 'GPU part SKIPPED');
 
 const TEST_SIZE = 200;
 const TRAIN_SIZE = 256;
@@ -96,71 +99,16 @@ beforeAll(async () => {
   await useNodeBackend('cpu');
 });
 
-function accuracy(pred: Int32Array, labels: Int32Array): number {
-  let hits = 0;
-  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) hits++;
-  return hits / pred.length;
-}
-
-/**
- * The TF.js evaluation forward pass (quantizedForward, eval) on [n][784] pixels: logits and the
- * first conv layer's activations before and after its pool, [n][24][24][20] and [n][12][12][20].
- */
-async function tfForward(net: Network, q: QuantConfig, clips: number[] | undefined, pixels: Float32Array, n: number) {
-  const options = quantizedForward(net, q, { mode: 'eval', activationClips: clips });
-  const kept: tf.Tensor[] = [];
-  const logits = tf.tidy(() =>
-    forward(net, tf.tensor2d(pixels, [n, INPUT_SIZE]), {
-      ...options,
-      activation: (z, index, layer) => {
-        const a = options.activation ? options.activation(z, index, layer) : tf.relu(z);
-        if (index === 0) kept.push(tf.keep(a), tf.keep(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')));
-        return a;
-      },
-    }),
-  );
-  const result = {
-    logits: (await logits.data()) as Float32Array,
-    conv1: (await kept[0].data()) as Float32Array,
-    pool1: (await kept[1].data()) as Float32Array,
-  };
-  logits.dispose();
-  kept.forEach((t) => t.dispose());
-  return result;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Trained cases
 
-interface LenetCase {
-  id: string;
-  overrides: Partial<Config>;
-}
-
-const CASES: LenetCase[] = [
-  { id: 'LightNN-1, 8-bit ReLU', overrides: { weights: { kind: 'lightnn', k: 1 }, activations: { kind: 'relu', bits: 8 } } },
-  { id: 'LightNN-2, 8-bit ReLU', overrides: { weights: { kind: 'lightnn', k: 2 }, activations: { kind: 'relu', bits: 8 } } },
-  { id: 'fixed-4, 8-bit ReLU', overrides: { weights: { kind: 'fixed', bits: 4 }, activations: { kind: 'relu', bits: 8 } } },
-  { id: 'BinaryConnect, float ReLU', overrides: { weights: { kind: 'binary', scale: 'none' }, activations: { kind: 'relu' } } },
-  { id: 'BinaryNet', overrides: { weights: { kind: 'binary', scale: 'none' }, activations: { kind: 'sign' } } },
-];
-
-interface CaseResult {
+interface CaseResult extends Agreement {
   model: IntegerLenet;
-  labels: Int32Array;
   /** Integer test images, [200][28][28][1]. */
   input: Uint32Array;
   intLogits: Int32Array;
   tfPred: Int32Array;
-  intPred: Int32Array;
-  tfAccuracy: number;
-  intAccuracy: number;
   ptqAccuracy: number | null;
-  agreement: number;
-  /** Images whose top integer logit is tied (argmax takes the first class). */
-  tiedTop: number;
-  /** Disagreements among those. */
-  tiedTopDisagreements: number;
   clips?: number[];
   seconds: number;
   trainSeconds: number;
@@ -174,8 +122,7 @@ interface TrainedCase {
   labels: Int32Array;
   n: number;
   tfPred: Int32Array;
-  tfAccuracy: number;
-  /** evaluatePtq's accuracy where checked (it must equal tfAccuracy). */
+  /** evaluatePtq's accuracy where checked (it must equal the TF.js predictions' accuracy). */
   ptqAccuracy: number | null;
   seconds: number;
   trainSeconds: number;
@@ -189,20 +136,10 @@ interface TrainedCase {
  * affordable here: the cpu backend's conv gradients cost ~8 s per batch of 32 on this machine,
  * while frozen convs (not trainable, hence off the gradient tape) cost a forward pass.
  */
-async function trainCase(c: LenetCase, seed: number, checkPtq: boolean): Promise<TrainedCase> {
+async function trainCase(c: QuantCase, seed: number, checkPtq: boolean): Promise<TrainedCase> {
   const started = performance.now();
   let trainSeconds = 0;
-  const config: Config = {
-    ...defaultConfig(),
-    model: 'lenet',
-    trainSize: TRAIN_SIZE,
-    testSize: TEST_SIZE,
-    training: 'qat',
-    dataSeed: seed,
-    initSeed: seed,
-    epochs: 1,
-    ...c.overrides,
-  };
+  const config = briefQatConfig('lenet', seed, { trainSize: TRAIN_SIZE, testSize: TEST_SIZE }, c.overrides);
   const q = quantOf(config);
   const trainSet = selectTrainingSubset(data().train, config.trainSize, config.dataSeed);
   const testSet = selectTestSubset(data().test, config.testSize);
@@ -248,7 +185,6 @@ async function trainCase(c: LenetCase, seed: number, checkPtq: boolean): Promise
       labels,
       n,
       tfPred,
-      tfAccuracy: accuracy(tfPred, labels),
       ptqAccuracy: ptq?.accuracy ?? null,
       seconds: (performance.now() - started) / 1000,
       trainSeconds,
@@ -266,39 +202,20 @@ async function integerCase(t: TrainedCase, options?: IntegerMlpOptions): Promise
   if (model.kind !== 'lenet') throw new Error(`expected lenet, got ${model.kind}`);
   const input = integerInputs(t.pixels, t.q.inputBits);
   const intLogits = convNetReference(model.layers, input, t.n);
-  const intPred = predictedClasses(intLogits, NUM_CLASSES);
-  let same = 0;
-  let tiedTop = 0;
-  let tiedTopDisagreements = 0;
-  for (let i = 0; i < t.n; i++) {
-    if (t.tfPred[i] === intPred[i]) same++;
-    const row = intLogits.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
-    const top = maxOf(row);
-    if (row.filter((v) => v === top).length > 1) {
-      tiedTop++;
-      if (t.tfPred[i] !== intPred[i]) tiedTopDisagreements++;
-    }
-  }
   return {
+    ...compareWithTf(intLogits, t.tfPred, t.labels),
     model,
-    labels: t.labels,
     input,
     intLogits,
     tfPred: t.tfPred,
-    intPred,
-    tfAccuracy: t.tfAccuracy,
-    intAccuracy: accuracy(intPred, t.labels),
     ptqAccuracy: t.ptqAccuracy,
-    agreement: same / t.n,
-    tiedTop,
-    tiedTopDisagreements,
     clips: t.clips,
     seconds: t.seconds + (performance.now() - started) / 1000,
     trainSeconds: t.trainSeconds,
   };
 }
 
-async function computeCase(c: LenetCase, seed: number, options?: IntegerMlpOptions): Promise<CaseResult> {
+async function computeCase(c: QuantCase, seed: number, options?: IntegerMlpOptions): Promise<CaseResult> {
   const t = await trainCase(c, seed, PTQ_CHECKED.has(c.id));
   try {
     return await integerCase(t, options);
@@ -307,31 +224,17 @@ async function computeCase(c: LenetCase, seed: number, options?: IntegerMlpOptio
   }
 }
 
-const results = new Map<string, Promise<CaseResult>>();
-
 /** Seed 1, default options; trained once, shared by the CPU and GPU tests. */
-function runCase(c: LenetCase): Promise<CaseResult> {
-  let promise = results.get(c.id);
-  if (!promise) {
-    promise = computeCase(c, 1);
-    results.set(c.id, promise);
-  }
-  return promise;
-}
+const runCase = oncePerId((c: QuantCase) => computeCase(c, 1));
 
-function summary(c: LenetCase, r: CaseResult, extra: Record<string, unknown> = {}): string {
+function summary(c: QuantCase, r: CaseResult, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
     case: c.id,
     ...extra,
-    tfAccuracy: r.tfAccuracy,
+    ...summaryFields(r),
     ptqAccuracy: r.ptqAccuracy ?? undefined,
-    intAccuracy: r.intAccuracy,
-    deltaPp: +((r.intAccuracy - r.tfAccuracy) * 100).toFixed(2),
-    agreement: r.agreement,
     tiedTop: r.tiedTop,
     tiedTopDisagreements: r.tiedTopDisagreements,
-    clips: r.clips?.map((v) => +v.toPrecision(4)),
-    effectiveClips: r.model.scales.flatMap((s) => (s.effectiveClip === undefined ? [] : [+s.effectiveClip.toPrecision(4)])),
     seconds: +r.seconds.toFixed(1),
     trainSeconds: +r.trainSeconds.toFixed(1),
   });
@@ -343,17 +246,8 @@ function summary(c: LenetCase, r: CaseResult, extra: Record<string, unknown> = {
 /** Lenet-shaped weights, uniform in +-spread (biases +-0.05). */
 function lenetWeights(seed: number): LayerWeights[] {
   const rng = mulberry32(seed);
-  const layer = (name: string, shape: number[], spread: number): LayerWeights => ({
-    name,
-    shape,
-    kernel: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * rng() - 1) * spread),
-    bias: Float32Array.from({ length: shape[shape.length - 1] }, () => (2 * rng() - 1) * 0.05),
-  });
+  const layer = (name: string, shape: number[], spread: number) => randomLayerWeights(rng, name, shape, spread);
   return [layer('conv1', [5, 5, 1, 20], 0.3), layer('conv2', [5, 5, 20, 50], 0.1), layer('fc1', [800, 500], 0.05), layer('output', [500, 10], 0.1)];
-}
-
-function quant(weights: QuantConfig['weights'], activations: QuantConfig['activations'], extra: Partial<QuantConfig> = {}): QuantConfig {
-  return { weights, activations, inputBits: 8, layers: [], ...extra };
 }
 
 describe('toIntegerLenet on hand-made weights', () => {
@@ -462,15 +356,6 @@ function untrainedLenet(seed: number, biases?: (i: number, units: number) => Flo
   return net;
 }
 
-/** Replaces the network's biases by the integer model's (bias_int x acc unit). */
-function snapBiases(net: Network, model: IntegerLenet): void {
-  const weightLayers = model.layers.filter((l) => l.kind === 'conv2d' || l.kind === 'dense');
-  net.params.forEach((p, i) => {
-    const snapped = Float32Array.from(weightLayers[i].bias, (b) => b * model.scales[i].accScale);
-    tf.tidy(() => p.bias.assign(tf.tensor1d(snapped)));
-  });
-}
-
 describe('untrained lenet, exactly representable: the layout against TF.js bit for bit', () => {
   it('BinaryNet with 1-bit inputs, biases snapped: logits equal TF.js exactly', async () => {
     const rng = mulberry32(11);
@@ -513,14 +398,14 @@ describe('untrained lenet, exactly representable: the layout against TF.js bit f
       const acc = netLayerReference({ ...conv1, output: { kind: 'logits' } }, input, n) as Int32Array;
       const act = netLayerReference(conv1, input, n);
       const pooled = netLayerReference(model.layers[1], act as Uint32Array, n);
-      const tfOut = await tfForward(net, q, undefined, pixels, n);
-      const isTie = (a: number) => a > 0 && a % 2 ** rshift === 2 ** (rshift - 1) && Math.floor(a / 2 ** rshift) < 255;
+      const tfOut = await tfForward(net, q, undefined, pixels, n, true);
+      const isTie = (a: number) => isRoundingTie(a, rshift, 255);
       let ties = 0;
       let other = 0;
       let nonzero = 0;
       for (let i = 0; i < acc.length; i++) {
         if (isTie(acc[i])) ties++;
-        else if (act[i] !== Math.round((tfOut.conv1[i] * 255) / 4)) other++;
+        else if (act[i] !== Math.round((tfOut.first[i] * 255) / 4)) other++;
         if (act[i] > 0) nonzero++;
       }
       // pool1: windows with no tie among their four inputs must match.
@@ -534,7 +419,7 @@ describe('untrained lenet, exactly representable: the layout against TF.js bit f
               for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) tie ||= isTie(acc[((b * 24 + 2 * y + dy) * 24 + 2 * x + dx) * 20 + c]);
               const i = ((b * 12 + y) * 12 + x) * 20 + c;
               if (tie) poolTieWindows++;
-              else if (pooled[i] !== Math.round((tfOut.pool1[i] * 255) / 4)) poolOther++;
+              else if (pooled[i] !== Math.round((tfOut.firstPooled![i] * 255) / 4)) poolOther++;
             }
           }
         }
@@ -574,7 +459,7 @@ describe('untrained lenet, exactly representable: the layout against TF.js bit f
  * 96%/+1.5pp, 98.5%/-0.5pp, 98.5%/-1pp, 100%/0, 97.5%/+0.5pp); the bounds leave room for other
  * seeds and one or two images of drift.
  */
-const BOUNDS: Record<string, { minAgreement: number; maxDeltaPp: number }> = {
+const BOUNDS: Record<string, Bounds> = {
   'LightNN-1, 8-bit ReLU': { minAgreement: 0.95, maxDeltaPp: 2 },
   'LightNN-2, 8-bit ReLU': { minAgreement: 0.965, maxDeltaPp: 1 },
   'fixed-4, 8-bit ReLU': { minAgreement: 0.96, maxDeltaPp: 1.5 },
@@ -583,38 +468,27 @@ const BOUNDS: Record<string, { minAgreement: number; maxDeltaPp: number }> = {
 };
 
 describe('briefly trained lenet: the integer reference against TF.js fake quantization (200 test images)', () => {
-  for (const c of CASES) {
+  for (const c of TRAINED_CASES) {
     it(c.id, async () => {
       const r = await runCase(c);
       console.info(`[kernels.lenet] ${summary(c, r)}`);
       if (r.ptqAccuracy !== null) expect(r.tfAccuracy).toBe(r.ptqAccuracy);
-      const bounds = BOUNDS[c.id];
-      expect(r.agreement).toBeGreaterThanOrEqual(bounds.minAgreement);
-      expect(Math.abs(r.intAccuracy - r.tfAccuracy) * 100).toBeLessThanOrEqual(bounds.maxDeltaPp);
-      if (c.overrides.activations?.kind === 'sign') {
-        // Exact sign layers: BinaryNet differs from TF.js only where the top integer logits tie.
-        expect(r.tiedTopDisagreements).toBe(Math.round((1 - r.agreement) * TEST_SIZE));
-      }
+      expectAgreement(c, r, BOUNDS[c.id]);
     });
   }
 });
 
 describe.skipIf(!gpu.device)('the same integer lenets through createNetworkRunner (WebGPU) equal convNetReference bit for bit', () => {
-  for (const c of CASES) {
+  for (const c of TRAINED_CASES) {
     it(c.id, async () => {
       const r = await runCase(c);
-      const runner = await createNetworkRunner(gpu.device!, r.model.layers);
-      try {
+      const logits = await withNetworkRunner(gpu.device!, r.model.layers, undefined, async (runner) => {
         const started = performance.now();
-        const logits = await runner.run(r.input, TEST_SIZE);
+        const out = await runner.run(r.input, TEST_SIZE);
         console.info(`[kernels.lenet] GPU ${c.id}: ${((performance.now() - started) / 1000).toFixed(2)} s for ${TEST_SIZE} images`);
-        expect(logits.length).toBe(r.intLogits.length);
-        let differ = 0;
-        for (let i = 0; i < logits.length; i++) if (logits[i] !== r.intLogits[i]) differ++;
-        expect(differ).toBe(0);
-      } finally {
-        runner.destroy();
-      }
+        return out;
+      });
+      expect(difference(logits, r.intLogits)).toBe('');
     });
   }
 });
@@ -629,25 +503,20 @@ async function roundedSignBiasAgreement(t: TrainedCase, r: CaseResult): Promise<
     if (layer.output.kind !== 'sign') return layer;
     return { ...layer, bias: Int32Array.from(weights[i].bias, (b) => Math.round(b / r.model.scales[i].accScale)) };
   });
-  const pred = predictedClasses(convNetReference(layers, r.input, t.n), NUM_CLASSES);
-  let same = 0;
-  for (let i = 0; i < t.n; i++) if (pred[i] === t.tfPred[i]) same++;
-  return same / t.n;
+  return compareWithTf(convNetReference(layers, r.input, t.n), t.tfPred, t.labels).agreement;
 }
 
 describe.skipIf(!process.env.KERNELS_LENET_SWEEP)('sweep behind the bounds (KERNELS_LENET_SWEEP=1)', () => {
   it('seeds 1..5, both shift roundings', async () => {
     const filter = process.env.KERNELS_LENET_SWEEP!;
     const seeds = Number(process.env.KERNELS_LENET_SEEDS ?? 5);
-    for (const c of CASES.filter((x) => filter === '1' || x.id.includes(filter))) {
+    for (const c of sweptCases(TRAINED_CASES, filter)) {
       for (let seed = 1; seed <= seeds; seed++) {
-        const roundings: (IntegerMlpOptions['rshiftRounding'] | undefined)[] =
-          c.overrides.activations?.kind === 'relu' ? ['nearest', 'up'] : [undefined];
         const t = await trainCase(c, seed, true);
         try {
-          for (const rounding of roundings) {
-            const r = await integerCase(t, rounding ? { rshiftRounding: rounding } : undefined);
-            const extra: Record<string, unknown> = { seed, rounding };
+          for (const options of sweptOptions(c.overrides.activations?.kind === 'relu')) {
+            const r = await integerCase(t, options);
+            const extra: Record<string, unknown> = { seed, rounding: options?.rshiftRounding };
             if (c.overrides.activations?.kind === 'sign') extra.agreementWithRoundedSignBiases = await roundedSignBiasAgreement(t, r);
             console.info(`[sweep] ${summary(c, r, extra)}`);
           }

@@ -10,57 +10,54 @@
  * it is logged, not compared.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   batchInputs,
-  defaultConfig,
   disposeNetwork,
   evaluatePtq,
-  forward,
-  INPUT_SIZE,
   NUM_CLASSES,
-  quantizedForward,
   quantOf,
   readWeights,
   runConfig,
-  type Config,
-  type LayerWeights,
-  type Network,
-  type QuantConfig,
+  type WeightScheme,
 } from '../../src/tf';
-import {
-  integerInputs,
-  predictedClasses,
-  toIntegerMlp,
-  type IntegerMlp,
-  type IntegerMlpOptions,
-} from '../../src/core/kernels/fromNetwork';
+import { integerInputs, predictedClasses, toIntegerMlp, type IntegerMlp, type IntegerMlpOptions } from '../../src/core/kernels/fromNetwork';
 import { denseReference, mlpReference, weightValues } from '../../src/core/kernels/reference';
-import { createNetworkRunner } from '../../src/gpu/network';
-import { activationClips, runOnKernels, toIntegerModel, type IntegerModel, type KernelRunReport } from '../../src/gpu/pipeline';
-import { quantizeWeights, type WeightScheme } from '../../src/core/quant/schemes';
+import { integerModel, runOnKernels, toIntegerModel, type IntegerModel, type KernelRunReport } from '../../src/gpu/pipeline';
+import { quantizeWeights } from '../../src/core/quant/schemes';
 import { binaryLayerGain } from '../../src/tf/quantizedNetwork';
 import { mulberry32 } from '../../src/core/rng';
 import { useNodeBackend } from '../../src/tf/tfNode';
+import { testDevice } from '../helpers/gpuDevice';
+import { difference, withNetworkRunner } from '../helpers/kernelRuns';
 import { loadMnistFromPackage } from '../helpers/mnist';
-import { acquireDevice } from '../helpers/webgpuNode';
-import { maxOf } from '../../src/core/arrays';
+import {
+  briefQatConfig,
+  compareWithTf,
+  expectAgreement,
+  isRoundingTie,
+  oncePerId,
+  quantConfig as quant,
+  randomLayerWeights,
+  snapBiases,
+  summaryFields,
+  sweptCases,
+  sweptOptions,
+  tfForward,
+  TRAINED_CASES,
+  type Agreement,
+  type Bounds,
+  type QuantCase,
+} from '../helpers/trainedModels';
 
-// ---------------------------------------------------------------------------------------------
-// WebGPU in Node: see tests/helpers/webgpuNode.ts.
-const gpu = await acquireDevice('kernels.model');
-if (gpu.device) console.info(`[kernels.model] adapter: ${gpu.description}`);
-else console.warn(`[kernels.model] GPU part SKIPPED: ${gpu.description}`);
-afterAll(() => gpu.device?.destroy());
+const gpu = await testDevice('kernels.model', 'GPU part SKIPPED');
 
 // ---------------------------------------------------------------------------------------------
 // Trained cases
 
 const TEST_SIZE = 10_000;
 
-interface ModelCase {
-  id: string;
-  overrides: Partial<Config>;
+interface ModelCase extends QuantCase {
   /**
    * After training, replace the network's float biases by the integer model's (bias_int x acc
    * unit), so that the TF.js model and the integer one hold the same numbers.
@@ -69,13 +66,7 @@ interface ModelCase {
   options?: IntegerMlpOptions;
 }
 
-const CASES: ModelCase[] = [
-  { id: 'LightNN-1, 8-bit ReLU', overrides: { weights: { kind: 'lightnn', k: 1 }, activations: { kind: 'relu', bits: 8 } } },
-  { id: 'LightNN-2, 8-bit ReLU', overrides: { weights: { kind: 'lightnn', k: 2 }, activations: { kind: 'relu', bits: 8 } } },
-  { id: 'fixed-4, 8-bit ReLU', overrides: { weights: { kind: 'fixed', bits: 4 }, activations: { kind: 'relu', bits: 8 } } },
-  { id: 'BinaryConnect, float ReLU', overrides: { weights: { kind: 'binary', scale: 'none' }, activations: { kind: 'relu' } } },
-  { id: 'BinaryNet', overrides: { weights: { kind: 'binary', scale: 'none' }, activations: { kind: 'sign' } } },
-];
+const CASES: readonly ModelCase[] = TRAINED_CASES;
 
 /** Exactly representable: power-of-two rescales (effective clip = clip) and snapped biases. */
 const EXACT_LIGHTNN: ModelCase = {
@@ -90,9 +81,8 @@ const EXACT_BINARYNET: ModelCase = {
 };
 const ALL_CASES = [...CASES, EXACT_LIGHTNN, EXACT_BINARYNET];
 
-interface CaseResult {
+interface CaseResult extends Agreement {
   model: IntegerMlp;
-  labels: Int32Array;
   /** Integer test inputs, [10000][784]. */
   input: Uint32Array;
   intLogits: Int32Array;
@@ -100,15 +90,10 @@ interface CaseResult {
   /** TF.js activations of the first hidden layer, [10000][units]. */
   tfHidden: Float32Array;
   tfPred: Int32Array;
-  intPred: Int32Array;
-  tfAccuracy: number;
-  intAccuracy: number;
   /** evaluatePtq on the same network (must equal tfAccuracy). */
   ptqAccuracy: number;
   /** runConfig's own QAT test accuracy (clips from before the epoch); logged only. */
   qatAccuracy: number | null;
-  /** Fraction of images where both predict the same class. */
-  agreement: number;
   clips?: number[];
   /** runOnKernels on the same trained network (WebGPU only, seed 1). */
   kernelReport: KernelRunReport | null;
@@ -119,56 +104,17 @@ function mlpOf(model: IntegerModel): IntegerMlp {
   return model;
 }
 
-function accuracy(pred: Int32Array, labels: Int32Array): number {
-  let hits = 0;
-  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) hits++;
-  return hits / pred.length;
-}
-
-/** The TF.js evaluation forward pass (quantizedForward, eval): logits and first hidden activations. */
-async function tfForward(net: Network, q: QuantConfig, clips: number[] | undefined, pixels: Float32Array, n: number) {
-  const options = quantizedForward(net, q, { mode: 'eval', activationClips: clips });
-  const kept: tf.Tensor[] = [];
-  const logits = tf.tidy(() =>
-    forward(net, tf.tensor2d(pixels, [n, INPUT_SIZE]), {
-      ...options,
-      activation: (z, index, layer) => {
-        const a = options.activation ? options.activation(z, index, layer) : tf.relu(z);
-        if (index === 0) kept.push(tf.keep(a));
-        return a;
-      },
-    }),
-  );
-  const result = { logits: (await logits.data()) as Float32Array, hidden: (await kept[0].data()) as Float32Array };
-  logits.dispose();
-  kept.forEach((t) => t.dispose());
-  return result;
-}
-
 async function computeCase(c: ModelCase, seed: number, options: IntegerMlpOptions | undefined, onKernels = false): Promise<CaseResult> {
-  const config: Config = {
-    ...defaultConfig(),
-    model: 'mlp1',
-    trainSize: 2000,
-    testSize: TEST_SIZE,
-    epochs: 1,
-    training: 'qat',
-    dataSeed: seed,
-    initSeed: seed,
-    ...c.overrides,
-  };
+  const config = briefQatConfig('mlp1', seed, { trainSize: 2000, testSize: TEST_SIZE }, c.overrides);
   const outcome = await runConfig(config, loadMnistFromPackage());
   const net = outcome.network;
   try {
     const q = quantOf(config);
     // runOnKernels' clips (evaluatePtq's calibration) and conversion.
-    const clips = await activationClips(net, q, outcome.trainSet);
-    let model = mlpOf(toIntegerModel(await readWeights(net), q, clips, options));
+    const { model: converted, clips } = await integerModel(net, q, outcome.trainSet, options);
+    let model = mlpOf(converted);
     if (c.snapBiases) {
-      net.params.forEach((p, i) => {
-        const snapped = Float32Array.from(model.layers[i].bias, (b) => b * model.scales[i].accScale);
-        tf.tidy(() => p.bias.assign(tf.tensor1d(snapped)));
-      });
+      snapBiases(net, model);
       const again = mlpOf(toIntegerModel(await readWeights(net), q, clips, options));
       again.layers.forEach((layer, i) => expect(Array.from(layer.bias)).toEqual(Array.from(model.layers[i].bias)));
       model = again;
@@ -178,26 +124,19 @@ async function computeCase(c: ModelCase, seed: number, options: IntegerMlpOption
     const intLogits = mlpReference(model.layers, input);
     const tfOut = await tfForward(net, q, clips, pixels, n);
     const tfPred = predictedClasses(tfOut.logits, NUM_CLASSES);
-    const intPred = predictedClasses(intLogits, NUM_CLASSES);
-    let same = 0;
-    for (let i = 0; i < n; i++) if (tfPred[i] === intPred[i]) same++;
     const ptq = await evaluatePtq(net, q, outcome.testSet, outcome.trainSet);
     const kernelReport =
       onKernels && gpu.device ? await runOnKernels(net, config, outcome.trainSet, outcome.testSet, gpu.device, { timing: false }) : null;
     return {
+      ...compareWithTf(intLogits, tfPred, labels),
       model,
-      labels,
       input,
       intLogits,
       tfLogits: tfOut.logits,
-      tfHidden: tfOut.hidden,
+      tfHidden: tfOut.first,
       tfPred,
-      intPred,
-      tfAccuracy: accuracy(tfPred, labels),
-      intAccuracy: accuracy(intPred, labels),
       ptqAccuracy: ptq.accuracy,
       qatAccuracy: outcome.quantizedAccuracy,
-      agreement: same / n,
       clips,
       kernelReport,
     };
@@ -206,30 +145,18 @@ async function computeCase(c: ModelCase, seed: number, options: IntegerMlpOption
   }
 }
 
-const results = new Map<string, Promise<CaseResult>>();
-
 /** Seed 1, default options; trained once and shared by the CPU and GPU tests. */
-function runCase(c: ModelCase): Promise<CaseResult> {
-  let promise = results.get(c.id);
-  if (!promise) {
-    promise = computeCase(c, 1, c.options, true);
-    results.set(c.id, promise);
-  }
-  return promise;
-}
+const runCase = oncePerId((c: ModelCase) => computeCase(c, 1, c.options, true));
 
 function summary(c: ModelCase, r: CaseResult, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    case: c.id,
-    ...extra,
-    qatAccuracy: r.qatAccuracy,
-    tfAccuracy: r.tfAccuracy,
-    intAccuracy: r.intAccuracy,
-    deltaPp: +((r.intAccuracy - r.tfAccuracy) * 100).toFixed(2),
-    agreement: r.agreement,
-    clips: r.clips?.map((v) => +v.toPrecision(4)),
-    effectiveClips: r.model.scales.flatMap((s) => (s.effectiveClip === undefined ? [] : [+s.effectiveClip.toPrecision(4)])),
-  });
+  return JSON.stringify({ case: c.id, ...extra, qatAccuracy: r.qatAccuracy, ...summaryFields(r) });
+}
+
+/** Logits where integer x outputScale is not TF.js's logit. */
+function scaledLogitsDiffer(r: CaseResult): number {
+  let differ = 0;
+  for (let i = 0; i < r.tfLogits.length; i++) if (r.intLogits[i] * r.model.outputScale !== r.tfLogits[i]) differ++;
+  return differ;
 }
 
 /**
@@ -250,7 +177,7 @@ function hiddenComparison(r: CaseResult): { compared: number; ties: number; mism
   let otherMismatches = 0;
   for (let i = 0; i < acc.length; i++) {
     const want = Math.round((r.tfHidden[i] * levels) / scale.floatClip);
-    const tie = acc[i] > 0 && acc[i] % 2 ** rshift === 2 ** (rshift - 1) && Math.floor(acc[i] / 2 ** rshift) < levels;
+    const tie = isRoundingTie(acc[i], rshift, levels);
     if (tie) ties++;
     if (got[i] !== want) {
       if (tie) mismatchesAtTies++;
@@ -258,27 +185,6 @@ function hiddenComparison(r: CaseResult): { compared: number; ties: number; mism
     }
   }
   return { compared: acc.length, ties, mismatchesAtTies, otherMismatches };
-}
-
-/**
- * Where the predictions differ: how many of those images have a tied top integer logit
- * (BinaryNet logits move in steps of 2 units, and argmax then takes the first class).
- */
-function disagreementCauses(r: CaseResult): { disagreements: number; tiedTop: number; tiedTopOverall: number } {
-  let disagreements = 0;
-  let tiedTop = 0;
-  let tiedTopOverall = 0;
-  for (let i = 0; i < r.intPred.length; i++) {
-    const row = r.intLogits.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
-    const top = maxOf(row);
-    const tied = row.filter((v) => v === top).length > 1;
-    if (tied) tiedTopOverall++;
-    if (r.intPred[i] !== r.tfPred[i]) {
-      disagreements++;
-      if (tied) tiedTop++;
-    }
-  }
-  return { disagreements, tiedTop, tiedTopOverall };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,20 +195,8 @@ beforeAll(async () => {
 
 describe('toIntegerMlp on hand-made weights', () => {
   const rng = mulberry32(7);
-  const dense = (name: string, inputs: number, units: number, spread = 0.1): LayerWeights => ({
-    name,
-    shape: [inputs, units],
-    kernel: Float32Array.from({ length: inputs * units }, () => (2 * rng() - 1) * spread),
-    bias: Float32Array.from({ length: units }, () => (2 * rng() - 1) * 0.05),
-  });
+  const dense = (name: string, inputs: number, units: number, spread = 0.1) => randomLayerWeights(rng, name, [inputs, units], spread);
   const mlp = [dense('hidden1', 784, 100), dense('output', 100, 10, 0.3)];
-  const quant = (weights: WeightScheme, activations: QuantConfig['activations'], extra: Partial<QuantConfig> = {}): QuantConfig => ({
-    weights,
-    activations,
-    inputBits: 8,
-    layers: [],
-    ...extra,
-  });
 
   it('stores the weights TF.js evaluates with: integer value x weight scale', () => {
     const schemes: WeightScheme[] = [
@@ -380,9 +274,9 @@ describe('toIntegerMlp on hand-made weights', () => {
     expect(() =>
       toIntegerMlp(mlp, quant({ kind: 'lightnn', k: 1 }, relu8, { layers: [{ layer: 0, scheme: { kind: 'float32' } }] }), [2]),
     ).toThrow(/layer 0 "hidden1"/);
-    const conv: LayerWeights = { name: 'conv1', shape: [5, 5, 1, 20], kernel: new Float32Array(500), bias: new Float32Array(20) };
+    const conv = { name: 'conv1', shape: [5, 5, 1, 20], kernel: new Float32Array(500), bias: new Float32Array(20) };
     expect(() => toIntegerMlp([conv, ...mlp], quant({ kind: 'lightnn', k: 1 }, relu8), [2])).toThrow(/not dense/);
-    const zeros: LayerWeights = { ...mlp[1], kernel: new Float32Array(1000) };
+    const zeros = { ...mlp[1], kernel: new Float32Array(1000) };
     expect(() => toIntegerMlp([mlp[0], zeros], quant({ kind: 'lightnn', k: 1, allowZero: true }, relu8), [2])).toThrow(/allowZero/);
     // 20000 x 8-bit inputs x LightNN-4 (max |w| 512) > 2^31 - 1.
     const wide = [dense('wide', 20000, 1), dense('output', 1, 10)];
@@ -411,7 +305,7 @@ describe('toIntegerMlp on hand-made weights', () => {
  * class where TF.js's float biases decide. Every BinaryNet disagreement measured was such a tie.
  * The test trains seed 1 only, so it is deterministic; the bounds leave room for other seeds.
  */
-const BOUNDS: Record<string, { minAgreement: number; maxDeltaPp: number }> = {
+const BOUNDS: Record<string, Bounds> = {
   'LightNN-1, 8-bit ReLU': { minAgreement: 0.99, maxDeltaPp: 0.5 },
   'LightNN-2, 8-bit ReLU': { minAgreement: 0.99, maxDeltaPp: 0.5 },
   'fixed-4, 8-bit ReLU': { minAgreement: 0.99, maxDeltaPp: 0.5 },
@@ -426,13 +320,7 @@ describe('trained mlp1 models: the integer reference against TF.js fake quantiza
       console.info(`[kernels.model] ${summary(c, r)}`);
       // Our TF.js forward pass is the one evaluatePtq measures.
       expect(r.tfAccuracy).toBe(r.ptqAccuracy);
-      const bounds = BOUNDS[c.id];
-      expect(r.agreement).toBeGreaterThanOrEqual(bounds.minAgreement);
-      expect(Math.abs(r.intAccuracy - r.tfAccuracy) * 100).toBeLessThanOrEqual(bounds.maxDeltaPp);
-      if (c.overrides.activations?.kind === 'sign') {
-        const causes = disagreementCauses(r);
-        expect(causes.tiedTop).toBe(causes.disagreements);
-      }
+      expectAgreement(c, r, BOUNDS[c.id]);
     });
   }
 
@@ -453,9 +341,7 @@ describe('trained mlp1 models: the integer reference against TF.js fake quantiza
   it(`${EXACT_BINARYNET.id}: logits equal TF.js's exactly (integer x 2^-3)`, async () => {
     const r = await runCase(EXACT_BINARYNET);
     console.info(`[kernels.model] ${summary(EXACT_BINARYNET, r)}`);
-    let differ = 0;
-    for (let i = 0; i < r.tfLogits.length; i++) if (r.intLogits[i] * r.model.outputScale !== r.tfLogits[i]) differ++;
-    expect(differ).toBe(0);
+    expect(scaledLogitsDiffer(r)).toBe(0);
     expect(Array.from(r.intPred)).toEqual(Array.from(r.tfPred));
     expect(r.intAccuracy).toBe(r.tfAccuracy);
     expect(r.tfAccuracy).toBe(r.ptqAccuracy);
@@ -474,16 +360,8 @@ describe.skipIf(!gpu.device)('the same integer models on WebGPU: bit for bit wit
       expect(report.ptqAccuracy).toBe(r.ptqAccuracy);
       expect(report.agreement).toBe(r.agreement);
       expect(report.clips).toEqual(r.clips);
-      const runner = await createNetworkRunner(gpu.device!, r.model.layers);
-      try {
-        const logits = await runner.run(r.input, TEST_SIZE);
-        expect(logits.length).toBe(r.intLogits.length);
-        let differ = 0;
-        for (let i = 0; i < logits.length; i++) if (logits[i] !== r.intLogits[i]) differ++;
-        expect(differ).toBe(0);
-      } finally {
-        runner.destroy();
-      }
+      const logits = await withNetworkRunner(gpu.device!, r.model.layers, undefined, (runner) => runner.run(r.input, TEST_SIZE));
+      expect(difference(logits, r.intLogits)).toBe('');
     });
   }
 });
@@ -491,20 +369,16 @@ describe.skipIf(!gpu.device)('the same integer models on WebGPU: bit for bit wit
 describe.skipIf(!process.env.KERNELS_MODEL_SWEEP)('sweep behind the bounds (KERNELS_MODEL_SWEEP=1)', () => {
   it('seeds 1..5, both shift roundings', async () => {
     const filter = process.env.KERNELS_MODEL_SWEEP!;
-    for (const c of ALL_CASES.filter((x) => filter === '1' || x.id.includes(filter))) {
+    for (const c of sweptCases(ALL_CASES, filter)) {
       for (let seed = 1; seed <= 5; seed++) {
-        const roundings: (IntegerMlpOptions['rshiftRounding'] | undefined)[] =
-          c.overrides.activations?.kind === 'relu' && !c.snapBiases ? ['nearest', 'up'] : [undefined];
-        for (const rounding of roundings) {
-          const r = await computeCase(c, seed, rounding ? { rshiftRounding: rounding } : undefined);
-          const extra: Record<string, unknown> = { seed, rounding };
+        for (const options of sweptOptions(c.overrides.activations?.kind === 'relu' && !c.snapBiases)) {
+          const r = await computeCase(c, seed, options);
+          const extra: Record<string, unknown> = { seed, rounding: options?.rshiftRounding };
           if (c === EXACT_LIGHTNN) Object.assign(extra, hiddenComparison(r));
-          if (c.overrides.activations?.kind === 'sign') Object.assign(extra, disagreementCauses(r));
-          if (c === EXACT_BINARYNET) {
-            let differ = 0;
-            for (let i = 0; i < r.tfLogits.length; i++) if (r.intLogits[i] * r.model.outputScale !== r.tfLogits[i]) differ++;
-            extra.logitsDiffer = differ;
+          if (c.overrides.activations?.kind === 'sign') {
+            Object.assign(extra, { disagreements: r.disagreements, tiedTopDisagreements: r.tiedTopDisagreements, tiedTop: r.tiedTop });
           }
+          if (c === EXACT_BINARYNET) extra.logitsDiffer = scaledLogitsDiffer(r);
           console.info(`[sweep] ${summary(c, r, extra)}`);
         }
       }

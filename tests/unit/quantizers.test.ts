@@ -24,40 +24,17 @@ import {
   quantizeWeights,
   roundHalfEven,
   signActivation,
-  type MinifloatScheme,
   type WeightScheme,
 } from '../../src/core/quant/schemes';
 import { mulberry32 } from '../../src/core/rng';
 import { minOf, maxOf } from '../../src/core/arrays';
+import { expectSameValues, minifloat, p2, SMALL_MINIFLOATS, weightLayerArb } from '../helpers/quant';
 
 const f32 = (values: number[]): Float32Array => Float32Array.from(values);
 const list = (values: Float32Array | Float64Array): number[] => Array.from(values);
-const p2 = (k: number): number => Math.pow(2, k);
-
-/** Arrays equal with ===, so +0 and -0 count as equal (sign of zero is not part of the contract). */
-function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) {
-      throw new Error(`index ${i}: got ${actual[i]}, expected ${expected[i]}`);
-    }
-  }
-}
-
-const minifloat = (exponentBits: number, mantissaBits: number, extra: Partial<MinifloatScheme> = {}): MinifloatScheme => ({
-  kind: 'minifloat',
-  exponentBits,
-  mantissaBits,
-  ...extra,
-});
 
 // Weights in a realistic range, with exact dyadic values mixed in so that ties actually occur.
-const weight = fc.oneof(
-  fc.float({ min: -8, max: 8, noNaN: true }),
-  fc.integer({ min: -256, max: 256 }).map((i) => i / 64),
-  fc.constantFrom(0, -0, 0.75, -0.375, 1.5, 2.5),
-);
-const layer = fc.array(weight, { minLength: 1, maxLength: 48 }).map((v) => Float32Array.from(v));
+const layer = weightLayerArb(64, [0, -0, 0.75, -0.375, 1.5, 2.5], 48);
 const anyFloat32 = fc.float({ noNaN: true, noDefaultInfinity: true });
 
 describe('roundHalfEven and floorLog2', () => {
@@ -137,9 +114,9 @@ describe('minifloat', () => {
     const expected = [0, 0, 0.5, 1, 1, 2, 2, 3, 3, 3, -3, -1, 3];
     expectSameValues(minifloatQuantize(f32(inputs), minifloat(2, 1)), expected);
   });
-  it('E2M1 without subnormals flushes to 0 or the smallest normal, ties to 0', () => {
-    const out = minifloatQuantize(f32([0.2, 0.5, 0.51, 0.75, -0.6, 1.25]), minifloat(2, 1, { subnormals: false }));
-    expectSameValues(out, [0, 0, 1, 1, -1, 1]);
+  it('E2M1 without subnormals flushes everything below the smallest normal to 0', () => {
+    const out = minifloatQuantize(f32([0.2, 0.5, 0.51, 0.75, -0.6, 0.99, 1, 1.25]), minifloat(2, 1, { subnormals: false }));
+    expectSameValues(out, [0, 0, 0, 0, -0, 0, 1, 1]);
     expectSameValues(list(minifloatFiniteValues(minifloat(2, 1, { subnormals: false }))), [-3, -2, -1.5, -1, 0, 1, 1.5, 2, 3]);
   });
   it('E2M1 with bias 0: values 0, 1, 2, 3, 4, 6', () => {
@@ -201,15 +178,7 @@ describe('minifloat', () => {
     expectSameValues(minifloatQuantize(edges, minifloat(8, 23)), edges);
   });
   it('property: small formats only produce their own finite values and stay within max', () => {
-    const formats = [
-      minifloat(2, 1),
-      minifloat(3, 2),
-      minifloat(4, 3),
-      minifloat(5, 2),
-      minifloat(3, 0),
-      minifloat(4, 3, { bias: 10 }),
-      minifloat(3, 2, { subnormals: false }),
-    ];
+    const formats = [...SMALL_MINIFLOATS, minifloat(4, 3, { bias: 10 }), minifloat(4, 3, { bias: 12 }), minifloat(3, 2, { subnormals: false })];
     fc.assert(
       fc.property(fc.array(anyFloat32, { minLength: 1, maxLength: 32 }), fc.constantFrom(...formats), (values, scheme) => {
         const finite = minifloatFiniteValues(scheme);
@@ -457,13 +426,10 @@ describe('properties shared by every scheme', () => {
   const schemes: WeightScheme[] = [
     { kind: 'float32' },
     ...[2, 3, 4, 8, 12, 16].map((bits): WeightScheme => ({ kind: 'fixed', bits })),
-    minifloat(2, 1),
-    minifloat(3, 2),
-    minifloat(4, 3),
-    minifloat(5, 2),
+    ...SMALL_MINIFLOATS,
     minifloat(5, 10),
     minifloat(8, 7),
-    minifloat(3, 0),
+    minifloat(4, 3, { bias: 10 }),
     minifloat(4, 3, { bias: 12 }),
     minifloat(3, 2, { subnormals: false }),
     ...[1, 2, 3, 4].map((k): WeightScheme => ({ kind: 'lightnn', k })),

@@ -26,21 +26,22 @@ import {
 } from '../../src/tf/ste';
 import { mulberry32 } from '../../src/core/rng';
 import { pushAll } from '../../src/core/arrays';
-
-const p2 = (k: number): number => Math.pow(2, k);
+import { expectSameValues, minifloat, p2, SMALL_MINIFLOATS, weightLayerArb } from '../helpers/quant';
 
 beforeAll(async () => {
   await useNodeBackend('cpu');
   await tf.ready();
 });
 
-/** Arrays equal with ===, so +0 and -0 count as equal. */
-function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<number>, label = ''): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const same = actual[i] === expected[i] || (Number.isNaN(actual[i]) && Number.isNaN(expected[i]));
-    if (!same) throw new Error(`${label} index ${i}: got ${actual[i]}, expected ${expected[i]}`);
-  }
+/** The enclosing describe's tests run on the cpu backend's quantizer path `path`; the previous one is restored after. */
+function onCpuQuantizerPath(path: 'ops' | 'values'): void {
+  let previous: 'ops' | 'values';
+  beforeAll(() => {
+    previous = setCpuQuantizerPath(path);
+  });
+  afterAll(() => {
+    setCpuQuantizerPath(previous);
+  });
 }
 
 /** Forward value of quantizeWithSTE on a 2-D tensor holding `values` (shape [rows, n / rows]). */
@@ -52,19 +53,7 @@ function steForward(values: Float32Array, scheme: WeightScheme, rng?: () => numb
   });
 }
 
-const minifloat = (exponentBits: number, mantissaBits: number, extra: Partial<MinifloatScheme> = {}): MinifloatScheme => ({
-  kind: 'minifloat',
-  exponentBits,
-  mantissaBits,
-  ...extra,
-});
-
-const weight = fc.oneof(
-  fc.float({ min: -8, max: 8, noNaN: true }),
-  fc.integer({ min: -512, max: 512 }).map((i) => i / 128),
-  fc.constantFrom(0, -0, 0.75, -0.375, 1.5, 2.5, 1e-30, -3e-41),
-);
-const layer = fc.array(weight, { minLength: 1, maxLength: 40 }).map((v) => Float32Array.from(v));
+const layer = weightLayerArb(128, [0, -0, 0.75, -0.375, 1.5, 2.5, 1e-30, -3e-41], 40);
 const wideLayer = fc
   .array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 40 })
   .map((v) => Float32Array.from(v));
@@ -103,13 +92,7 @@ const bothSigns = (values: ArrayLike<number>): Float32Array => Float32Array.from
 // wasm and GPU backends) and with the cpu backend's own path on the tensor's values.
 for (const path of ['ops', 'values'] as const) {
   describe(`cpu quantizer path '${path}'`, () => {
-    let previous: 'ops' | 'values';
-    beforeAll(() => {
-      previous = setCpuQuantizerPath(path);
-    });
-    afterAll(() => {
-      setCpuQuantizerPath(previous);
-    });
+    onCpuQuantizerPath(path);
 
     describe('tf ops agree exactly with the pure quantizers (cpu backend)', () => {
       const deterministic: WeightScheme[] = [
@@ -121,14 +104,10 @@ for (const path of ['ops', 'values'] as const) {
         { kind: 'binary', scale: 'none' },
       ];
       const minifloats: MinifloatScheme[] = [
-        minifloat(2, 1),
-        minifloat(3, 2),
-        minifloat(4, 3),
-        minifloat(5, 2),
+        ...SMALL_MINIFLOATS,
         minifloat(5, 10),
         minifloat(8, 7),
         minifloat(8, 23),
-        minifloat(3, 0),
         minifloat(4, 3, { bias: 13 }),
         minifloat(2, 1, { subnormals: false }),
         minifloat(4, 3, { subnormals: false }),
@@ -446,6 +425,38 @@ for (const path of ['ops', 'values'] as const) {
         const edges = [0, -0, -p2(-149), p2(-149), c, withNeighbours(c)[2], withNeighbours(c)[3], -1, 5];
         expect(gradientOf((t) => quantizeActivationWithSTE(t, 4, clip), edges)).toEqual([1, 1, 0, 1, 1, 1, 0, 0, 0]);
       });
+    });
+  });
+}
+
+// Minifloat's optional parameters (top 'fn' / 'finite', overflow 'inf', flush to zero without
+// subnormals, the even-code tie with M = 0): the tensor quantizer against the pure one, on both
+// cpu paths, with NaN and infinities among the weights (tests/unit/floatFormats.test.ts has the
+// dense checks at every value and midpoint).
+for (const path of ['ops', 'values'] as const) {
+  describe(`minifloat top, overflow and subnormals on the cpu path '${path}'`, () => {
+    onCpuQuantizerPath(path);
+
+    it('property: random formats with every top, overflow and subnormals setting', () => {
+      const scheme = fc
+        .record({
+          e: fc.integer({ min: 2, max: 8 }),
+          m: fc.integer({ min: 0, max: 7 }),
+          biasOffset: fc.integer({ min: -3, max: 3 }),
+          top: fc.constantFrom('ieee' as const, 'fn' as const, 'finite' as const),
+          infinity: fc.boolean(),
+          subnormals: fc.boolean(),
+        })
+        .map(({ e, m, biasOffset, top, infinity, subnormals }) =>
+          minifloat(e, m, { bias: 2 ** (e - 1) - 1 + biasOffset, top, subnormals, overflow: infinity && top === 'ieee' ? 'inf' : 'saturate' }),
+        );
+      const anyLayer = fc.array(fc.float(), { minLength: 1, maxLength: 40 }).map((v) => Float32Array.from(v));
+      fc.assert(
+        fc.property(fc.oneof(anyLayer, layer, wideLayer), scheme, (values, s) => {
+          expectSameValues(steForward(values, s), quantizeWeights(values, s), JSON.stringify(s));
+        }),
+        { numRuns: 300 },
+      );
     });
   });
 }

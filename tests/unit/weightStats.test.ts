@@ -31,6 +31,14 @@ function referenceLevels(values: Float32Array, scheme: WeightScheme): [number, n
   return [...counts].sort((a, b) => a[0] - b[0]);
 }
 
+/** The stats of a hand-worked layer, once its per-level counts are `want`, and `want` is what quantizeWeights gives. */
+function handWorked(values: Float32Array, scheme: WeightScheme, want: [number, number][]): WeightStats {
+  const s = stats(values, scheme);
+  expect(levelMap(s.levels)).toEqual(want);
+  expect(want).toEqual(referenceLevels(values, scheme));
+  return s;
+}
+
 function gaussian(n: number, sigma: number, seed = 1): Float32Array {
   const rng = mulberry32(seed);
   const out = new Float32Array(n);
@@ -112,8 +120,7 @@ describe('robust range and outliers', () => {
 describe('per-level counts, worked by hand', () => {
   it('fixed 2-bit: step = max|w| = 1, levels -1, 0, 1; ties (±0.5) go to the even index 0', () => {
     const values = f32([-0.9, -0.5, -0.3, 0, 0.1, 0.49, 0.5, 0.7, 1]);
-    const s = stats(values, { kind: 'fixed', bits: 2 });
-    expect(levelMap(s.levels)).toEqual([
+    const s = handWorked(values, { kind: 'fixed', bits: 2 }, [
       [-1, 1],
       [0, 6],
       [1, 2],
@@ -137,15 +144,13 @@ describe('per-level counts, worked by hand', () => {
 
   it('LightNN-1: 0.3 lands on 0.25 (midpoint 0.375), 0.6 on 0.5, 0 and tiny weights on ±2^-7', () => {
     const values = f32([0.3, -0.3, 0.01, 0.6, 0, -0.0001]);
-    const s = stats(values, { kind: 'lightnn', k: 1 });
-    expect(levelMap(s.levels)).toEqual([
+    const s = handWorked(values, { kind: 'lightnn', k: 1 }, [
       [-0.25, 1],
       [-(2 ** -7), 1],
       [2 ** -7, 2],
       [0.25, 1],
       [0.5, 1],
     ]);
-    expect(levelMap(s.levels)).toEqual(referenceLevels(values, { kind: 'lightnn', k: 1 }));
     // Range ±0.6: magnitudes 2^-7 .. 2^-1 on each side; 2^0 = 1 is beyond.
     expect(s.hi).toBe(Math.fround(0.6));
     expect(s.legal).toEqual([-0.5, -0.25, -0.125, -0.0625, -0.03125, -0.015625, -0.0078125, 0.0078125, 0.015625, 0.03125, 0.0625, 0.125, 0.25, 0.5]);
@@ -155,15 +160,13 @@ describe('per-level counts, worked by hand', () => {
 
   it('LightNN-2: 0.3 lands on 0.3125 = 2^-2 + 2^-4, 0.6 on 0.625, tiny weights on ±2^-6 = ±(2^-7 + 2^-7)', () => {
     const values = f32([0.3, -0.3, 0.01, 0.6, 0, -0.0001]);
-    const s = stats(values, { kind: 'lightnn', k: 2 });
-    expect(levelMap(s.levels)).toEqual([
+    const s = handWorked(values, { kind: 'lightnn', k: 2 }, [
       [-0.3125, 1],
       [-(2 ** -6), 1],
       [2 ** -6, 2],
       [0.3125, 1],
       [0.625, 1],
     ]);
-    expect(levelMap(s.levels)).toEqual(referenceLevels(values, { kind: 'lightnn', k: 2 }));
     // 0.6 lands on 0.625, so the range widens to ±0.625. Magnitudes 2^-a + 2^-b (a <= b) up to
     // 0.625: a = 1 with b = 3..7 (5), a = 2..7 with b = a..7 (6 + 5 + 4 + 3 + 2 + 1): 26 a side.
     expect(s.hi).toBe(0.625);
@@ -185,8 +188,7 @@ describe('per-level counts, worked by hand', () => {
 
   it('BinaryConnect: two levels, negatives on -1 and the rest (0 included) on +1; the range reaches ±1', () => {
     const values = f32([-0.3, -0.1, 0, 0.2, 0.5]);
-    const s = stats(values, { kind: 'binary', scale: 'none' });
-    expect(levelMap(s.levels)).toEqual([
+    const s = handWorked(values, { kind: 'binary', scale: 'none' }, [
       [-1, 2],
       [1, 3],
     ]);
@@ -197,9 +199,8 @@ describe('per-level counts, worked by hand', () => {
 
   it('binary ±α: α = mean |w| = 0.22', () => {
     const values = f32([-0.3, -0.1, 0, 0.2, 0.5]);
-    const s = stats(values, { kind: 'binary', scale: 'l1' });
     const alpha = Math.fround((Math.fround(0.3) + Math.fround(0.1) + Math.fround(0.2) + Math.fround(0.5)) / 5);
-    expect(levelMap(s.levels)).toEqual([
+    const s = handWorked(values, { kind: 'binary', scale: 'l1' }, [
       [-alpha, 2],
       [alpha, 3],
     ]);
@@ -209,13 +210,8 @@ describe('per-level counts, worked by hand', () => {
   it('minifloat E2M1 (bias 1): all 11 legal values ±{0, 0.5, 1, 1.5, 2, 3} in a ±3 layer; 1.25 ties to the even 1', () => {
     const values = f32([-3, -1.2, -0.2, 0.3, 0.8, 1.25, 2.6, 2.9]);
     const scheme: WeightScheme = { kind: 'minifloat', exponentBits: 2, mantissaBits: 1 };
-    const s = stats(values, scheme);
-    expect(Array.from(legalValues(scheme)!)).toEqual([-3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3]);
-    expect(s.hi).toBe(3);
-    expect(s.legal).toEqual([-3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3]);
-    expect([s.legalInRange, s.legalTotal, s.legalNote]).toEqual([11, 11, null]);
     // -0.2 -> -0 (counted as 0), 0.3 -> 0.5, 0.8 -> 1, 1.25 -> 1 (tie, even mantissa), 2.6, 2.9 -> 3.
-    expect(levelMap(s.levels)).toEqual([
+    const s = handWorked(values, scheme, [
       [-3, 1],
       [-1, 1],
       [0, 1],
@@ -223,7 +219,10 @@ describe('per-level counts, worked by hand', () => {
       [1, 2],
       [3, 2],
     ]);
-    expect(levelMap(s.levels)).toEqual(referenceLevels(values, scheme));
+    expect(Array.from(legalValues(scheme)!)).toEqual([-3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3]);
+    expect(s.hi).toBe(3);
+    expect(s.legal).toEqual([-3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3]);
+    expect([s.legalInRange, s.legalTotal, s.legalNote]).toEqual([11, 11, null]);
   });
 
   it('minifloat E2M1 on a ±0.22 layer: everything rounds to 0, so only 0 is in range and the rest is a note', () => {
