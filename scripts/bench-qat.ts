@@ -11,9 +11,7 @@
  *   --schemes=lightnn-1,fixed-4 (ids below)      --rounds=7 (float/qat pairs per case)
  *   --samples=N (training images per mlp1 run; default 2048 on wasm, 512 on cpu; at least 6 batches)
  *   --lenet-batches=8 --lenet-samples=48 --lenet-rounds=1
- * lenet runs on cpu only (wasm has no conv gradients) and is slow there (a few samples/s), so its
- * runs are small; pass --models=mlp1 to skip it. The default run takes about 20 minutes here
- * (wasm mlp1 6, cpu mlp1 4, cpu lenet 10).
+ * lenet is slow on cpu (a few samples/s), so its runs are small; pass --models=mlp1 to skip it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultConfig, disposeNetwork, runConfig, type Config, type ActivationScheme, type WeightScheme } from '../src/tf';
@@ -112,7 +110,6 @@ const rows: Row[] = [];
 for (const backend of backends) {
   await useNodeBackend(backend);
   for (const model of models) {
-    if (model === 'lenet' && backend !== 'cpu') continue; // no conv gradients on wasm
     const lenet = model === 'lenet';
     const caseRounds = lenet ? lenetRounds : rounds;
     for (const batch of lenet ? lenetBatches : batches) {

@@ -46,22 +46,23 @@ Commands:
         --config "model=mlp1&weights=lightnn:k=1&training=qat&epochs=5"
         [--backend wasm|cpu] [--out results/name]
   seed003 --model mlp1|lenet            The seven seed-003 models (QAT) beside the paper's test errors
-        [--epochs N] [--train-size N] [--test-size N] [--lr X] [--batch N] [--seed N]
+        [--epochs N] [--train-size N] [--test-size N] [--lr X] [--lr-schedule S] [--batch N] [--seed N]
         [--only id,id] [--backend wasm|cpu] [--out results/seed003-mlp1]
   seed000 --model mlp1|lenet            One float model, PTQ over weight bits 2..8 x input bits 1..8,
         plus QAT for a few cells
         [--qat-cells 2x2,2x8,3x2,3x8] (weightBits x inputBits; "none" for no QAT)
-        [--epochs N] [--train-size N] [--test-size N] [--lr X] [--batch N] [--seed N]
+        [--epochs N] [--train-size N] [--test-size N] [--lr X] [--lr-schedule S] [--batch N] [--seed N]
         [--backend wasm|cpu] [--out results/seed000-mlp1]
   seed001 --model mlp1|lenet            One float model, PTQ over minifloat E 2..8 x M 0..7,
         default and per-layer auto bias
-        [--epochs N] [--train-size N] [--test-size N] [--lr X] [--batch N] [--seed N]
+        [--epochs N] [--train-size N] [--test-size N] [--lr X] [--lr-schedule S] [--batch N] [--seed N]
         [--backend wasm|cpu] [--out results/seed001-mlp1]
   help                                  This text.
 
 Seed commands train on the full MNIST training set (${TRAIN_SET_SIZE.toLocaleString('en-US')}) and test on all ${TEST_SET_SIZE.toLocaleString('en-US')} test
 images unless --train-size/--test-size say otherwise; ${DEFAULT_SEED_EPOCHS} epochs by default. The default
-backend is wasm for MLPs and cpu for lenet (the wasm backend has no conv gradients).
+backend is wasm (its conv gradients: src/tf/wasmConvGradients.ts).
+--lr-schedule: constant (the default), exp:0.9 (times 0.9 after each epoch) or cosine.
 Config keys for --config: ${CLI_CONFIG_KEYS.join(', ')}.`;
 
 export interface TrainCommand {
@@ -110,10 +111,8 @@ export const DEFAULT_QAT_CELLS: QatCell[] = [
   { weightBits: 3, inputBits: 8 },
 ];
 
-/** The default backend for a model: wasm is fastest for MLPs but cannot train convolutions. */
-export function defaultBackend(model: Config['model']): NodeBackend {
-  return model === 'lenet' ? 'cpu' : 'wasm';
-}
+/** Node's backend unless --backend says otherwise: wasm, the fastest for every model (with our conv gradients). */
+export const DEFAULT_NODE_BACKEND: NodeBackend = 'wasm';
 
 /**
  * A URL-style config string -> Config. Stricter than the page's decodeConfig, which replaces bad
@@ -167,8 +166,8 @@ function parseBackend(value: string | undefined): NodeBackend | undefined {
   return value as NodeBackend;
 }
 
-/** Sets one numeric config field from a flag, with the config schema's own range check. */
-function setNumber(config: Config, key: ConfigKey, flag: string, text: string | undefined): Config {
+/** Sets one config field from a flag's text, read and checked as the URL reads that field. */
+function setField(config: Config, key: ConfigKey, flag: string, text: string | undefined): Config {
   if (text === undefined) return config;
   // The config's own number codec reads the text (plain decimals only) and quotes it as typed.
   const updated = updateConfig(config, key, text);
@@ -182,6 +181,7 @@ const SEED_OPTIONS = {
   'train-size': { type: 'string' },
   'test-size': { type: 'string' },
   lr: { type: 'string' },
+  'lr-schedule': { type: 'string' },
   batch: { type: 'string' },
   seed: { type: 'string' },
   backend: { type: 'string' },
@@ -216,17 +216,15 @@ function seedBase(command: 'seed003' | 'seed000' | 'seed001', flags: Record<stri
     throw new UsageError(`--model must be one of ${SEED_MODELS.join(', ')} (got ${JSON.stringify(model)}).`);
   }
   let base: Config = { ...defaultConfig(), model: model as SeedModel, trainSize: TRAIN_SET_SIZE, testSize: TEST_SET_SIZE, epochs: DEFAULT_SEED_EPOCHS };
-  base = setNumber(base, 'epochs', 'epochs', flags.epochs);
-  base = setNumber(base, 'trainSize', 'train-size', flags['train-size']);
-  base = setNumber(base, 'testSize', 'test-size', flags['test-size']);
-  base = setNumber(base, 'lr', 'lr', flags.lr);
-  base = setNumber(base, 'batch', 'batch', flags.batch);
-  base = setNumber(base, 'dataSeed', 'seed', flags.seed);
-  base = setNumber(base, 'initSeed', 'seed', flags.seed);
-  const backend = parseBackend(flags.backend) ?? defaultBackend(base.model);
-  if (backend === 'wasm' && base.model === 'lenet') {
-    throw new UsageError('lenet cannot train on the wasm backend (no conv gradients); use --backend cpu.');
-  }
+  base = setField(base, 'epochs', 'epochs', flags.epochs);
+  base = setField(base, 'trainSize', 'train-size', flags['train-size']);
+  base = setField(base, 'testSize', 'test-size', flags['test-size']);
+  base = setField(base, 'lr', 'lr', flags.lr);
+  base = setField(base, 'lrSchedule', 'lr-schedule', flags['lr-schedule']);
+  base = setField(base, 'batch', 'batch', flags.batch);
+  base = setField(base, 'dataSeed', 'seed', flags.seed);
+  base = setField(base, 'initSeed', 'seed', flags.seed);
+  const backend = parseBackend(flags.backend) ?? DEFAULT_NODE_BACKEND;
   base = { ...base, backend };
   return { model: model as SeedModel, base, backend, out: flags.out ?? `results/${command}-${model}` };
 }
@@ -252,10 +250,7 @@ export function parseCli(argv: string[]): CliCommand {
   if (command === 'train') {
     if (flags.config === undefined) throw new UsageError('train needs --config, e.g. --config "model=mlp1&weights=lightnn:k=1&training=qat&epochs=5".');
     const { config, notices } = parseConfigText(flags.config);
-    const backend = parseBackend(flags.backend) ?? (config.backend === 'wasm' || config.backend === 'cpu' ? config.backend : defaultBackend(config.model));
-    if (backend === 'wasm' && config.model === 'lenet') {
-      throw new UsageError('lenet cannot train on the wasm backend (no conv gradients); use --backend cpu.');
-    }
+    const backend = parseBackend(flags.backend) ?? (config.backend === 'wasm' || config.backend === 'cpu' ? config.backend : DEFAULT_NODE_BACKEND);
     return { command, config: { ...config, backend }, notices, backend, out: flags.out ?? `results/train-${configSlug(config)}` };
   }
   const base = seedBase(command, flags);

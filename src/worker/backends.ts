@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import type { BackendChoice } from '../core/config';
 import type { BackendCapacity } from '../core/planning';
+import { registerWasmConvGradients } from '../tf/wasmConvGradients';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -103,6 +104,7 @@ async function activate(name: BackendName): Promise<{ label: string; emulated: b
       'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
       'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
     });
+    registerWasmConvGradients();
   }
   let ok = false;
   try {
@@ -142,7 +144,7 @@ export async function selectBackend(choice: BackendChoice, avoid: readonly Backe
         emulated: adapter.emulated,
         fallbackReasons,
         advice,
-        capacity: { name: `${NAMES[name]}${adapter.label ? ` (${adapter.label})` : ''}`, gflops, maxBufferBytes: adapter.maxBuffer, convGradients: name !== 'wasm' },
+        capacity: { name: `${NAMES[name]}${adapter.label ? ` (${adapter.label})` : ''}`, gflops, maxBufferBytes: adapter.maxBuffer, convGradients: tf.getKernel('Conv2DBackpropFilter', name) !== undefined },
       };
     } catch (error) {
       fallbackReasons.push(`${NAMES[name]}: ${message(error)}`);
