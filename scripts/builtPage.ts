@@ -10,7 +10,7 @@ import { CHROMIUM_ARGS, chromiumPath } from './chromium';
 export async function withBuiltPage<T>(port: number, dist: string, use: (browser: Browser, origin: string) => Promise<T>): Promise<T> {
   const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist], { stdio: 'ignore' });
   try {
-    await new Promise((r) => setTimeout(r, 2500));
+    await waitForServer(`http://localhost:${port}/`);
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
     try {
       return await use(browser, `http://localhost:${port}`);
@@ -19,5 +19,19 @@ export async function withBuiltPage<T>(port: number, dist: string, use: (browser
     }
   } finally {
     server.kill();
+  }
+}
+
+/** Polls until the server answers (vite preview takes 1 s idle, much longer on a loaded machine). */
+async function waitForServer(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`no server at ${url} after ${timeoutMs / 1000} s: ${(error as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
