@@ -12,14 +12,18 @@
  * ops on the cpu backend (where the pure sign, binary and LightNN functions give a number).
  *
  * Backward: the gradient passes straight through (identity), except for binary weights and the
- * sign activation, where it is cancelled where |x| > 1 (the hardtanh STE of BinaryConnect), and
- * for the clipped ReLU activation, where it is cancelled outside [0, clip].
+ * sign activation, where it is cancelled where |x| > 1 (the hardtanh STE of BinaryConnect), for
+ * fixed-point weights with a calibrated clip c (percentile, MSE), where it is cancelled where
+ * |w| > c (they saturate), and for the clipped ReLU activation, where it is cancelled outside [0, clip].
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
   MAX_UNIFORM,
   activationGrid,
   binaryQuantize,
+  fixedCalibrated,
+  fixedChannelCount,
+  fixedClips,
   fixedLevelCount,
   fixedQuantize,
   formatOf,
@@ -36,6 +40,7 @@ import {
   validateWeightScheme,
   LIGHTNN_MAX_EXPONENT,
   TERNARY_THRESHOLD_FACTOR,
+  type FixedScheme,
   type MinifloatScheme,
   type SchemeOf,
   type WeightKind,
@@ -173,16 +178,21 @@ function successor(c: tf.Tensor): tf.Tensor {
 const positive = (x: tf.Tensor): tf.Tensor => tf.step(x, 0);
 
 /**
- * Levels (original units, codes 0..n) and thresholds (normalized units, [1, n]) of a layer whose
- * max is `max` (a positive finite scalar); see the notes above. `scale` maps |w| to normalized units.
+ * Levels (original units, codes 0..n) and thresholds (normalized units, [1, n]) of C groups (the
+ * layer, or its output channels) whose clips are `max` (shape [C], positive finite float32s),
+ * as [C, n + 1] and [C, n]; see the notes above. `scale` ([C, 1], with `pre`) maps |w| to
+ * normalized units. Every op is elementwise per group, so C = 1 is the per-layer case.
  */
-function fixedTables(n: number, bits: number, max: tf.Tensor): { levels: tf.Tensor1D; thresholds: tf.Tensor2D; pre: tf.Tensor; scale: tf.Tensor } {
+function fixedTables(n: number, bits: number, max: tf.Tensor1D): { levels: tf.Tensor2D; thresholds: tf.Tensor2D; pre: tf.Tensor; scale: tf.Tensor } {
   const twoN = 2 * n;
+  const groups = max.shape[0];
+  const m = tf.reshape(max, [groups, 1, 1]);
+  const constant = (v: number) => tf.fill([groups, 1, 1], v);
   // Normalize: pre (2^-64, 1 or 2^64) brings max into [2^-85, 2^64) (w * pre is exact wherever w
   // can get a non-zero code), then scale = 2^(23 - floor(log2(max * pre))) makes it an integer X
   // in [2^23, 2^24).
-  const pre = tf.where(tf.greater(max, p2(60)), tf.scalar(p2(-64)), tf.where(tf.less(max, p2(-60)), tf.scalar(p2(64)), tf.scalar(1)));
-  const m1 = tf.mul(max, pre);
+  const pre = tf.where(tf.greater(m, p2(60)), constant(p2(-64)), tf.where(tf.less(m, p2(-60)), constant(p2(64)), constant(1)));
+  const m1 = tf.mul(m, pre);
   const power = powerSearch(m1, -85, exponentJumps(150), 1, false); // 2^floor(log2 m1), m1 in [2^-85, 2^64)
   const scale = tf.div(p2(23), power);
   const x = tf.mul(m1, scale);
@@ -198,7 +208,7 @@ function fixedTables(n: number, bits: number, max: tf.Tensor): { levels: tf.Tens
     js[n + 1 + i] = 2 * i + 1;
     evenTie[n + 1 + i] = i % 2 === 0 ? p2(-17) : 0; // below every non-zero residual (multiples of 2^-15)
   }
-  const j = tf.tensor2d(js, [2, n + 1]);
+  const j = tf.tensor3d(js, [1, 2, n + 1]);
   // P = j X = s1 + s2 + s3 exactly (each product below 2^24 times a power of two), as ph + pl.
   const s1 = tf.mul(j, tf.mul(x2, p2(16)));
   const s2 = tf.mul(j, tf.mul(x1, p2(8)));
@@ -213,12 +223,12 @@ function fixedTables(n: number, bits: number, max: tf.Tensor): { levels: tf.Tens
   const q1 = tf.div(ph, twoN);
   const q2 = tf.div(residual(q1, ph, pl), twoN);
   const nearest = tf.add(q1, q2); // RN(j X / 2n)
-  const row = (t: tf.Tensor, r: number, length: number) => tf.slice(t, [r, 0], [1, length]);
+  const row = (t: tf.Tensor, r: number, length: number) => tf.slice(t, [0, r, 0], [-1, 1, length]);
 
   // Thresholds: c = nearest, then the float32 after it when t > c, or t = c and k is even.
   const c = row(nearest, 1, n);
-  const after = positive(tf.add(residual(c, row(ph, 1, n), row(pl, 1, n)), row(tf.tensor2d(evenTie, [2, n + 1]), 1, n)));
-  const thresholds = tf.add(c, tf.mul(after, tf.sub(successor(c), c))) as tf.Tensor2D;
+  const after = positive(tf.add(residual(c, row(ph, 1, n), row(pl, 1, n)), row(tf.tensor3d(evenTie, [1, 2, n + 1]), 1, n)));
+  const thresholds = tf.reshape(tf.add(c, tf.mul(after, tf.sub(successor(c), c))), [groups, n]) as tf.Tensor2D;
 
   // Levels, back in original units: normalized level * 2^(e - 23) (exact, a normal float32), then
   // / pre, which rounds only where the level is a float32 subnormal; there, round j X / 2n on the
@@ -235,24 +245,69 @@ function fixedTables(n: number, bits: number, max: tf.Tensor): { levels: tf.Tens
   const up = positive(tf.add(tf.add(tf.sub(fraction, 0.5), t2), oddTie));
   const down = positive(tf.sub(oddTie, tf.add(tf.add(fraction, 0.5), t2)));
   const subnormal = tf.mul(tf.add(k0, tf.sub(up, down)), p2(-149));
-  const levels = tf.reshape(tf.where(tf.less(unscaled, p2(-126)), subnormal, unscaled), [n + 1]) as tf.Tensor1D;
-  return { levels, thresholds, pre, scale };
+  const levels = tf.reshape(tf.where(tf.less(unscaled, p2(-126)), subnormal, unscaled), [groups, n + 1]) as tf.Tensor2D;
+  return { levels, thresholds, pre: tf.reshape(pre, [groups, 1]), scale: tf.reshape(scale, [groups, 1]) };
 }
 
-/** Same values as fixedQuantize: code from the thresholds, value from the levels (see above). */
-function fixedForward(w: tf.Tensor, bits: number): tf.Tensor {
-  const n = fixedLevelCount(bits);
+/**
+ * The groups of a layer's weights that share a clip, as rows: [1, size] per layer, or [C, size / C]
+ * per output channel (the last axis), and the way back to the weights' shape.
+ */
+function fixedRows(w: tf.Tensor, scheme: FixedScheme): { rows: tf.Tensor2D; back: (t: tf.Tensor) => tf.Tensor } {
+  const channels = fixedChannelCount(w.size, scheme, w.shape);
+  if (channels === 1) return { rows: tf.reshape(w, [1, -1]), back: (t) => tf.reshape(t, w.shape) };
+  return { rows: tf.transpose(tf.reshape(w, [-1, channels])), back: (t) => tf.reshape(tf.transpose(t), w.shape) };
+}
+
+/**
+ * The clips of a layer (shape [C]): max|w| per group on the device for scale 'max'; the
+ * calibrated clips (percentile, MSE) are computed by the pure fixedClips on the weights' values,
+ * one read-back per call (NaN clips where a weight is not finite: the layer becomes NaN).
+ */
+function fixedClipTensor(w: tf.Tensor, scheme: FixedScheme): tf.Tensor1D {
+  if (!fixedCalibrated(scheme)) return tf.max(tf.abs(fixedRows(w, scheme).rows), 1) as tf.Tensor1D;
+  const values = w.dataSync() as Float32Array;
+  if (!values.every(Number.isFinite)) return tf.fill([fixedChannelCount(w.size, scheme, w.shape)], NaN) as tf.Tensor1D;
+  return tf.tensor1d(fixedClips(values, scheme, w.shape));
+}
+
+/**
+ * Same values as fixedQuantize: per group (layer or output channel), code from the thresholds,
+ * value from the levels (see above). Weights beyond a calibrated clip pass every threshold and
+ * take code n (saturation); a normalized |w| that overflows to Infinity does too.
+ */
+function fixedForward(w: tf.Tensor, scheme: FixedScheme): tf.Tensor {
+  const n = fixedLevelCount(scheme.bits);
   const a = tf.abs(w);
   const max = tf.max(a);
-  // A layer holding NaN or ±Infinity has no finite scale: NaN everywhere, as fixedQuantize.
-  const usable = tf.logicalAnd(tf.greater(max, 0), tf.less(max, Infinity));
-  const { levels, thresholds, pre, scale } = fixedTables(n, bits, tf.where(usable, max, tf.scalar(1)));
-  const normalized = tf.mul(tf.mul(a, pre), scale);
-  const codes = tf.searchSorted(thresholds, tf.reshape(normalized, [1, -1]), 'right');
-  const magnitude = tf.reshape(tf.gather(levels, codes), w.shape);
+  const clips = fixedClipTensor(w, scheme);
+  const groups = clips.shape[0];
+  // A layer holding NaN or ±Infinity has no finite scale: NaN everywhere, as fixedQuantize. An
+  // all-zero group (clip 0) gets tables for clip 1, whose code 0 gives its zeros.
+  const usable = tf.logicalAnd(tf.greater(clips, 0), tf.less(clips, Infinity));
+  const { levels, thresholds, pre, scale } = fixedTables(n, scheme.bits, tf.where(usable, clips, tf.onesLike(clips)) as tf.Tensor1D);
+  const { rows, back } = fixedRows(a, scheme);
+  const normalized = tf.mul(tf.mul(rows, pre), scale);
+  const codes = tf.searchSorted(thresholds, normalized, 'right'); // [groups, size / groups]
+  const offsets = tf.reshape(tf.range(0, groups * (n + 1), n + 1, 'int32'), [groups, 1]);
+  const magnitude = back(tf.gather(tf.reshape(levels, [-1]), tf.add(codes, offsets)));
   const poison = tf.add(tf.mul(w, 0), tf.mul(max, 0)); // NaN for a NaN weight or a non-finite max, else 0
   // step(w, -1) is +1 or -1 (0 gets -1, harmless: its level is 0).
   return tf.add(tf.mul(magnitude, tf.step(w, -1)), poison);
+}
+
+/**
+ * The straight-through gradient's mask for calibrated clips: 1 where |w| <= c of its group, 0
+ * where the weight saturates (as the clipped ReLU's STE). Null (identity) for scale 'max', where
+ * nothing saturates.
+ */
+function fixedGradientMask(w: tf.Tensor, scheme: FixedScheme): tf.Tensor | null {
+  if (!fixedCalibrated(scheme)) return null;
+  return tf.tidy(() => {
+    const clips = fixedClipTensor(w, scheme);
+    const { rows, back } = fixedRows(tf.abs(w), scheme);
+    return back(tf.cast(tf.lessEqual(rows, tf.reshape(clips, [-1, 1])), 'float32'));
+  });
 }
 
 /**
@@ -598,9 +653,11 @@ interface TensorQuantizer<S extends WeightScheme> {
   /** The forward value as tensor ops (inside a tf.tidy). */
   forward: (w: tf.Tensor, scheme: S, rng?: () => number) => tf.Tensor;
   /** The same value on the cpu backend's values (same rng use as `forward`); absent: always ops. */
-  onValues?: (values: Float32Array, scheme: S, rng?: () => number) => Float32Array;
+  onValues?: (values: Float32Array, scheme: S, rng?: () => number, shape?: readonly number[]) => Float32Array;
   /** Backward: identity, or hardtanh's derivative (zero where |w| > 1, BinaryConnect). */
   gradient: 'identity' | 'hardtanh';
+  /** A 0/1 mask the identity gradient is multiplied by (fixed point: zero where a weight saturates); null: none. */
+  gradientMask?: (w: tf.Tensor, scheme: S) => tf.Tensor | null;
 }
 
 function lightnnTensor(w: tf.Tensor, scheme: SchemeOf<'lightnn'>, rng?: () => number): tf.Tensor {
@@ -617,7 +674,12 @@ function lightnnValues(values: Float32Array, scheme: SchemeOf<'lightnn'>, rng?: 
 
 export const TENSOR_QUANTIZERS: { readonly [K in WeightKind]: TensorQuantizer<SchemeOf<K>> } = {
   float32: { forward: (w) => tf.clone(w), gradient: 'identity' },
-  fixed: { forward: (w, s) => fixedForward(w, s.bits), onValues: (v, s) => fixedQuantize(v, s.bits), gradient: 'identity' },
+  fixed: {
+    forward: fixedForward,
+    onValues: (v, s, _rng, shape) => fixedQuantize(v, s, shape),
+    gradient: 'identity',
+    gradientMask: fixedGradientMask,
+  },
   minifloat: { forward: minifloatForward, onValues: minifloatQuantize, gradient: 'identity' },
   lightnn: { forward: lightnnTensor, onValues: lightnnValues, gradient: 'identity' },
   binary: { forward: (w, s) => binaryForward(w, s.scale), onValues: (v, s) => binaryQuantize(v, s.scale), gradient: 'hardtanh' },
@@ -640,7 +702,7 @@ export function quantizeTensor(w: tf.Tensor, scheme: WeightScheme, rng?: () => n
   checkScheme(scheme, rng);
   const quantizer = tensorQuantizerOf(scheme);
   if (quantizer.onValues && onCpuValues(w)) {
-    return tf.tensor(quantizer.onValues(w.dataSync() as Float32Array, scheme, rng), w.shape, 'float32');
+    return tf.tensor(quantizer.onValues(w.dataSync() as Float32Array, scheme, rng, w.shape), w.shape, 'float32');
   }
   return tf.tidy(() => quantizer.forward(w, scheme, rng));
 }
@@ -666,18 +728,27 @@ function hardtanhGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
 
 /**
  * Quantized weights with a straight-through gradient: identity, except where the table says
- * hardtanh (binary), whose gradient is zeroed where |w| > 1 (BinaryConnect). For LightNN stochastic, one seed is drawn
+ * hardtanh (binary), whose gradient is zeroed where |w| > 1 (BinaryConnect), and fixed point with a
+ * calibrated clip (percentile, MSE), whose gradient is zeroed where |w| > c (the weight saturates). For LightNN stochastic, one seed is drawn
  * from `rng` per call.
  */
 export function quantizeWithSTE(w: tf.Tensor, scheme: WeightScheme, rng?: () => number): tf.Tensor {
   checkScheme(scheme, rng);
-  const cancelOutsideUnit = tensorQuantizerOf(scheme).gradient === 'hardtanh';
+  const quantizer = tensorQuantizerOf(scheme);
+  const cancelOutsideUnit = quantizer.gradient === 'hardtanh';
   const op = tf.customGrad((x, save) => {
     const input = x as tf.Tensor;
     (save as tf.GradSaveFunc)([input]);
     return {
       value: quantizeTensor(input, scheme, rng),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => (cancelOutsideUnit ? hardtanhGradient(dy, saved[0]) : dy),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        if (cancelOutsideUnit) return hardtanhGradient(dy, saved[0]);
+        const mask = quantizer.gradientMask?.(saved[0], scheme) ?? null;
+        if (!mask) return dy;
+        const masked = tf.mul(dy, mask);
+        mask.dispose();
+        return masked;
+      },
     };
   });
   return op(w);

@@ -197,8 +197,12 @@ function levelCountsUnordered(quantized: Float32Array, cap: number): { levels: L
   return { levels, used: counts.size };
 }
 
-/** The scheme the counts use: stochastic LightNN would give a different picture on every call. */
+/**
+ * The scheme the counts use: stochastic LightNN would give a different picture on every call, and
+ * per-channel fixed point needs the layout the sorted copy loses (counted with one clip per layer).
+ */
 function countingScheme(scheme: WeightScheme): WeightScheme {
+  if (scheme.kind === 'fixed' && scheme.granularity === 'channel') return { ...scheme, granularity: 'tensor' };
   return scheme.kind === 'lightnn' && scheme.rounding === 'stochastic' ? { ...scheme, rounding: 'nearest' } : scheme;
 }
 
@@ -374,7 +378,7 @@ export function weightStats(layerIndex: number, name: string, values: Float32Arr
     levels = view.levels;
     levelsUsed = view.used;
     const notes: string[] = [];
-    if (counting !== scheme) notes.push('counted with nearest rounding');
+    if (counting !== scheme) notes.push(scheme.kind === 'fixed' ? 'counted with one clip for the whole layer' : 'counted with nearest rounding');
     if (view.used === null) notes.push('not counted per level (over 4,096 levels)');
     else if (!levels) notes.push(`${view.used} levels used: too many to count one by one`);
     levelsNote = notes.length ? notes.join('; ') : null;

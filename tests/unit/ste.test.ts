@@ -460,3 +460,39 @@ for (const path of ['ops', 'values'] as const) {
     });
   });
 }
+
+// Fixed point with calibrated clips (percentile, MSE) and per-channel clips: the tensor quantizer
+// against the pure one on both cpu paths, weights anywhere in float32's range (the hand-worked
+// cases, BigInt exactness and the gradient are in tests/unit/fixedScales.test.ts).
+for (const path of ['ops', 'values'] as const) {
+  describe(`fixed scale and granularity on the cpu path '${path}'`, () => {
+    onCpuQuantizerPath(path);
+
+    const fixedScheme = fc.record({
+      bits: fc.integer({ min: 2, max: 10 }),
+      scale: fc.constantFrom('max' as const, 'percentile' as const, 'mse' as const),
+      percentile: fc.double({ min: 50, max: 100, noNaN: true }),
+      granularity: fc.constantFrom('tensor' as const, 'channel' as const),
+    });
+
+    it('property: every scale and granularity, layers of 1..4 columns', () => {
+      fc.assert(
+        fc.property(wideLayer, fixedScheme, fc.integer({ min: 1, max: 4 }), (raw, s, columns) => {
+          const rows = Math.max(1, Math.floor(raw.length / columns));
+          const values = raw.subarray(0, rows * columns);
+          const shape = [rows, values.length / rows];
+          const scheme: WeightScheme = {
+            kind: 'fixed',
+            bits: s.bits,
+            scale: s.scale,
+            ...(s.scale === 'percentile' ? { percentile: s.percentile } : {}),
+            granularity: s.granularity,
+          };
+          const got = tf.tidy(() => quantizeTensor(tf.tensor2d(values, [shape[0], shape[1]]), scheme).dataSync() as Float32Array);
+          expectSameValues(got, quantizeWeights(values, scheme, undefined, shape), JSON.stringify(scheme));
+        }),
+        { numRuns: 150 },
+      );
+    });
+  });
+}

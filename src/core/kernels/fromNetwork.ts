@@ -7,9 +7,11 @@
  *
  * Weights. w = sw * q with q the integer the kernel stores:
  * - LightNN-K: q = s * sum_j 2^(7 - m_j), sw = 2^-7 (exact).
- * - fixed b (2..8 bits): q = fixedCodes(w) in [-n, n] (round half to even of w n / max|w|,
- *   exact), n = 2^(b-1) - 1, sw = max|w| / n. The TF.js weight is q * sw correctly rounded to
- *   float32 (fixedLevel), so it differs from q * sw by at most half a float32 ulp.
+ * - fixed b (2..8 bits): q = fixedCodes(w) in [-n, n] (round half to even of w n / c, exact,
+ *   saturated), n = 2^(b-1) - 1, sw = c / n, c the layer's clip (max|w|, or the percentile or MSE
+ *   clip: fixedClips). The TF.js weight is q * sw correctly rounded to float32 (fixedLevel), so it
+ *   differs from q * sw by at most half a float32 ulp. Per-channel clips are refused (one scale
+ *   per layer is folded into the shift).
  * - binary 'none' (BinaryConnect, BinaryNet): q = +1/-1, sw = binaryLayerGain(fan-in), a power of
  *   two, so the gain is part of the shift (exact). Binary 'l1': sw = mean |w| (float64 mean; the
  *   tensor version's float32 sum can differ in its last bits).
@@ -59,6 +61,7 @@ import {
   binaryL1Scale,
   DEFAULT_ACTIVATION_CLIP,
   describeScheme,
+  fixedClips,
   fixedCodes,
   fixedLevelCount,
   lightnnEncode,
@@ -127,12 +130,6 @@ export interface IntegerMlp {
   notes: string[];
 }
 
-function maxAbs(values: Float32Array): number {
-  let m = 0;
-  for (const v of values) m = Math.max(m, Math.abs(v));
-  return m;
-}
-
 interface QuantizedKernel {
   format: WeightFormat;
   weights: Uint32Array;
@@ -164,16 +161,25 @@ function quantizeKernel(
     case 'fixed': {
       if (scheme.bits > 8) refuse('need more than the 8 bits the fixed-point kernels store');
       const format: WeightFormat = { kind: 'fixed', bits: scheme.bits };
+      if ((scheme.granularity ?? 'tensor') === 'channel') {
+        refuse(
+          'have one scale per output channel: per-channel fixed-point scales are not in the integer kernels yet ' +
+            '(they take one scale per layer, folded into the shift). Use granularity=tensor.',
+        );
+      }
       const n = fixedLevelCount(scheme.bits);
-      const max = maxAbs(kernel);
-      // The codes the TF.js weights are the levels of (fixedQuantize = fixedLevel(fixedCodes)).
-      const index = Int8Array.from(fixedCodes(kernel, scheme));
-      const weightScale = max === 0 ? 1 : max / n;
+      // The clip (max|w|, or the calibrated percentile / MSE clip) and the codes the TF.js weights
+      // are the levels of (fixedQuantize = fixedLevel(fixedCodes, clip)), from the same clip.
+      const clips = fixedClips(kernel, scheme);
+      const clip = clips[0];
+      const index = Int8Array.from(fixedCodes(kernel, scheme, undefined, clips));
+      const weightScale = clip === 0 ? 1 : clip / n;
+      const clipName = (scheme.scale ?? 'max') === 'max' ? 'max|w|' : 'the clip';
       return {
         format,
         weights: packFixed(scheme.bits, index, inputs, units),
         weightScale,
-        note: `integers in [-${n}, ${n}] times max|w|/${n} = ${weightScale.toPrecision(6)} (folded into the shift)`,
+        note: `integers in [-${n}, ${n}] times ${clipName}/${n} = ${weightScale.toPrecision(6)} (folded into the shift)`,
       };
     }
     case 'lightnn': {

@@ -83,13 +83,14 @@ export function validateWeightScheme(scheme: WeightScheme): void {
 
 /**
  * Quantizes one layer's weights. Pure: returns a new array, scale (fixed, binary l1, ternary)
- * taken from `values`. `rng` is needed only for LightNN stochastic rounding. Binary hysteresis is
+ * taken from `values`. `rng` is needed only for LightNN stochastic rounding, `shape` (the layer's
+ * weight shape, output channels last) only for per-channel fixed-point scales. Binary hysteresis is
  * ignored here (it needs state across steps; see binaryWithHysteresis).
  */
-export function quantizeWeights(values: Float32Array, scheme: WeightScheme, rng?: () => number): Float32Array {
+export function quantizeWeights(values: Float32Array, scheme: WeightScheme, rng?: () => number, shape?: readonly number[]): Float32Array {
   const format = formatOf(scheme);
   format.validate(scheme);
-  return format.quantize(values, scheme, rng);
+  return format.quantize(values, scheme, rng, shape);
 }
 
 /** Storage bits per weight. */

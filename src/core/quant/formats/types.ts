@@ -42,8 +42,11 @@ export interface WeightFormat<S extends { kind: string }> {
   needsRng?: (scheme: S) => boolean;
   /** The scheme evaluation uses (stochastic rounding becomes nearest). */
   evaluation?: (scheme: S) => S;
-  /** One layer's weights quantized; new array, scale taken from `values`; rng for stochastic rules. */
-  quantize: (values: Float32Array, scheme: S, rng?: () => number) => Float32Array;
+  /**
+   * One layer's weights quantized; new array, scale taken from `values`; rng for stochastic rules;
+   * `shape` the layer's weight shape (row-major, output channels last), needed by per-channel scales.
+   */
+  quantize: (values: Float32Array, scheme: S, rng?: () => number, shape?: readonly number[]) => Float32Array;
   /** Storage bits per weight. */
   bitsPerWeight: (scheme: S) => number;
   /** Sorted legal values when few enough to draw (scale-dependent ones need `values`), else null. */
