@@ -26,6 +26,7 @@ import type { LayerWeights } from '../../src/core/models';
 import { mulberry32 } from '../../src/core/rng';
 import { useNodeBackend } from '../../src/tf/tfNode';
 import { quantizeTensor, quantizeWithSTE, setCpuQuantizerPath } from '../../src/tf/ste';
+import { exactCode, exactValue } from '../helpers/exactFixed';
 
 beforeAll(async () => {
   await useNodeBackend('cpu');
@@ -36,59 +37,8 @@ const f = Math.fround;
 const fixed = (bits: number, extra: Partial<FixedScheme> = {}): FixedScheme => ({ kind: 'fixed', bits, ...extra });
 
 // ---------------------------------------------------------------------------------------------
-// Exact reference (BigInt), as in fixedExact.test.ts
+// Layers at the clip's ties (the exact reference: tests/helpers/exactFixed.ts)
 // ---------------------------------------------------------------------------------------------
-
-const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
-
-function fraction(x: number, factor: bigint, divisor: bigint): { num: bigint; den: bigint } {
-  f64[0] = x;
-  const bits = u64[0];
-  const field = Number((bits >> 52n) & 0x7ffn);
-  const frac = bits & ((1n << 52n) - 1n);
-  const mantissa = field === 0 ? frac : frac | (1n << 52n);
-  const exponent = field === 0 ? -1074 : field - 1075;
-  let num = mantissa * factor;
-  let den = divisor;
-  if (exponent >= 0) num <<= BigInt(exponent);
-  else den <<= BigInt(-exponent);
-  return { num: bits >> 63n === 1n ? -num : num, den };
-}
-
-function divideRoundHalfEven(num: bigint, den: bigint): bigint {
-  const negative = num < 0n;
-  const a = negative ? -num : num;
-  let q = a / den;
-  const twice = 2n * (a - q * den);
-  if (twice > den || (twice === den && q % 2n === 1n)) q += 1n;
-  return negative ? -q : q;
-}
-
-/** clamp(round half even(w n / c), -n, n), exactly. */
-function exactCode(w: number, n: number, c: number): number {
-  const a = fraction(w, BigInt(n), 1n);
-  const b = fraction(c, 1n, 1n);
-  const q = Number(divideRoundHalfEven(a.num * b.den, a.den * b.num));
-  return Math.max(-n, Math.min(n, q));
-}
-
-function roundToFloat32(num: bigint, den: bigint): number {
-  let e = Math.floor(Math.log2(Number(num)) - Math.log2(Number(den)));
-  const atLeast = (k: number) => (k >= 0 ? num >= den << BigInt(k) : num << BigInt(-k) >= den);
-  while (!atLeast(e)) e--;
-  while (atLeast(e + 1)) e++;
-  const qe = Math.max(e, -126) - 23;
-  const units = qe >= 0 ? divideRoundHalfEven(num, den << BigInt(qe)) : divideRoundHalfEven(num << BigInt(-qe), den);
-  return Number(units) * 2 ** qe;
-}
-
-function exactValue(code: number, n: number, c: number): number {
-  if (code === 0) return 0;
-  const { num, den } = fraction(c, BigInt(Math.abs(code)), BigInt(n));
-  const m = roundToFloat32(num, den);
-  return code < 0 ? -m : m;
-}
 
 const bitsOf = new Uint32Array(1);
 const floatOf = new Float32Array(bitsOf.buffer);
