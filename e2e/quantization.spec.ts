@@ -17,6 +17,14 @@ test('after a float run, changing the weight format re-evaluates the kept model 
   await expect(page).toHaveURL(/weights=fixed:bits=2/);
   // The chart follows the scheme: 2^2 - 1 levels.
   await expect(page.getByTestId('legal-value-count')).toHaveText('3');
+  // Clipping the range where the squared error is least keeps most weights off 0: far better at 2 bits.
+  await page.getByTestId('knob-weights-clip').selectOption('mse');
+  await expect(page).toHaveURL(/weights=fixed:bits=2,scale=mse/);
+  await expect(page.getByTestId('ptq-setting')).toContainText('MSE', { timeout: 20_000 });
+  const twoBitMse = await percent(page, 'quantized-accuracy');
+  expect(twoBitMse).toBeGreaterThan(twoBit + 10);
+  await page.getByTestId('knob-weights-clip').selectOption('max');
+  await expect(page).toHaveURL(/weights=fixed:bits=2(&|$)/);
 
   await setSlider(page, 'weightBits', 8);
   await expect(page.getByTestId('ptq-setting')).toContainText('fixed 8-bit', { timeout: 20_000 });

@@ -8,7 +8,7 @@ import { CHROMIUM_ARGS, chromiumPath } from './chromium';
 
 /** Serves `dist` on `port`, opens a browser, runs `use`, and always closes both. */
 export async function withBuiltPage<T>(port: number, dist: string, use: (browser: Browser, origin: string) => Promise<T>): Promise<T> {
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist], { stdio: 'ignore' });
+  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', dist], { stdio: 'ignore', detached: true });
   try {
     await waitForServer(`http://localhost:${port}/`);
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
@@ -18,7 +18,8 @@ export async function withBuiltPage<T>(port: number, dist: string, use: (browser
       await browser.close();
     }
   } finally {
-    server.kill();
+    // npx starts vite as its child: end the whole process group, or the port stays taken.
+    if (server.pid !== undefined) process.kill(-server.pid);
   }
 }
 

@@ -75,16 +75,59 @@ interface SliderSpec<S extends WeightScheme> {
   patch?(value: number): Record<string, unknown>;
 }
 
-const FIXED_SLIDERS: SliderSpec<SchemeOf<'fixed'>>[] = [
-  {
-    field: 'bits',
-    key: 'weightBits',
-    label: 'Weight bits',
-    range: FIXED_BITS,
-    format: (b) => `${b} bits`,
-    hint: (s) => `${fixedLevelCount(s.bits)} level${s.bits === 2 ? '' : 's'} each side of 0, sign included`,
-  },
+/** Where the fixed-point range ends (the clip c; step c / levels): one choice of scale, percentile and granularity. */
+const FIXED_CLIPS: readonly { id: string; label: string; patch: Partial<SchemeOf<'fixed'>> }[] = [
+  { id: 'max', label: 'largest |w|', patch: {} },
+  { id: 'max-channel', label: 'largest |w| per neuron', patch: { granularity: 'channel' } },
+  { id: 'p99.9', label: '99.9% of |w|', patch: { scale: 'percentile', percentile: 99.9 } },
+  { id: 'p99', label: '99% of |w|', patch: { scale: 'percentile', percentile: 99 } },
+  { id: 'p98', label: '98% of |w|', patch: { scale: 'percentile', percentile: 98 } },
+  { id: 'p95', label: '95% of |w|', patch: { scale: 'percentile', percentile: 95 } },
+  { id: 'mse', label: 'least error (MSE)', patch: { scale: 'mse' } },
+  { id: 'mse-channel', label: 'least error per neuron', patch: { scale: 'mse', granularity: 'channel' } },
 ];
+
+const clipKey = (s: SchemeOf<'fixed'>) => JSON.stringify(normalizeScheme({ kind: 'fixed', bits: 8, scale: s.scale, percentile: s.percentile, granularity: s.granularity }));
+
+/** The clip choice, inline in the bits slider's hint line (the classroom screen has no spare row). */
+function FixedClipSelect({ scheme, disabled, update }: { scheme: SchemeOf<'fixed'>; disabled: boolean; update: Update }) {
+  const current = FIXED_CLIPS.find((c) => clipKey({ kind: 'fixed', bits: 8, ...c.patch }) === clipKey(scheme));
+  return (
+    <select
+      className="inline-select"
+      data-testid="knob-weights-clip"
+      aria-label="Range ends at"
+      value={current?.id ?? 'custom'}
+      disabled={disabled}
+      // The three fields are set together: a choice replaces all of them.
+      onChange={(e) => update({ scale: undefined, percentile: undefined, granularity: undefined, ...FIXED_CLIPS.find((c) => c.id === e.target.value)?.patch })}
+    >
+      {FIXED_CLIPS.map((c) => (
+        <option key={c.id} value={c.id}>
+          {c.label}
+        </option>
+      ))}
+      {!current && <option value="custom">from the link</option>}
+    </select>
+  );
+}
+
+function fixedSliders(disabled: boolean, update: Update): SliderSpec<SchemeOf<'fixed'>>[] {
+  return [
+    {
+      field: 'bits',
+      key: 'weightBits',
+      label: 'Weight bits',
+      range: FIXED_BITS,
+      format: (b) => `${b} bits`,
+      hint: (s) => (
+        <>
+          ±{fixedLevelCount(s.bits)} level{s.bits === 2 ? '' : 's'}, up to <FixedClipSelect scheme={s} disabled={disabled} update={update} />
+        </>
+      ),
+    },
+  ];
+}
 
 const LIGHTNN_SLIDERS: SliderSpec<SchemeOf<'lightnn'>>[] = [
   {
@@ -200,7 +243,7 @@ function SchemeParams({ scheme, disabled, update }: { scheme: WeightScheme; disa
     case 'ternary':
       return null;
     case 'fixed':
-      return <SchemeSliders specs={FIXED_SLIDERS} scheme={scheme} disabled={disabled} update={update} />;
+      return <SchemeSliders specs={fixedSliders(disabled, update)} scheme={scheme} disabled={disabled} update={update} />;
     case 'minifloat':
       return (
         <>
