@@ -11,7 +11,7 @@ async function runKernels(page: Page, timeout: number) {
 }
 
 test('a LightNN-1 mlp1 trained in the page runs on the WebGPU kernels with matching accuracy', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=1000&testSize=500&epochs=1&weights=lightnn:k=1&activations=relu:bits=8&training=qat');
+  await page.goto('/?model=mlp1&trainSize=1000&testSize=500&epochs=1&weights=lightnn:k=1&activations=relu:bits=8&training=qat&backend=webgpu');
   await expect(page.getByTestId('backend')).toHaveText('webgpu', { timeout: 90_000 });
   await waitReady(page);
   const baseline = await workerTensors(page);
@@ -54,4 +54,18 @@ test('a trained lenet runs on the WebGPU conv, pool and dense kernels', async ({
   expect(Math.abs(kernel - tfjs)).toBeLessThanOrEqual(2.5);
   // conv1, pool1, conv2, pool2, fc1, output.
   await expect(page.getByTestId('kernel-layer-row')).toHaveCount(6);
+});
+
+test('batch norm: the checkbox trains a normalised BinaryConnect mlp1, folded into per-unit thresholds on the kernels', async ({ page }) => {
+  await openReady(page, '/?model=mlp1&trainSize=1000&testSize=500&epochs=1&weights=binary:scale=none&training=qat&backend=wasm');
+  await openSection(page, 'training');
+  await page.getByTestId('knob-batchNorm').check();
+  await expect(page).toHaveURL(/[?&]batchNorm=1(&|$)/);
+  await trainToDone(page, 90_000);
+  const { kernel, tfjs, agreement } = await runKernels(page, 120_000);
+  expect(kernel).toBeGreaterThan(60);
+  // Thresholds are the exact staircase of the calibrated clip; measured 99.97% agreement in Node.
+  expect(agreement).toBeGreaterThanOrEqual(99);
+  expect(Math.abs(kernel - tfjs)).toBeLessThanOrEqual(1);
+  await expect(page.getByTestId('kernel-layer-row').first()).toContainText('batch norm');
 });

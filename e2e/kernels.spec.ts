@@ -38,7 +38,7 @@ test('every weight format is bit-exact on TF.js\'s WebGPU device, odd shapes inc
   expect(ran(7, 33, 10)).toHaveLength(16);
   expect(ran(130, 300, 257)).toHaveLength(16);
   expect(new Set(ran(130, 300, 257).map((c) => c.format)).size).toBe(8);
-  for (const stage of ['logits', 'requant', 'sign']) expect(r.cases.some((c) => c.output.startsWith(stage))).toBe(true);
+  for (const stage of ['logits', 'requant', 'sign', 'threshold']) expect(r.cases.some((c) => c.output.startsWith(stage))).toBe(true);
   await expect(page.getByTestId('kernels-status')).toHaveText('done: exact');
   await expect(page.getByTestId('exact-table').locator('td.bad')).toHaveCount(0);
 });

@@ -135,3 +135,70 @@ test('fp16 equals the browser\'s own Math.f16round; the standard-format buttons 
   await page.getByTestId('knob-weights-overflow').selectOption('inf');
   await expect(page).toHaveURL(/weights=minifloat:exponentBits=5,mantissaBits=10,overflow=inf/);
 });
+
+test('WebGPU: calibrated (MSE) weight clips re-test by PTQ and train with QAT without a synchronous read-back', async ({ page }) => {
+  // The MSE clips are found from the weights read with `await data()` before each evaluation and
+  // QAT step: the former dataSync per forward pass destroyed the device in headless Chromium.
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /destroyed|device.*lost/i.test(m.text())) errors.push(m.text());
+  });
+  // 8-bit ReLU activations too: their exact level index is a tf.searchSorted on the GPU.
+  await openReady(page, '/?model=mlp1&trainSize=512&testSize=500&epochs=1&backend=webgpu&weights=fixed:bits=4&activations=relu:bits=8');
+  await expect(page.getByTestId('backend')).toHaveText('webgpu');
+  await trainToDone(page, 150_000);
+  expect(await freshQuantized(page, 60_000)).toBeGreaterThan(50);
+  // Re-test the kept float model by PTQ with the MSE clip, per layer and per neuron.
+  await page.getByTestId('knob-weights-clip').selectOption('mse');
+  await expect(page).toHaveURL(/weights=fixed:bits=4,scale=mse/);
+  await expect(page.getByTestId('ptq-setting')).toContainText('MSE', { timeout: 30_000 });
+  expect(await freshQuantized(page, 60_000)).toBeGreaterThan(50);
+  await page.getByTestId('knob-weights-clip').selectOption('mse-channel');
+  await expect(page).toHaveURL(/weights=fixed:bits=4,scale=mse,granularity=channel/);
+  expect(await freshQuantized(page, 60_000)).toBeGreaterThan(50);
+  // QAT through the MSE clip (recomputed before every step).
+  await page.getByTestId('knob-weights-clip').selectOption('mse');
+  await page.getByTestId('knob-training').selectOption('qat');
+  await expect(page).toHaveURL(/weights=fixed:bits=4,scale=mse.*training=qat/);
+  await trainToDone(page, 150_000);
+  expect(await freshQuantized(page, 60_000)).toBeGreaterThan(50);
+  // Still on the GPU, no recovery, nothing destroyed.
+  await expect(page.getByTestId('backend')).toHaveText('webgpu');
+  await expect(page.getByTestId('recovery-notice')).toHaveCount(0);
+  await expect(page.getByTestId('status')).toHaveText('done');
+  expect(errors.filter((e) => /destroyed|lost|dataSync/i.test(e))).toEqual([]);
+});
+
+test('E_min and the auto bias follow the top exponent code: one more normal exponent with top=fn or finite', async ({ page }) => {
+  await openReady(page, '/?model=mlp1&trainSize=1000&testSize=500&epochs=1&backend=wasm&weights=minifloat:exponentBits=4,mantissaBits=3');
+  await trainToDone(page, 60_000);
+  await page.getByTestId('view-weights').click();
+  await page.getByText('Exponent bits each layer needs (E_min) and auto bias').click();
+  const table = page.getByTestId('exponent-table');
+  await expect(table).toBeVisible();
+  /** Each row's e_max, e_min, E_min and auto bias (at E = 4) as the page shows them. */
+  const rows = async () =>
+    (await table.locator('tbody tr').all()).map(async (row) => (await row.locator('td').allTextContents()).slice(2).map(Number));
+  const ceilLog2 = (n: number) => Math.ceil(Math.log2(n) - 1e-12);
+  const check = async (plus: number, minus: number) => {
+    await expect(page.getByTestId('exponent-rule-plus')).toHaveText(String(plus));
+    await expect(page.getByTestId('exponent-rule-minus')).toHaveText(String(minus));
+    const shown = await Promise.all(await rows());
+    expect(shown.length).toBe(2);
+    for (const [eMax, eMin, eMinBits, bias] of shown) {
+      expect(eMinBits).toBe(Math.min(8, Math.max(2, ceilLog2(eMax - eMin + plus))));
+      expect(bias).toBe(2 ** 4 - minus - eMax);
+    }
+    return shown;
+  };
+  const ieee = await check(3, 2);
+  await page.getByText('More: fp16, FP8, bias, top code').click();
+  await page.getByTestId('knob-weights-top').selectOption('fn');
+  await expect(page).toHaveURL(/top=fn/);
+  const fn = await check(2, 1);
+  // Same e_max and e_min; the auto bias one higher (E4M3FN's 7 for a layer whose e_max is 8).
+  expect(fn.map((r) => r.slice(0, 2))).toEqual(ieee.map((r) => r.slice(0, 2)));
+  expect(fn.map((r) => r[3])).toEqual(ieee.map((r) => r[3] + 1));
+  const modelMin = fn.reduce((m, r) => Math.max(m, r[2]), 0);
+  await expect(page.getByTestId('model-min-exponent-bits')).toHaveText(String(modelMin));
+});

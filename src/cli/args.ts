@@ -47,7 +47,7 @@ Commands:
         [--backend wasm|cpu] [--out results/name]
   seed003 --model mlp1|lenet            The seven seed-003 models (QAT) beside the paper's test errors
         [--epochs N] [--train-size N] [--test-size N] [--lr X] [--lr-schedule S] [--batch N] [--seed N]
-        [--only id,id] [--backend wasm|cpu] [--out results/seed003-mlp1]
+        [--only id,id] [--batch-norm preset|0|1] [--backend wasm|cpu] [--out results/seed003-mlp1]
   seed000 --model mlp1|lenet            One float model, PTQ over weight bits 2..8 x input bits 1..8,
         plus QAT for a few cells
         [--qat-cells 2x2,2x8,3x2,3x8] (weightBits x inputBits; "none" for no QAT)
@@ -63,6 +63,7 @@ Seed commands train on the full MNIST training set (${TRAIN_SET_SIZE.toLocaleStr
 images unless --train-size/--test-size say otherwise; ${DEFAULT_SEED_EPOCHS} epochs by default. The default
 backend is wasm (its conv gradients: src/tf/wasmConvGradients.ts).
 --lr-schedule: constant (the default), exp:0.9 (times 0.9 after each epoch) or cosine.
+--batch-norm (seed003): preset (the default: batch norm where the papers used it, see docs/quantization.md), 1 or 0 for every model.
 Config keys for --config: ${CLI_CONFIG_KEYS.join(', ')}.`;
 
 export interface TrainCommand {
@@ -86,6 +87,8 @@ export interface Seed003Command extends SeedBase {
   command: 'seed003';
   /** Preset ids to run, in SEED003_PRESETS order. */
   only: string[];
+  /** Batch normalisation for every model; undefined: each preset's own (SchemePreset.batchNorm). */
+  batchNorm?: boolean;
 }
 
 export interface QatCell {
@@ -190,7 +193,7 @@ const SEED_OPTIONS = {
 
 const OPTIONS_BY_COMMAND = {
   train: { config: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' } },
-  seed003: { ...SEED_OPTIONS, only: { type: 'string' } },
+  seed003: { ...SEED_OPTIONS, only: { type: 'string' }, 'batch-norm': { type: 'string' } },
   seed000: { ...SEED_OPTIONS, 'qat-cells': { type: 'string' } },
   seed001: SEED_OPTIONS,
   help: {},
@@ -259,7 +262,12 @@ export function parseCli(argv: string[]): CliCommand {
     const only = flags.only === undefined ? ids : flags.only.split(',').map((s) => s.trim());
     const bad = only.filter((id) => !ids.includes(id));
     if (bad.length > 0) throw new UsageError(`--only: unknown model ${bad.map((b) => JSON.stringify(b)).join(', ')}; known: ${ids.join(', ')}.`);
-    return { command, ...base, only: ids.filter((id) => only.includes(id)) };
+    const batchNormFlag = flags['batch-norm'];
+    let batchNorm: boolean | undefined;
+    if (batchNormFlag !== undefined && batchNormFlag !== 'preset') {
+      batchNorm = setField(base.base, 'batchNorm', 'batch-norm', batchNormFlag).batchNorm;
+    }
+    return { command, ...base, only: ids.filter((id) => only.includes(id)), batchNorm };
   }
   if (command === 'seed000') {
     return { command, ...base, qatCells: flags['qat-cells'] === undefined ? DEFAULT_QAT_CELLS : parseQatCells(flags['qat-cells']) };

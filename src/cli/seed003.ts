@@ -68,7 +68,7 @@ export async function runSeed003(cmd: Seed003Command, data: MnistData, log: Log)
   const rows: Seed003Row[] = [];
   const runs: TrainedRun[] = [];
   for (const preset of SEED003_PRESETS.filter((p) => cmd.only.includes(p.id))) {
-    const config = { ...base, weights: preset.weights, activations: preset.activations, training: 'qat' as const };
+    const config = { ...base, weights: preset.weights, activations: preset.activations, batchNorm: cmd.batchNorm ?? preset.batchNorm, training: 'qat' as const };
     const { record, network } = await trainOne(config, data, cmd.backend, log, preset.name);
     disposeNetwork(network);
     const row = seed003Row(preset, cmd.model, record);
@@ -79,7 +79,7 @@ export async function runSeed003(cmd: Seed003Command, data: MnistData, log: Log)
       command: 'seed003',
       date: new Date().toISOString(),
       model: cmd.model,
-      settings: { epochs: base.epochs, trainSize: base.trainSize, testSize: base.testSize, batch: base.batch, lr: base.lr, optimizer: base.optimizer, dataSeed: base.dataSeed, initSeed: base.initSeed, backend: cmd.backend },
+      settings: { batchNorm: cmd.batchNorm ?? 'preset', lrSchedule: base.lrSchedule, epochs: base.epochs, trainSize: base.trainSize, testSize: base.testSize, batch: base.batch, lr: base.lr, optimizer: base.optimizer, dataSeed: base.dataSeed, initSeed: base.initSeed, backend: cmd.backend },
       wallS: round((performance.now() - started) / 1000, 1),
       rows,
       runs,

@@ -193,6 +193,8 @@ function decodeEnergy(text: string): unknown {
 export const fieldSchemas = {
   model: z.enum(MODEL_NAMES).default('mlp1'),
   hidden: z.array(int(1, MAX_HIDDEN_WIDTH)).min(1).max(MAX_HIDDEN_LAYERS).default([256, 128]),
+  /** Batch normalisation after each hidden layer's weighted sum (BinaryConnect and BinaryNet train with it). */
+  batchNorm: z.boolean().default(false),
   trainSize: int(10, TRAIN_SET_SIZE).default(10_000),
   testSize: int(10, TEST_SET_SIZE).default(TEST_SET_SIZE),
   epochs: int(1, 100).default(3),
@@ -244,6 +246,7 @@ export function defaultConfig(): Config {
 export const FIELD_HELP: Record<ConfigKey, string> = {
   model: 'mlp1 (784-100-10), lenet (seed 003 2-conv) or mlp (custom hidden widths)',
   hidden: 'comma-separated hidden widths for model=mlp, e.g. 4096,4096,4096',
+  batchNorm: '1 for batch normalisation after each hidden layer (as BinaryConnect and BinaryNet train), 0 for none',
   trainSize: `training images used, a seeded subset of the ${TRAIN_SET_SIZE.toLocaleString('en-US')}`,
   testSize: `test images evaluated, the first N of the ${TEST_SET_SIZE.toLocaleString('en-US')}`,
   epochs: 'passes over the training subset',
@@ -339,6 +342,16 @@ interface FieldCodec<V> {
 // Text that is not a plain decimal stays text: the schema refuses it and the notice quotes it.
 // String(number) is the shortest text that parses back to the same double.
 const numberCodec: FieldCodec<number> = { decode: (text) => parseDecimal(text) ?? text, encode: String, typed: true, explain: 'range' };
+/** 1/0 (true/false read too); anything else stays text for the schema to refuse. */
+const booleanCodec: FieldCodec<boolean> = {
+  decode: (text) => {
+    const t = text.trim();
+    return t === '1' || t === 'true' ? true : t === '0' || t === 'false' ? false : text;
+  },
+  encode: (on) => (on ? '1' : '0'),
+  typed: true,
+  explain: { why: 'must be 0 or 1' },
+};
 const enumCodec: FieldCodec<string> = { decode: (text) => text, encode: String, explain: 'range' };
 const schemeCodec = (kinds: readonly string[]): FieldCodec<object> => ({
   decode: decodeScheme,
@@ -353,6 +366,7 @@ const schemeCodec = (kinds: readonly string[]): FieldCodec<object> => ({
 const FIELD_CODECS: { [K in ConfigKey]: FieldCodec<Config[K]> } = {
   model: enumCodec,
   hidden: { decode: decodeNumberList, encode: (widths) => widths.join(','), omit: (c) => c.model !== 'mlp', typed: true, explain: 'range' },
+  batchNorm: { ...booleanCodec, omit: (c) => !c.batchNorm },
   trainSize: numberCodec,
   testSize: numberCodec,
   epochs: numberCodec,
@@ -400,15 +414,7 @@ const FIELD_CODECS: { [K in ConfigKey]: FieldCodec<Config[K]> } = {
     omit: (c) => c.hide.length === 0,
     explain: 'range',
   },
-  present: {
-    decode: (text) => {
-      const t = text.trim();
-      return t === '1' || t === 'true' ? true : t === '0' || t === 'false' ? false : text;
-    },
-    encode: (on) => (on ? '1' : '0'),
-    omit: (c) => !c.present,
-    explain: { why: 'must be 0 or 1' },
-  },
+  present: { ...booleanCodec, omit: (c) => !c.present },
 };
 
 /** Parses a URL string into the raw value a field's schema validates. */

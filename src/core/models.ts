@@ -12,6 +12,8 @@ export interface DenseLayer {
   inputs: number;
   units: number;
   activation: Activation;
+  /** Batch normalisation between the weighted sum and the activation (hidden layers only). */
+  batchNorm?: boolean;
 }
 
 export interface Conv2dLayer {
@@ -27,6 +29,8 @@ export interface Conv2dLayer {
   outHeight: number;
   outWidth: number;
   activation: Activation;
+  /** Batch normalisation per filter between the convolution and the activation. */
+  batchNorm?: boolean;
 }
 
 export interface MaxPoolLayer {
@@ -54,6 +58,8 @@ export interface ArchitectureConfig {
   model: ModelName;
   /** Hidden widths; used only when model is 'mlp'. */
   hidden?: readonly number[];
+  /** Batch normalisation after every hidden weight layer (not the output layer). */
+  batchNorm?: boolean;
 }
 
 export const IMAGE_SIZE = 28;
@@ -124,7 +130,7 @@ function lenetLayers(): LayerSpec[] {
 
 export const DEFAULT_HIDDEN: readonly number[] = [256, 128];
 
-export function architecture(config: ArchitectureConfig): LayerSpec[] {
+function layersOf(config: ArchitectureConfig): LayerSpec[] {
   switch (config.model) {
     case 'mlp1':
       return mlpLayers([100]);
@@ -133,6 +139,18 @@ export function architecture(config: ArchitectureConfig): LayerSpec[] {
     case 'mlp':
       return mlpLayers(config.hidden && config.hidden.length > 0 ? config.hidden : DEFAULT_HIDDEN);
   }
+}
+
+export function architecture(config: ArchitectureConfig): LayerSpec[] {
+  const layers = layersOf(config);
+  if (!config.batchNorm) return layers;
+  // Hidden weight layers are the ones with an activation; the output layer keeps raw logits.
+  return layers.map((layer) => (isWeightLayer(layer) && layer.activation === 'relu' ? { ...layer, batchNorm: true } : layer));
+}
+
+/** Units a weight layer normalises (dense: units, conv: filters; statistics over batch and pixels). */
+export function outputChannels(layer: WeightLayer): number {
+  return layer.kind === 'dense' ? layer.units : layer.filters;
 }
 
 export function isWeightLayer(layer: LayerSpec): layer is WeightLayer {
@@ -175,4 +193,16 @@ export interface LayerWeights {
   shape: number[];
   kernel: Float32Array;
   bias: Float32Array;
+  /** The layer's batch normalisation, when it has one (evaluation uses the moving statistics). */
+  batchNorm?: BatchNormWeights;
+}
+
+/** y = gamma (z - mean) / sqrt(variance + epsilon) + beta, per unit (filter). */
+export interface BatchNormWeights {
+  gamma: Float32Array;
+  beta: Float32Array;
+  /** Moving averages of the batch statistics seen in training. */
+  mean: Float32Array;
+  variance: Float32Array;
+  epsilon: number;
 }

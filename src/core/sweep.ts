@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Config } from './config';
 import { SEED003_PRESETS } from './presets';
 import { isFloatConfig, quantOf } from './quant/quantConfig';
+import { minifloatBiasRange, minifloatFormatEntry, type MinifloatScheme } from './quant/formats/minifloat';
 import type { ActivationScheme, WeightScheme } from './quant/schemes';
 import { maxOf, minOf } from './arrays';
 import { percent } from './percent';
@@ -207,9 +208,29 @@ export function enumerateCells(sweep: SweepDefinition): SweepCell[] {
 
 export type SweepQuantKeys = Pick<Config, 'weights' | 'activations' | 'inputBits' | 'layers'>;
 
-/** Minifloat E and M when only one of them is swept: the base's, or E4M3. */
-function baseMinifloat(weights: WeightScheme): { exponentBits: number; mantissaBits: number } {
-  return weights.kind === 'minifloat' ? { exponentBits: weights.exponentBits, mantissaBits: weights.mantissaBits } : { exponentBits: 4, mantissaBits: 3 };
+/**
+ * The minifloat a cell starts from: the base's whole scheme (its top, overflow, subnormals and
+ * bias, and E or M where only the other is swept), or E4M3.
+ */
+function baseMinifloat(weights: WeightScheme): MinifloatScheme {
+  return weights.kind === 'minifloat' ? { ...weights } : { kind: 'minifloat', exponentBits: 4, mantissaBits: 3 };
+}
+
+/**
+ * A cell's minifloat: every field of the base kept. A bias is kept as the number it is (it moves
+ * the range the same way at any E) where the cell's exponent width allows it, else dropped for that
+ * cell's default bias; the result is normalized (a bias equal to the cell's default is left out).
+ */
+function sweptMinifloat(scheme: MinifloatScheme): MinifloatScheme {
+  let cell = scheme;
+  if (cell.bias !== undefined) {
+    const { min, max } = minifloatBiasRange(cell.exponentBits);
+    if (cell.bias < min || cell.bias > max) {
+      const { bias: _dropped, ...rest } = cell;
+      cell = rest;
+    }
+  }
+  return minifloatFormatEntry.normalize?.(cell) ?? cell;
 }
 
 /** The quantization of one cell: the base's, with each axis's knob set to the cell's value. */
@@ -222,11 +243,12 @@ export function cellQuant(base: SweepQuantKeys, sweep: SweepDefinition, cell: Sw
   sweep.axes.forEach((axis, a) => {
     const value = cell.values[a];
     switch (axis.knob) {
+      // The base's other fields of the same kind stay (a fixed clip, LightNN's rounding and zero).
       case 'weightBits':
-        weights = { kind: 'fixed', bits: value as number };
+        weights = base.weights.kind === 'fixed' ? { ...base.weights, bits: value as number } : { kind: 'fixed', bits: value as number };
         break;
       case 'lightnnK':
-        weights = { kind: 'lightnn', k: value as number };
+        weights = base.weights.kind === 'lightnn' ? { ...base.weights, k: value as number } : { kind: 'lightnn', k: value as number };
         break;
       case 'exponentBits':
         minifloat.exponentBits = value as number;
@@ -250,7 +272,7 @@ export function cellQuant(base: SweepQuantKeys, sweep: SweepDefinition, cell: Sw
       }
     }
   });
-  if (usesMinifloat) weights = { kind: 'minifloat', ...minifloat };
+  if (usesMinifloat) weights = sweptMinifloat(minifloat);
   return { weights, activations, inputBits, layers: base.layers };
 }
 
@@ -260,7 +282,7 @@ export function cellConfig(base: Config, sweep: SweepDefinition, cell: SweepCell
 }
 
 /** The keys that decide what a float training run produces (the quantization keys do not, for float training). */
-export const TRAINING_KEYS = ['model', 'hidden', 'trainSize', 'testSize', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'dataSeed', 'initSeed', 'backend'] as const;
+export const TRAINING_KEYS = ['model', 'hidden', 'batchNorm', 'trainSize', 'testSize', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'lrSchedule', 'dataSeed', 'initSeed', 'backend'] as const;
 
 /**
  * Whether a kept model, trained with `kept`, is the float model a PTQ sweep of `base` needs:

@@ -28,7 +28,7 @@ import {
   poolOutputNeedsClear,
   poolThreadsPerPixel,
 } from '../core/kernels/convWgsl';
-import { checkNoOverflow, formatName, inputWordsPerRow, outputWordsPerRow, validateLayer, type QuantDenseLayer } from '../core/kernels/reference';
+import { biasBindingWords, checkNoOverflow, formatName, inputWordsPerRow, outputWordsPerRow, validateLayer, type QuantDenseLayer } from '../core/kernels/reference';
 import {
   chooseTiledWorkgroup,
   chooseWorkgroupShape,
@@ -322,7 +322,7 @@ export async function createDenseKernel(device: GPUDevice, layer: QuantDenseLaye
     // Every pipeline shares the tile size, so they share one weight layout.
     constants: [
       { data: denseWeightWords(layer, variants[0].shader), label: `${label} weights` },
-      { data: denseBiasWords(layer, { lightnnTerms: options.lightnnTerms }), label: `${label} bias` },
+      { data: biasBindingWords(denseBiasWords(layer, { lightnnTerms: options.lightnnTerms }), layer.output), label: `${label} bias` },
     ],
     inWords: inputWordsPerRow(layer),
     outWords: outputWordsPerRow(layer),
@@ -378,7 +378,7 @@ export async function createConvKernel(device: GPUDevice, layer: QuantConv2dLaye
       ],
       constants: [
         { data: denseWeightWords(dense, shader), label: what },
-        { data: denseBiasWords(dense, shader), label: what },
+        { data: biasBindingWords(denseBiasWords(dense, shader), dense.output), label: what },
       ],
     });
     return { ...kernel, layer, shader };
@@ -395,7 +395,7 @@ export async function createConvKernel(device: GPUDevice, layer: QuantConv2dLaye
     ],
     constants: [
       { data: convRowAlignedWeights(layer), label: what },
-      { data: layer.bias, label: what },
+      { data: biasBindingWords(layer.bias, layer.output), label: what },
     ],
   });
   return { ...kernel, layer, shader };

@@ -36,7 +36,7 @@ import {
 import { denseNetLayer, type QuantNetLayer } from '../core/kernels/conv';
 import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
 import { forward, readWeights, type LayerWeights, type Network } from '../tf/network';
-import { calibrateActivationClips, quantizedForward, schemeForLayer, type QuantConfig } from '../tf/quantizedNetwork';
+import { calibrateActivationClips, calibrateWeightClips, quantizedForward, schemeForLayer, type QuantConfig } from '../tf/quantizedNetwork';
 import { quantOf } from '../core/quant/quantConfig';
 import { bitsPerWeight, describeScheme } from '../core/quant/schemes';
 import { batchInputs } from '../tf/train';
@@ -112,7 +112,7 @@ export interface KernelLayerReport {
   tailPaddingBytes: number;
   /** packedBytes === storageModelBytes (no padding of either kind). */
   matchesStorageModel: boolean;
-  /** i32 biases on the GPU (not in the storage model above). */
+  /** i32 biases (and thresholds) on the GPU (not in the storage model above). */
   biasBytes: number;
   /** Per-layer timings: [timingBatch] and [1] when timeBatchOne; empty when timing is off. */
   timings: LayerTiming[];
@@ -207,6 +207,7 @@ export async function integerModel(
 function outputLabel(layer: QuantDenseLayer): string {
   const out = layer.output;
   if (out.kind === 'requant') return `ReLU, >> ${out.rshift} to ${out.bits} bits`;
+  if (out.kind === 'threshold') return `batch norm + ReLU folded into ${2 ** out.bits - 1} thresholds per unit, ${out.bits} bits`;
   if (out.kind === 'sign') return 'sign bits';
   return 'i32 logits';
 }
@@ -232,7 +233,7 @@ export function layerStorage(layer: QuantDenseLayer, storageBitsPerWeight: numbe
     fieldPaddingBytes,
     tailPaddingBytes,
     matchesStorageModel: packedBytes === storageModelBytes,
-    biasBytes: layer.bias.byteLength,
+    biasBytes: layer.bias.byteLength + (layer.output.kind === 'threshold' ? layer.output.thresholds.byteLength : 0),
   };
 }
 
@@ -244,7 +245,8 @@ function message(error: unknown): string {
 
 /** TF.js fake-quantized predictions (the forward pass evaluatePtq measures), in batches. */
 async function tfPredictions(network: Network, q: QuantConfig, clips: number[] | undefined, set: ImageSet, batch = 500): Promise<Int32Array> {
-  const options = quantizedForward(network, q, { mode: 'eval', activationClips: clips });
+  // Calibrated weight clips are read here, once (the forward pass must not read weights back).
+  const options = quantizedForward(network, q, { mode: 'eval', activationClips: clips, weightClips: await calibrateWeightClips(network, q) });
   const out = new Int32Array(set.count);
   for (let start = 0; start < set.count; start += batch) {
     const end = Math.min(set.count, start + batch);

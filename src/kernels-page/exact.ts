@@ -5,7 +5,7 @@
  *
  * Query: shapes=BxIxU,... (default below), formats=lightnn-1,... (default all eight).
  */
-import { randomDenseLayer, randomLayerInput, type RandomLayerSpec } from '../core/kernels/random';
+import { kernelMatrixCell, randomDenseLayer, randomLayerInput, type RandomLayerSpec } from '../core/kernels/random';
 import { denseReference, formatName, mlpReference } from '../core/kernels/reference';
 import { deriveSeed, mulberry32 } from '../core/rng';
 import { readBuffer, uploadWords } from '../gpu/buffers';
@@ -23,8 +23,6 @@ export const EXACT_SHAPES: [number, number, number][] = [
   [3, 100, 10],
   [130, 300, 257],
 ];
-
-const OUTPUTS = ['logits', 'requant', 'sign'] as const;
 
 export function parseShapes(text: string | null): [number, number, number][] {
   if (!text) return EXACT_SHAPES;
@@ -117,9 +115,7 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
       const [batch, inputs, units] = shapes[shapeIndex];
       for (const outputsPerThread of [1, 4] as const) {
         // Cycle output stages and activation bits so each format meets all of them.
-        const outputKind = OUTPUTS[(formatIndex + shapeIndex + outputsPerThread) % 3];
-        const inputBits = 1 + ((formatIndex * 3 + shapeIndex) % 8);
-        const outBits = 1 + ((formatIndex + shapeIndex * 5) % 8);
+        const { outputKind, inputBits, outBits, output } = kernelMatrixCell(formatIndex, shapeIndex, formatIndex + shapeIndex + outputsPerThread);
         const caseStart = performance.now();
         const rng = mulberry32(deriveSeed(2025, formatIndex, shapeIndex, outputsPerThread));
         const layer = randomDenseLayer(rng, {
@@ -128,7 +124,7 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
           units,
           format,
           inputBits,
-          output: outputKind === 'requant' ? { kind: 'requant', bits: outBits } : outputKind,
+          output,
         });
         const input = randomLayerInput(rng, layer, batch);
         const kernel = await createDenseKernel(device, layer, { outputsPerThread });
@@ -150,7 +146,7 @@ export async function runExactSuite(page: PageDevice, params: URLSearchParams): 
           batch,
           inputs,
           units,
-          output: outputKind === 'requant' ? `requant ${outBits}-bit` : outputKind,
+          output: outputKind === 'requant' || outputKind === 'threshold' ? `${outputKind} ${outBits}-bit` : outputKind,
           inputBits: layer.inputBits,
           outputsPerThread,
           ...verdict(got, denseReference(layer, input), caseStart),

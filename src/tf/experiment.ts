@@ -13,10 +13,12 @@ import { createNetwork, disposeNetwork, forward, type ForwardOptions, type Netwo
 import { quantOf } from '../core/quant/quantConfig';
 import {
   calibrateActivationClips,
+  calibrateWeightClips,
   clipLatentWeights,
   createHysteresisState,
   type HysteresisState,
   isFloatConfig,
+  needsWeightClips,
   quantizedForward,
   type QuantConfig,
 } from './quantizedNetwork';
@@ -64,12 +66,26 @@ export async function runConfig(config: Config, data: MnistData, hooks: Omit<Tra
   if (config.training === 'qat' && quantized) {
     hysteresis = createHysteresisState(network, q);
     const clips: number[] = [];
+    // Calibrated weight clips (fixed point, scale percentile or MSE), from the current weights
+    // before every step and evaluation (read with await data(): the forward pass never reads back).
+    const weightClips: (Float32Array | null)[] = [];
     const calibration = calibrationPixels(trainSet);
     const rng = mulberry32(deriveSeed(config.initSeed, 0x57e));
     fullHooks = {
       ...hooks,
-      forwardOptions: quantizedForward(network, q, { mode: 'train', rng, activationClips: clips, hysteresis }),
-      evalForwardOptions: quantizedForward(network, q, { mode: 'eval', activationClips: clips, hysteresis }),
+      forwardOptions: quantizedForward(network, q, { mode: 'train', rng, activationClips: clips, weightClips, hysteresis }),
+      evalForwardOptions: quantizedForward(network, q, { mode: 'eval', activationClips: clips, weightClips, hysteresis }),
+      ...(needsWeightClips(network, q)
+        ? {
+            beforeForward: async (phase: 'train' | 'test') => {
+              const calibrated = (await calibrateWeightClips(network, q)) ?? [];
+              // In place: the forward options hold this array.
+              weightClips.length = 0;
+              pushAll(weightClips, calibrated);
+              await hooks.beforeForward?.(phase);
+            },
+          }
+        : {}),
       afterStep: () => {
         clipLatentWeights(network, q);
         hysteresis?.update();
@@ -133,8 +149,9 @@ async function withPixelTable(options: ForwardOptions): Promise<ForwardOptions> 
  */
 export async function prepareQuantizedForward(network: Network, q: QuantConfig, calibrationSet: ImageSet): Promise<PreparedQuantizedForward> {
   const needsClips = q.activations.kind === 'relu' && q.activations.bits !== undefined && q.activations.clip === undefined;
-  const clips = needsClips ? await calibrateActivationClips(network, calibrationPixels(calibrationSet), q) : undefined;
-  const plain = quantizedForward(network, q, { mode: 'eval', activationClips: clips });
+  const weightClips = await calibrateWeightClips(network, q);
+  const clips = needsClips ? await calibrateActivationClips(network, calibrationPixels(calibrationSet), q, undefined, weightClips) : undefined;
+  const plain = quantizedForward(network, q, { mode: 'eval', activationClips: clips, weightClips });
   const options = plain.transformInput ? await withPixelTable(plain) : plain;
   const quantize = options.transformKernel;
   if (!quantize) return { options, dispose: () => undefined };

@@ -11,7 +11,16 @@ import { isFloatConfig, schemeForLayer, type QuantConfig } from '../core/quant/q
 import { binaryLayerGain } from '../core/quant/formats/binary';
 
 export { binaryLayerGain };
-import { quantizeActivationTensor, quantizeActivationWithSTE, quantizeInputTensor, quantizeTensor, quantizeWithSTE, signWithSTE } from './ste';
+import {
+  quantizeActivationTensor,
+  quantizeActivationWithSTE,
+  quantizeInputTensor,
+  quantizeTensor,
+  quantizeWithSTE,
+  signWithSTE,
+  weightClipsOf,
+  type WeightClips,
+} from './ste';
 
 function fanInOf(net: Network, index: number): number {
   const layer = net.params[index].layer;
@@ -79,6 +88,14 @@ export interface QuantizedForwardOptions {
   rng?: () => number;
   /** Per hidden layer clip of fixed-point ReLU activations (from calibrateActivationClips). */
   activationClips?: number[];
+  /**
+   * Per weight layer, the calibrated clips of fixed-point weights with scale percentile or MSE
+   * (from calibrateWeightClips, computed on the current weights before the forward pass; null or
+   * absent for other layers). Such a layer without its clips throws: the quantizers never read
+   * weights back with dataSync. Read at each call, so a caller may refill the array in place
+   * between training steps.
+   */
+  weightClips?: readonly (WeightClips | null)[];
   /** Sign state of binary layers with hysteresis, used while a QAT run lasts. */
   hysteresis?: HysteresisState | null;
 }
@@ -100,8 +117,8 @@ export function quantizedForward(net: Network, q: QuantConfig, options: Quantize
         kept && scheme.kind === 'binary'
           ? binaryFromSigns(kernel, kept, scheme.scale)
           : training
-            ? quantizeWithSTE(kernel, scheme, options.rng)
-            : quantizeTensor(kernel, evaluationScheme(scheme));
+            ? quantizeWithSTE(kernel, scheme, options.rng, options.weightClips?.[i])
+            : quantizeTensor(kernel, evaluationScheme(scheme), undefined, options.weightClips?.[i]);
       return gains[i] === 1 ? q : tf.mul(q, gains[i]);
     };
   }
@@ -134,14 +151,60 @@ export function clipLatentWeights(net: Network, q: QuantConfig): void {
   });
 }
 
+/** Whether some weight layer of `net` needs calibrated clips under `q` (fixed point, scale percentile or MSE). */
+export function needsWeightClips(net: Network, q: QuantConfig): boolean {
+  const count = net.params.length;
+  return net.params.some((_, i) => {
+    const s = schemeForLayer(q, i, count);
+    return s.kind === 'fixed' && (s.scale ?? 'max') !== 'max';
+  });
+}
+
+/**
+ * The calibrated clips of every weight layer (see weightClipsOf: null for layers that need none),
+ * read from the current weights with `await data()`; undefined when no layer needs any. Call
+ * before each forward pass whose weights changed (every QAT step) and pass the result as
+ * quantizedForward's weightClips. `memo` (keyed by layer and scheme) reuses clips across calls
+ * while the weights stay the same, e.g. over the cells of a PTQ grid.
+ */
+export async function calibrateWeightClips(
+  net: Network,
+  q: QuantConfig,
+  memo?: Map<string, Float32Array | null>,
+): Promise<(Float32Array | null)[] | undefined> {
+  if (!needsWeightClips(net, q)) return undefined;
+  const count = net.params.length;
+  const clips: (Float32Array | null)[] = [];
+  for (let i = 0; i < count; i++) {
+    const scheme = evaluationScheme(schemeForLayer(q, i, count));
+    const key = `${i}|${JSON.stringify(scheme)}`;
+    let layerClips = memo?.get(key);
+    if (layerClips === undefined) {
+      layerClips = await weightClipsOf(net.params[i].kernel, scheme);
+      memo?.set(key, layerClips);
+    }
+    clips.push(layerClips);
+  }
+  return clips;
+}
+
 /**
  * Clip values for fixed-point ReLU activations: per hidden layer, the 99.9th percentile of its
- * float ReLU outputs on a calibration batch, so a few outliers do not waste the levels.
+ * float ReLU outputs on a calibration batch, so a few outliers do not waste the levels. The
+ * weights are quantized as in evaluation; `weightClips` are their calibrated clips when the
+ * caller has them (else computed here).
  */
-export async function calibrateActivationClips(net: Network, pixels: Float32Array, q: QuantConfig, percentile = 0.999): Promise<number[]> {
+export async function calibrateActivationClips(
+  net: Network,
+  pixels: Float32Array,
+  q: QuantConfig,
+  percentile = 0.999,
+  weightClips?: readonly (WeightClips | null)[],
+): Promise<number[]> {
   const n = pixels.length / INPUT_SIZE;
   const outputs: tf.Tensor[] = [];
-  const base = quantizedForward(net, { ...q, activations: { kind: 'relu' } }, { mode: 'eval' });
+  const clipsOfWeights = weightClips ?? (await calibrateWeightClips(net, q));
+  const base = quantizedForward(net, { ...q, activations: { kind: 'relu' } }, { mode: 'eval', weightClips: clipsOfWeights });
   tf.tidy(() => {
     const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
     forward(net, x, {

@@ -3,13 +3,16 @@
  * training. The forward pass runs entirely in tensor ops (so it stays on the GPU backends), except
  * on the cpu backend, whose tensors live in JS memory anyway: there it runs the pure functions of
  * ../core/quant/schemes.ts on the values (see setCpuQuantizerPath). The tensor ops, tested on the
- * cpu backend, agree bit for bit with those pure functions: the arithmetic below is the same
- * sequence of float32 operations those functions mirror with Math.fround (the ReLU activation),
- * exact operations that find the same grid value (minifloat and LightNN, see powerSearch), or
- * exact tables of levels and thresholds searched per weight (fixed point, see fixedTables).
+ * cpu backend, agree bit for bit with those pure functions: exact operations that find the same
+ * grid value (minifloat and LightNN, see powerSearch), or exact tables of levels and thresholds
+ * searched per value (fixed point, see fixedTables; the ReLU activation, see activationThresholds).
+ * Nothing here reads a tensor back synchronously from a GPU (only the cpu backend's 'values' path
+ * reads its own JS memory): calibrated fixed-point clips (percentile, MSE) come from the caller
+ * (weightClipsOf, read with `await data()` before the forward pass).
  * The one exception is the binary 'l1' scale alpha, which can differ in its last bits
- * (relative 2^-22, see binaryForward); and a NaN weight or activation gives NaN from the tensor
- * ops on the cpu backend (where the pure sign, binary and LightNN functions give a number).
+ * (relative 2^-22, see binaryForward); and a NaN weight gives NaN from the tensor ops on the cpu
+ * backend (where the pure sign, binary and LightNN functions give a number), a NaN activation
+ * whatever tf.searchSorted makes of it (the pure function gives NaN).
  *
  * Backward: the gradient passes straight through (identity), except for binary weights and the
  * sign activation, where it is cancelled where |x| > 1 (the hardtanh STE of BinaryConnect), for
@@ -20,6 +23,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   MAX_UNIFORM,
   activationGrid,
+  activationThresholds,
+  quantizeActivationFixed,
   binaryQuantize,
   fixedCalibrated,
   fixedChannelCount,
@@ -27,7 +32,6 @@ import {
   fixedLevelCount,
   fixedQuantize,
   formatOf,
-  gridPrescale,
   inputLevels,
   lightnnLegalMagnitudes,
   lightnnLegalValues,
@@ -260,15 +264,61 @@ function fixedRows(w: tf.Tensor, scheme: FixedScheme): { rows: tf.Tensor2D; back
 }
 
 /**
- * The clips of a layer (shape [C]): max|w| per group on the device for scale 'max'; the
- * calibrated clips (percentile, MSE) are computed by the pure fixedClips on the weights' values,
- * one read-back per call (NaN clips where a weight is not finite: the layer becomes NaN).
+ * A layer's calibrated fixed-point clips (scale percentile or MSE: one per layer, or one per output
+ * channel), found by the pure fixedClips on its values; null where none are needed (any other
+ * scheme, and fixed point with scale 'max', whose clip max|w| is found on the device). The
+ * weights are read with `await data()`: a synchronous read-back (dataSync) destroys a WebGPU
+ * device in headless Chromium, so the quantizers never read weights back themselves. Callers
+ * compute these once per training step or evaluation, before the forward pass (and its gradient
+ * tape), and hand them to quantizeTensor / quantizeWithSTE (quantizedForward's weightClips).
+ * A layer holding NaN or ±Infinity gets NaN clips (the layer then quantizes to NaN, as the pure
+ * quantizer does).
  */
-function fixedClipTensor(w: tf.Tensor, scheme: FixedScheme): tf.Tensor1D {
-  if (!fixedCalibrated(scheme)) return tf.max(tf.abs(fixedRows(w, scheme).rows), 1) as tf.Tensor1D;
-  const values = w.dataSync() as Float32Array;
-  if (!values.every(Number.isFinite)) return tf.fill([fixedChannelCount(w.size, scheme, w.shape)], NaN) as tf.Tensor1D;
-  return tf.tensor1d(fixedClips(values, scheme, w.shape));
+export async function weightClipsOf(w: tf.Tensor, scheme: WeightScheme): Promise<Float32Array | null> {
+  if (scheme.kind !== 'fixed' || !fixedCalibrated(scheme)) return null;
+  fixedChannelCount(w.size, scheme, w.shape); // a shape error before the read-back
+  return weightClipsOfValues((await w.data()) as Float32Array, scheme, w.shape);
+}
+
+/** weightClipsOf on values the caller holds already (shape: the layer's, output channels last). */
+export function weightClipsOfValues(values: Float32Array, scheme: WeightScheme, shape: readonly number[]): Float32Array | null {
+  if (scheme.kind !== 'fixed' || !fixedCalibrated(scheme)) return null;
+  const channels = fixedChannelCount(values.length, scheme, shape);
+  if (!values.every(Number.isFinite)) return new Float32Array(channels).fill(NaN);
+  return fixedClips(values, scheme, shape);
+}
+
+/** Calibrated clips handed to the quantizers: per layer, or per output channel (see weightClipsOf). */
+export type WeightClips = Float32Array | readonly number[];
+
+/**
+ * The clips a fixed-point scheme needs from the caller: none for scale 'max' (null), else `clips`
+ * checked against the layer's channel count, as float32. Throws a clear error when they are
+ * missing: the quantizers never read the weights back themselves.
+ */
+function suppliedClips(scheme: FixedScheme, size: number, shape: readonly number[], clips: WeightClips | null | undefined): Float32Array | null {
+  if (!fixedCalibrated(scheme)) return null;
+  const scale = scheme.scale ?? 'max';
+  if (!clips) {
+    throw new Error(
+      `fixed-point scale=${scale} needs the layer's calibrated clips: compute them before the forward pass ` +
+        `(await weightClipsOf(kernel, scheme), or calibrateWeightClips for a network) and pass them in ` +
+        `(quantizedForward's weightClips); the quantizer does not read the weights back with dataSync (it destroys a WebGPU device)`,
+    );
+  }
+  const channels = fixedChannelCount(size, scheme, shape);
+  if (clips.length !== channels) throw new Error(`fixed-point scale=${scale}: ${clips.length} clips given for ${channels} channel(s)`);
+  return Float32Array.from(clips);
+}
+
+/**
+ * The clips of a layer (shape [C]): max|w| per group on the device for scale 'max'; the
+ * calibrated clips (percentile, MSE) as given (see weightClipsOf): nothing is read back here.
+ */
+function fixedClipTensor(w: tf.Tensor, scheme: FixedScheme, clips: WeightClips | null | undefined): tf.Tensor1D {
+  const given = suppliedClips(scheme, w.size, w.shape, clips);
+  if (!given) return tf.max(tf.abs(fixedRows(w, scheme).rows), 1) as tf.Tensor1D;
+  return tf.tensor1d(given);
 }
 
 /**
@@ -276,11 +326,11 @@ function fixedClipTensor(w: tf.Tensor, scheme: FixedScheme): tf.Tensor1D {
  * value from the levels (see above). Weights beyond a calibrated clip pass every threshold and
  * take code n (saturation); a normalized |w| that overflows to Infinity does too.
  */
-function fixedForward(w: tf.Tensor, scheme: FixedScheme): tf.Tensor {
+function fixedForward(w: tf.Tensor, scheme: FixedScheme, _rng?: () => number, given?: WeightClips | null): tf.Tensor {
   const n = fixedLevelCount(scheme.bits);
   const a = tf.abs(w);
   const max = tf.max(a);
-  const clips = fixedClipTensor(w, scheme);
+  const clips = fixedClipTensor(w, scheme, given);
   const groups = clips.shape[0];
   // A layer holding NaN or ±Infinity has no finite scale: NaN everywhere, as fixedQuantize. An
   // all-zero group (clip 0) gets tables for clip 1, whose code 0 gives its zeros.
@@ -301,10 +351,10 @@ function fixedForward(w: tf.Tensor, scheme: FixedScheme): tf.Tensor {
  * where the weight saturates (as the clipped ReLU's STE). Null (identity) for scale 'max', where
  * nothing saturates.
  */
-function fixedGradientMask(w: tf.Tensor, scheme: FixedScheme): tf.Tensor | null {
+function fixedGradientMask(w: tf.Tensor, scheme: FixedScheme, given?: WeightClips | null): tf.Tensor | null {
   if (!fixedCalibrated(scheme)) return null;
   return tf.tidy(() => {
-    const clips = fixedClipTensor(w, scheme);
+    const clips = fixedClipTensor(w, scheme, given);
     const { rows, back } = fixedRows(tf.abs(w), scheme);
     return back(tf.cast(tf.lessEqual(rows, tf.reshape(clips, [-1, 1])), 'float32'));
   });
@@ -650,14 +700,14 @@ function onCpuValues(t: tf.Tensor): boolean {
 // ---------------------------------------------------------------------------------------------
 
 interface TensorQuantizer<S extends WeightScheme> {
-  /** The forward value as tensor ops (inside a tf.tidy). */
-  forward: (w: tf.Tensor, scheme: S, rng?: () => number) => tf.Tensor;
+  /** The forward value as tensor ops (inside a tf.tidy); `clips`: calibrated fixed-point clips (see weightClipsOf). */
+  forward: (w: tf.Tensor, scheme: S, rng?: () => number, clips?: WeightClips | null) => tf.Tensor;
   /** The same value on the cpu backend's values (same rng use as `forward`); absent: always ops. */
-  onValues?: (values: Float32Array, scheme: S, rng?: () => number, shape?: readonly number[]) => Float32Array;
+  onValues?: (values: Float32Array, scheme: S, rng?: () => number, shape?: readonly number[], clips?: WeightClips | null) => Float32Array;
   /** Backward: identity, or hardtanh's derivative (zero where |w| > 1, BinaryConnect). */
   gradient: 'identity' | 'hardtanh';
   /** A 0/1 mask the identity gradient is multiplied by (fixed point: zero where a weight saturates); null: none. */
-  gradientMask?: (w: tf.Tensor, scheme: S) => tf.Tensor | null;
+  gradientMask?: (w: tf.Tensor, scheme: S, clips?: WeightClips | null) => tf.Tensor | null;
 }
 
 function lightnnTensor(w: tf.Tensor, scheme: SchemeOf<'lightnn'>, rng?: () => number): tf.Tensor {
@@ -676,7 +726,7 @@ export const TENSOR_QUANTIZERS: { readonly [K in WeightKind]: TensorQuantizer<Sc
   float32: { forward: (w) => tf.clone(w), gradient: 'identity' },
   fixed: {
     forward: fixedForward,
-    onValues: (v, s, _rng, shape) => fixedQuantize(v, s, shape),
+    onValues: (v, s, _rng, shape, clips) => fixedQuantize(v, s, shape, suppliedClips(s, v.length, shape ?? [v.length], clips) ?? undefined),
     gradient: 'identity',
     gradientMask: fixedGradientMask,
   },
@@ -691,20 +741,28 @@ function tensorQuantizerOf<S extends WeightScheme>(scheme: S): TensorQuantizer<S
   return TENSOR_QUANTIZERS[scheme.kind] as unknown as TensorQuantizer<S>;
 }
 
-/** Throws for an invalid scheme, or a stochastic one without an rng (before any tensor work). */
-function checkScheme(scheme: WeightScheme, rng?: () => number): void {
+/**
+ * Throws for an invalid scheme, a stochastic one without an rng, or a calibrated fixed-point one
+ * without its clips (before any tensor work).
+ */
+function checkScheme(scheme: WeightScheme, w: tf.Tensor, rng?: () => number, clips?: WeightClips | null): void {
   validateWeightScheme(scheme);
   if (formatOf(scheme).needsRng?.(scheme) && !rng) throw new Error(`${scheme.kind} stochastic rounding needs an rng`);
+  if (scheme.kind === 'fixed') suppliedClips(scheme, w.size, w.shape, clips);
 }
 
-/** The quantized forward value of w under a scheme (no gradient handling). */
-export function quantizeTensor(w: tf.Tensor, scheme: WeightScheme, rng?: () => number): tf.Tensor {
-  checkScheme(scheme, rng);
+/**
+ * The quantized forward value of w under a scheme (no gradient handling). Fixed point with a
+ * calibrated scale (percentile, MSE) needs the layer's `clips` (see weightClipsOf); nothing is
+ * read back from the device (the cpu backend's 'values' path reads its own JS memory).
+ */
+export function quantizeTensor(w: tf.Tensor, scheme: WeightScheme, rng?: () => number, clips?: WeightClips | null): tf.Tensor {
+  checkScheme(scheme, w, rng, clips);
   const quantizer = tensorQuantizerOf(scheme);
   if (quantizer.onValues && onCpuValues(w)) {
-    return tf.tensor(quantizer.onValues(w.dataSync() as Float32Array, scheme, rng, w.shape), w.shape, 'float32');
+    return tf.tensor(quantizer.onValues(w.dataSync() as Float32Array, scheme, rng, w.shape, clips), w.shape, 'float32');
   }
-  return tf.tidy(() => quantizer.forward(w, scheme, rng));
+  return tf.tidy(() => quantizer.forward(w, scheme, rng, clips));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -729,21 +787,22 @@ function hardtanhGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
 /**
  * Quantized weights with a straight-through gradient: identity, except where the table says
  * hardtanh (binary), whose gradient is zeroed where |w| > 1 (BinaryConnect), and fixed point with a
- * calibrated clip (percentile, MSE), whose gradient is zeroed where |w| > c (the weight saturates). For LightNN stochastic, one seed is drawn
- * from `rng` per call.
+ * calibrated clip (percentile, MSE), whose gradient is zeroed where |w| > c (the weight saturates);
+ * those clips come from the caller (`clips`, see weightClipsOf), computed from the same weights
+ * before the gradient tape. For LightNN stochastic, one seed is drawn from `rng` per call.
  */
-export function quantizeWithSTE(w: tf.Tensor, scheme: WeightScheme, rng?: () => number): tf.Tensor {
-  checkScheme(scheme, rng);
+export function quantizeWithSTE(w: tf.Tensor, scheme: WeightScheme, rng?: () => number, clips?: WeightClips | null): tf.Tensor {
+  checkScheme(scheme, w, rng, clips);
   const quantizer = tensorQuantizerOf(scheme);
   const cancelOutsideUnit = quantizer.gradient === 'hardtanh';
   const op = tf.customGrad((x, save) => {
     const input = x as tf.Tensor;
     (save as tf.GradSaveFunc)([input]);
     return {
-      value: quantizeTensor(input, scheme, rng),
+      value: quantizeTensor(input, scheme, rng, clips),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         if (cancelOutsideUnit) return hardtanhGradient(dy, saved[0]);
-        const mask = quantizer.gradientMask?.(saved[0], scheme) ?? null;
+        const mask = quantizer.gradientMask?.(saved[0], scheme, clips) ?? null;
         if (!mask) return dy;
         const masked = tf.mul(dy, mask);
         mask.dispose();
@@ -767,16 +826,24 @@ export function signWithSTE(x: tf.Tensor): tf.Tensor {
   return op(x);
 }
 
-/** Same steps as quantizeActivationFixed: clamp to [0, clip], index, (index / L) * clip. */
+/**
+ * Same result as quantizeActivationFixed: the level index, round half to even of
+ * clamp(x, 0, clip) * L / clip exactly, is the number of activationThresholds at or below x
+ * (tf.searchSorted 'right': float32 comparisons, exact on every backend; the table is computed in
+ * JS once per bits and clip; x below 0 passes none, x at or above the clip all L, so no clamp is
+ * needed), then the value (index / L) * clip in float32 steps. Rounding x * L / clip in float32
+ * instead put about 9% of the values next to a tie on the wrong level, and some exact ties and
+ * random values (tests/unit/activationExact.test.ts). On the cpu backend the pure function runs on
+ * the values (see setCpuQuantizerPath; NaN gives NaN there); the tensor ops give NaN whatever
+ * tf.searchSorted makes of it.
+ */
 export function quantizeActivationTensor(x: tf.Tensor, bits: number, clip: number): tf.Tensor {
   const { levels, clip32 } = activationGrid(bits, clip);
-  // The prescale of gridIndex, known here: clip is a number. Folding it into levels is exact where
-  // the index can be non-zero: x * 2^-64 is exact unless |x| < 2^-62, and then x * L / clip < 2^-146
-  // rounds to index 0 either way.
-  const prescale = gridPrescale(clip32);
+  if (onCpuValues(x)) return tf.tensor(quantizeActivationFixed(x.dataSync() as Float32Array, bits, clip32), x.shape, 'float32');
+  const table = activationThresholds(bits, clip32);
   return tf.tidy(() => {
-    const scaled = tf.div(tf.mul(tf.clipByValue(x, 0, clip32), levels * prescale), clip32 * prescale);
-    const index = tf.clipByValue(tf.round(scaled), 0, levels); // tf.round is half-to-even
+    const thresholds = tf.tensor2d(table, [1, levels]);
+    const index = tf.cast(tf.reshape(tf.searchSorted(thresholds, tf.reshape(x, [1, -1]), 'right'), x.shape), 'float32');
     return tf.mul(tf.div(index, levels), clip32);
   });
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { head, subset, type ImageSet } from '../core/data';
 import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
-import { forward, trainableVariables, type ForwardOptions, type Network } from './network';
+import { forward, trainableVariables, updateMovingStatistics, type BatchMoments, type ForwardOptions, type Network } from './network';
 import { deriveSeed, mulberry32, permutation } from '../core/rng';
 import type { Divergence } from '../core/divergence';
 import { learningRateAt, type LrSchedule } from '../core/lrSchedule';
@@ -72,6 +72,12 @@ export interface TrainHooks {
   afterStep?(): void;
   /** Runs before each epoch (e.g. recalibrating activation clips). */
   beforeEpoch?(epoch: number): Promise<void>;
+  /**
+   * Runs before each training step's forward pass ('train', outside the gradient tape) and before
+   * each test evaluation ('test'): e.g. computing calibrated weight clips from the current weights
+   * with `await data()`, which the forward pass itself must not read back.
+   */
+  beforeForward?(phase: 'train' | 'test'): Promise<void>;
 }
 
 /** Where a run's loss stopped being a finite number. */
@@ -217,6 +223,9 @@ export async function train(
   const samplesTotal = trainSet.count * options.epochs;
   const optimizer = makeOptimizer(options);
   const variables = trainableVariables(net);
+  // Batch normalisation trains on each batch's statistics; the step hands them over for the moving averages.
+  const moments: BatchMoments[] = [];
+  const stepForward: ForwardOptions = { ...hooks.forwardOptions, batchStatistics: (m) => moments.push(m) };
   const yieldToEvents = hooks.yieldToEvents ?? defaultYield;
   const started = performance.now();
   let trainingMs = 0;
@@ -242,6 +251,7 @@ export async function train(
           break;
         }
         const stepStart = performance.now();
+        if (hooks.beforeForward) await hooks.beforeForward('train');
         const start = b * batch;
         const end = Math.min(trainSet.count, start + batch);
         const { pixels, labels, n } = batchInputs(trainSet, order, start, end);
@@ -254,7 +264,7 @@ export async function train(
             const y = tf.tensor1d(labels, 'int32');
             const loss = optimizer.minimize(
               () => {
-                const logits = forward(net, x, hooks.forwardOptions);
+                const logits = forward(net, x, stepForward);
                 hitsTensor = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
                 return tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits) as tf.Scalar;
               },
@@ -265,6 +275,7 @@ export async function train(
           });
         } finally {
           (hitsTensor as tf.Scalar | null)?.dispose();
+          updateMovingStatistics(net, moments.splice(0));
         }
         let loss: number;
         let hits: number;
@@ -302,6 +313,7 @@ export async function train(
         await yieldToEvents();
       }
       if (stopped || divergedAt) break;
+      if (hooks.beforeForward) await hooks.beforeForward('test');
       const test = await evaluate(net, testSet, 500, hooks.evalForwardOptions ?? hooks.forwardOptions);
       const metrics: EpochMetrics = {
         lr,

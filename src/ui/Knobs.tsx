@@ -132,6 +132,17 @@ export function SelectKnob<T extends string>({
   );
 }
 
+/** A 0/1 config key as a checkbox (the URL's 1 and 0). */
+export function CheckboxKnob({ name, label, disabled }: { name: ConfigKey; label: string; disabled?: boolean }) {
+  const on = useStore((s) => s.config[name]) === true;
+  const setKnob = useStore((s) => s.setKnob);
+  return (
+    <Field label={label} help={FIELD_HELP[name]}>
+      <input type="checkbox" data-testid={`knob-${name}`} checked={on} disabled={disabled} onChange={(e) => setKnob(name, e.target.checked)} />
+    </Field>
+  );
+}
+
 export function HiddenKnob({ disabled }: { disabled?: boolean }) {
   return <RuleKnob name="hidden" label="Hidden widths" codec={WIDTHS} disabled={disabled} rule="a comma list of 1 to 8 widths, each a whole number from 1 to 8192" />;
 }

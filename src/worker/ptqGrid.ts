@@ -10,7 +10,7 @@ import type { ImageSet } from '../core/data';
 import { calibrationPixels } from '../tf/experiment';
 import { INPUT_SIZE } from '../core/models';
 import type { ForwardOptions, Network } from '../tf/network';
-import { calibrateActivationClips, quantizedForward, schemeForLayer, type QuantConfig } from '../tf/quantizedNetwork';
+import { calibrateActivationClips, calibrateWeightClips, quantizedForward, schemeForLayer, type QuantConfig } from '../tf/quantizedNetwork';
 import { batchHitsAndLoss, batchInputs } from '../tf/train';
 
 /** The batch size of core's evaluate (and so of evaluatePtq). */
@@ -96,10 +96,13 @@ async function evaluateCell(
   quant: QuantConfig,
   calibration: Float32Array,
   cache: KernelCache,
+  weightClipMemo: Map<string, Float32Array | null>,
 ): Promise<{ accuracy: number; loss: number }> {
   const needsClips = quant.activations.kind === 'relu' && quant.activations.bits !== undefined && quant.activations.clip === undefined;
-  const clips = needsClips ? await calibrateActivationClips(network, calibration, quant) : undefined;
-  const options = quantizedForward(network, quant, { mode: 'eval', activationClips: clips });
+  // Calibrated weight clips (fixed point, percentile or MSE), read with await data() once per layer and scheme for the grid.
+  const weightClips = await calibrateWeightClips(network, quant, weightClipMemo);
+  const clips = needsClips ? await calibrateActivationClips(network, calibration, quant, undefined, weightClips) : undefined;
+  const options = quantizedForward(network, quant, { mode: 'eval', activationClips: clips, weightClips });
   // Each layer's quantized kernel, once for all batches (and for all cells with the same weights).
   const cached = cache.get(network, quant, options);
   const kernels = cached?.kernels ?? null;
@@ -141,6 +144,7 @@ async function evaluateGroups(network: Network, cells: PtqCell[], testSet: Image
   const groups = new Map<number, PtqCell[]>();
   for (const cell of cells) groups.set(cell.quant.inputBits, [...(groups.get(cell.quant.inputBits) ?? []), cell]);
   let done = 0;
+  const weightClipMemo = new Map<string, Float32Array | null>();
   // Queued messages (cancel) get in every YIELD_MS at least; a round trip per cell would cost more
   // than a small cell itself.
   let lastYield = -Infinity;
@@ -159,7 +163,7 @@ async function evaluateGroups(network: Network, cells: PtqCell[], testSet: Image
         await maybeYield();
         if (hooks.cancelled()) return done;
         const start = performance.now();
-        const { accuracy, loss } = await evaluateCell(network, batches, cell.quant, calibration, cache);
+        const { accuracy, loss } = await evaluateCell(network, batches, cell.quant, calibration, cache, weightClipMemo);
         done++;
         hooks.onCell(cell.index, accuracy, loss, performance.now() - start);
       }

@@ -48,9 +48,16 @@ export interface WeightStats {
    */
   lo: number;
   hi: number;
-  /** Weights below lo / above hi: in no bin. NaN weights are in no count at all. */
+  /** Weights below lo / above hi (±Infinity included): in no bin. NaN weights are in no count at all. */
   outliersBelow: number;
   outliersAbove: number;
+  /** Float weights that are -Infinity / +Infinity (counted in outliersBelow / outliersAbove too). */
+  infiniteWeights: { negative: number; positive: number };
+  /**
+   * Weights whose quantized value is -Infinity / +Infinity (a minifloat with overflow=inf, past its
+   * largest finite value): not in `levels`, which hold finite values only.
+   */
+  infiniteAfter: { negative: number; positive: number };
   /** Equal bins over [lo, hi], about HISTOGRAM_BINS of them across the robust range. */
   bins: HistogramBin[];
   /** The legal values inside [lo, hi], ascending; null for float32, or when too many to draw. */
@@ -62,12 +69,13 @@ export interface WeightStats {
   /** Legal values beyond the range, or too many to draw, when that happens. */
   legalNote: string | null;
   /**
-   * Every value the finite weights take after quantization, with count > 0, ascending, levels
-   * outside [lo, hi] included; the counts sum to the number of non-NaN weights. Stochastic LightNN
-   * is counted with nearest rounding. null for float32, and when there are more than MAX_LEVELS.
+   * Every finite value the weights take after quantization, with count > 0, ascending, levels
+   * outside [lo, hi] included; the counts plus infiniteAfter's sum to the number of non-NaN
+   * weights. Stochastic LightNN is counted with nearest rounding. null for float32, and when there
+   * are more than MAX_LEVELS.
    */
   levels: LevelCount[] | null;
-  /** Distinct values after quantization (exact even when levels is null); null for float32 and minifloats over 12 bits. */
+  /** Distinct finite values after quantization (exact even when levels is null); null for float32 and minifloats over 12 bits. */
   levelsUsed: number | null;
   levelsNote: string | null;
   exponent: ExponentRange;
@@ -272,21 +280,36 @@ function countsOfIndices(indices: Uint32Array, legal: Float32Array, cap = MAX_LE
   return { levels: runs.length <= cap ? runs : null, used: runs.length };
 }
 
-/** Values after quantization of sorted[k] and sorted[n-1-k], and the counts per level. */
-function quantizedView(sorted: Float32Array, scheme: WeightScheme, legal: Float32Array | null, k: number) {
-  const n = sorted.length;
+/**
+ * How many of the sorted weights quantize to -Infinity and to +Infinity: only a minifloat with
+ * overflow 'inf' gives them, to a run at each end of the sorted copy (the quantizer is monotone and
+ * scale-free), found by binary search.
+ */
+export function infinitiesAfter(sorted: Float32Array, scheme: WeightScheme): { negative: number; positive: number } {
+  if (scheme.kind !== 'minifloat' || scheme.overflow !== 'inf' || sorted.length === 0) return { negative: 0, positive: 0 };
+  const q = (v: number) => quantizeWeights(Float32Array.of(v), scheme)[0];
+  const negative = firstIndex(sorted, (v) => q(v) !== -Infinity);
+  const positive = sorted.length - firstIndex(sorted, (v) => q(v) === Infinity);
+  return { negative, positive };
+}
+
+/**
+ * Values after quantization of sorted[lowEdge] and sorted[highEdge], and the counts per level, of
+ * weights that all quantize to finite values (the caller leaves out those that overflow to ±Inf).
+ */
+function quantizedView(sorted: Float32Array, scheme: WeightScheme, legal: Float32Array | null, lowEdge: number, highEdge: number) {
   if (isScaleFree(scheme) && legal && legal.length > 1) {
     const indices = levelIndicesByMerge(sorted, legal, scheme);
-    return { edges: [legal[indices[k]], legal[indices[n - 1 - k]]], ...countsOfIndices(indices, legal) };
+    return { edges: [legal[indices[lowEdge]], legal[indices[highEdge]]], ...countsOfIndices(indices, legal) };
   }
   if (isScaleFree(scheme) && !legal) {
     // Minifloat over 12 bits: thousands of levels, close to float32; not worth the time.
-    const edges = quantizeWeights(Float32Array.of(sorted[k], sorted[n - 1 - k]), scheme);
+    const edges = quantizeWeights(Float32Array.of(sorted[lowEdge], sorted[highEdge]), scheme);
     return { edges: [edges[0], edges[1]], levels: null, used: null };
   }
   // Quantizing the sorted copy keeps it sorted, and the scale (max |w|, mean |w|) is the layer's.
   const quantized = quantizeWeights(sorted, scheme);
-  return { edges: [quantized[k], quantized[n - 1 - k]], ...levelCounts(quantized) };
+  return { edges: [quantized[lowEdge], quantized[highEdge]], ...levelCounts(quantized) };
 }
 
 /**
@@ -314,6 +337,9 @@ export function exponentOfSorted(sorted: Float32Array): ExponentRange {
   }
   return minExponentBits(Float32Array.of(q, max));
 }
+
+/** i clamped to the indices of an array of `length` > 0. */
+const clampIndex = (i: number, length: number) => Math.min(length - 1, Math.max(0, i));
 
 /** First index of an ascending array where a monotone `test` holds, or its length. */
 function firstIndex(sorted: Float32Array, test: (v: number) => boolean): number {
@@ -370,9 +396,20 @@ export function weightStats(layerIndex: number, name: string, values: Float32Arr
   let levels: LevelCount[] | null = null;
   let levelsUsed: number | null = null;
   let levelsNote: string | null = null;
+  let infiniteAfter = { negative: 0, positive: 0 };
   if (scheme.kind !== 'float32' && n > 0) {
     const counting = countingScheme(scheme);
-    const view = quantizedView(sorted, counting, all, Math.floor(n * TAIL_FRACTION));
+    // Weights that overflow to ±Infinity are counted apart (the legal values are finite), the rest level by level.
+    infiniteAfter = infinitiesAfter(sorted, counting);
+    const finite = sorted.subarray(infiniteAfter.negative, n - infiniteAfter.positive);
+    const k = Math.floor(n * TAIL_FRACTION);
+    // The edge weights' levels: ±Infinity (no reach) where an edge weight overflows.
+    const view =
+      finite.length > 0
+        ? quantizedView(finite, counting, all, clampIndex(k - infiniteAfter.negative, finite.length), clampIndex(n - 1 - k - infiniteAfter.negative, finite.length))
+        : { edges: [-Infinity, Infinity], levels: [], used: 0 };
+    if (k < infiniteAfter.negative) view.edges[0] = -Infinity;
+    if (n - 1 - k >= n - infiniteAfter.positive) view.edges[1] = Infinity;
     // Widen to where the edge weights land, but not to levels that only outliers reach.
     for (const q of view.edges) if (Math.abs(q) < Infinity) reach = Math.max(reach, Math.abs(q));
     levels = view.levels;
@@ -402,6 +439,8 @@ export function weightStats(layerIndex: number, name: string, values: Float32Arr
     lo,
     hi,
     ...histogramOfSorted(sorted, lo, hi, binCount),
+    infiniteWeights: { negative: firstIndex(sorted, (v) => v > -Infinity), positive: n - firstIndex(sorted, (v) => v === Infinity) },
+    infiniteAfter,
     ...legalValuesInRange(scheme, all, lo, hi),
     levels,
     levelsUsed,

@@ -1,5 +1,4 @@
 /** Weight formats, shapes and matrix cells of the integer kernels' tests (src/core/kernels). */
-import type { RandomLayerSpec } from '../../src/core/kernels/random';
 import type { WeightFormat } from '../../src/core/kernels/reference';
 
 /** Every LightNN-K, every fixed-point width with its own field layout, both binary kinds. */
@@ -35,20 +34,5 @@ export const MATRIX_GPU_FORMATS: readonly WeightFormat[] = ALL_KERNEL_FORMATS.fi
 export const LENET_CONV1 = { inHeight: 28, inWidth: 28, inChannels: 1, kernel: 5, filters: 20 } as const;
 export const LENET_CONV2 = { inHeight: 12, inWidth: 12, inChannels: 20, kernel: 5, filters: 50 } as const;
 
-export const OUTPUT_KINDS = ['logits', 'requant', 'sign'] as const;
-
-/**
- * Output stage and activation bits of one cell of a GPU test matrix (format x shape), cycled so
- * that each format meets every output stage and many activation widths. `stage` picks the output
- * stage (mod 3).
- */
-export function matrixCell(
-  formatIndex: number,
-  shapeIndex: number,
-  stage: number,
-): { outputKind: (typeof OUTPUT_KINDS)[number]; inputBits: number; output: RandomLayerSpec['output'] } {
-  const outputKind = OUTPUT_KINDS[stage % 3];
-  const inputBits = 1 + ((formatIndex * 3 + shapeIndex) % 8);
-  const outBits = 1 + ((formatIndex + shapeIndex * 5) % 8);
-  return { outputKind, inputBits, output: outputKind === 'requant' ? { kind: 'requant', bits: outBits } : outputKind };
-}
+/** The matrix cells are the product's (src/core/kernels/random.ts), shared with kernels.html. */
+export { KERNEL_OUTPUT_KINDS as OUTPUT_KINDS, kernelMatrixCell as matrixCell } from '../../src/core/kernels/random';

@@ -12,6 +12,7 @@ import {
   forward,
   INPUT_SIZE,
   NUM_CLASSES,
+  calibrateWeightClips,
   quantizedForward,
   type Config,
   type LayerWeights,
@@ -77,7 +78,7 @@ export async function tfForward(
   n: number,
   poolFirst = false,
 ): Promise<TfForward> {
-  const options = quantizedForward(net, q, { mode: 'eval', activationClips: clips });
+  const options = quantizedForward(net, q, { mode: 'eval', activationClips: clips, weightClips: await calibrateWeightClips(net, q) });
   const kept: tf.Tensor[] = [];
   const logits = tf.tidy(() =>
     forward(net, tf.tensor2d(pixels, [n, INPUT_SIZE]), {

@@ -85,6 +85,14 @@ describe('CLI arguments', () => {
     expect(parsed(['seed000', '--model', 'mlp1'], 'seed000').qatCells).toEqual(DEFAULT_QAT_CELLS);
   });
 
+  it('seed003 --batch-norm: each preset its own by default, or 1 / 0 for all', () => {
+    expect(parsed(['seed003', '--model', 'mlp1'], 'seed003').batchNorm).toBeUndefined();
+    expect(parsed(['seed003', '--model', 'mlp1', '--batch-norm', 'preset'], 'seed003').batchNorm).toBeUndefined();
+    expect(parsed(['seed003', '--model', 'mlp1', '--batch-norm', '1'], 'seed003').batchNorm).toBe(true);
+    expect(parsed(['seed003', '--model', 'mlp1', '--batch-norm', '0'], 'seed003').batchNorm).toBe(false);
+    expect(usageError(['seed003', '--model', 'mlp1', '--batch-norm', 'on'])).toMatch(/--batch-norm: batchNorm="on" is not valid \(must be 0 or 1\)/);
+  });
+
   it('seed commands: numeric flags go through the config schema', () => {
     const cmd = parsed(['seed000', '--model', 'mlp1', '--epochs', '12', '--train-size', '5000', '--lr', '0.001', '--batch', '64', '--seed', '7'], 'seed000');
     expect(cmd.base).toMatchObject({ epochs: 12, trainSize: 5000, lr: 0.001, batch: 64, dataSeed: 7, initSeed: 7 });
@@ -122,7 +130,7 @@ describe('CLI config strings', () => {
   });
 
   it('rejects unknown keys, naming them and the known ones', () => {
-    expect(() => parseConfigText('model=mlp1&epoch=5')).toThrow(/Unknown config key "epoch" in --config\. Known keys: model, hidden, trainSize/);
+    expect(() => parseConfigText('model=mlp1&epoch=5')).toThrow(/Unknown config key "epoch" in --config\. Known keys: model, hidden, batchNorm, trainSize/);
     expect(() => parseConfigText('foo=1&bar=2')).toThrow(/Unknown config keys "foo", "bar"/);
   });
 

@@ -61,6 +61,7 @@ const configArb: fc.Arbitrary<Config> = fc
   .record({
     model: fc.constantFrom(...MODEL_NAMES),
     hidden: fc.array(fc.integer({ min: 1, max: 8192 }), { minLength: 1, maxLength: 8 }),
+    batchNorm: fc.boolean(),
     trainSize: fc.integer({ min: 10, max: 60_000 }),
     testSize: fc.integer({ min: 10, max: 10_000 }),
     epochs: fc.integer({ min: 1, max: 100 }),

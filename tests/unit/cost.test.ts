@@ -130,6 +130,19 @@ describe('estimateCost on mlp1, checked against hand sums', () => {
     expectClose(l1.areaUm2 - none.areaUm2, 2 * T.floatMult32AreaUm2, 1e-6);
     expect(l1.memoryPJ).toBe(none.memoryPJ);
   });
+
+  it('batch norm: an fp32 multiply and add per hidden output, two more 32-bit words per hidden unit', () => {
+    const plain = mlp1({ kind: 'binary', scale: 'none' }, FLOAT_RELU);
+    const without = estimateCost(plain);
+    const withNorm = estimateCost({ ...plain, batchNorm: true });
+    // Only the 100 hidden outputs: the output layer is not normalised.
+    expectClose(withNorm.computePJ - without.computePJ, 100 * (T.floatMult32PJ + T.floatAdd32PJ), 1e-6);
+    expectClose(withNorm.memoryPJ - without.memoryPJ, 100 * 2 * 32 * SRAM_PJ_PER_BIT, 1e-9);
+    expectClose(withNorm.areaUm2 - without.areaUm2, T.floatMult32AreaUm2 + T.floatAdd32AreaUm2, 1e-6);
+    expect(withNorm.weightMemoryBits - without.weightMemoryBits).toBe(100 * 64);
+    expect(withNorm.layers.map((l) => l.normPJ > 0)).toEqual([true, false]);
+    expect(withNorm.assumptions.join(' ')).toMatch(/Batch norm/);
+  });
 });
 
 describe('operator model', () => {

@@ -25,7 +25,7 @@ import { weightValues } from '../../src/core/kernels/reference';
 import type { LayerWeights } from '../../src/core/models';
 import { mulberry32 } from '../../src/core/rng';
 import { useNodeBackend } from '../../src/tf/tfNode';
-import { quantizeTensor, quantizeWithSTE, setCpuQuantizerPath } from '../../src/tf/ste';
+import { quantizeTensor, quantizeWithSTE, setCpuQuantizerPath, weightClipsOf, weightClipsOfValues } from '../../src/tf/ste';
 import { exactCode, exactValue } from '../helpers/exactFixed';
 
 beforeAll(async () => {
@@ -237,7 +237,8 @@ for (const path of ['ops', 'values'] as const) {
           if (size > 2) values[2] = 0;
           for (const scheme of SETTINGS) {
             const want = quantizeWeights(values, scheme, undefined, shape);
-            const got = tf.tidy(() => quantizeTensor(tf.tensor(values, shape), scheme).dataSync() as Float32Array);
+            const clips = weightClipsOfValues(values, scheme, shape);
+            const got = tf.tidy(() => quantizeTensor(tf.tensor(values, shape), scheme, undefined, clips).dataSync() as Float32Array);
             expectSame(got, want, `${JSON.stringify(scheme)} shape [${shape}] spread ${spread}`);
           }
         }
@@ -257,7 +258,8 @@ for (const path of ['ops', 'values'] as const) {
         }
         for (const scheme of [fixed(bits, { granularity: 'channel' }), fixed(bits, { granularity: 'channel', scale: 'mse' }), fixed(bits, { granularity: 'channel', scale: 'percentile', percentile: 60 })]) {
           const want = quantizeWeights(kernel, scheme, undefined, [rows, 3]);
-          const got = tf.tidy(() => quantizeTensor(tf.tensor2d(kernel, [rows, 3]), scheme).dataSync() as Float32Array);
+          const clips = weightClipsOfValues(kernel, scheme, [rows, 3]);
+          const got = tf.tidy(() => quantizeTensor(tf.tensor2d(kernel, [rows, 3]), scheme, undefined, clips).dataSync() as Float32Array);
           expectSame(got, want, JSON.stringify(scheme));
         }
       }
@@ -266,7 +268,8 @@ for (const path of ['ops', 'values'] as const) {
     it('a NaN weight makes the layer NaN, as the pure quantizer', () => {
       const values = Float32Array.of(1, NaN, -2, 0.5);
       for (const scheme of [fixed(3, { scale: 'mse' }), fixed(3, { granularity: 'channel' }), fixed(3, { scale: 'percentile', granularity: 'channel' })]) {
-        const got = tf.tidy(() => quantizeTensor(tf.tensor2d(values, [2, 2]), scheme).dataSync() as Float32Array);
+        const clips = weightClipsOfValues(values, scheme, [2, 2]);
+        const got = tf.tidy(() => quantizeTensor(tf.tensor2d(values, [2, 2]), scheme, undefined, clips).dataSync() as Float32Array);
         expect(Array.from(got).every(Number.isNaN), JSON.stringify(scheme)).toBe(true);
         expect(Array.from(quantizeWeights(values, scheme, undefined, [2, 2])).every(Number.isNaN)).toBe(true);
       }
@@ -278,7 +281,8 @@ for (const path of ['ops', 'values'] as const) {
       const gradient = (scheme: WeightScheme, shape: number[]) =>
         tf.tidy(() => {
           const cTensor = tf.tensor(c, shape);
-          const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(quantizeWithSTE(x, scheme), cTensor)));
+          const clips = weightClipsOfValues(Float32Array.from(w), scheme, shape);
+          const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(quantizeWithSTE(x, scheme, undefined, clips), cTensor)));
           return Array.from(g(tf.tensor(w, shape)).dataSync());
         });
       // Sorted |w| = 0.3, 0.5, 1, 1, 1.5, 2: percentile 50 is k = 3, c = 1.
@@ -290,12 +294,13 @@ for (const path of ['ops', 'values'] as const) {
       expect(gradient(fixed(2, { scale: 'percentile', percentile: 50, granularity: 'channel' }), [3, 2])).toEqual([1, 0, 3, 4, 0, 6]);
     });
 
-    it('does not leak tensors', () => {
+    it('does not leak tensors', async () => {
       const x = tf.tensor2d([0.5, -2, 1, -1, 1.5, 0.3], [3, 2]);
-      const before = tf.memory().numTensors;
       const schemes = [fixed(2, { scale: 'mse' }), fixed(4, { granularity: 'channel' }), fixed(3, { scale: 'percentile', granularity: 'channel' })];
-      const outputs = schemes.map((s) => quantizeWithSTE(x, s));
-      const grads = schemes.map((s) => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(quantizeWithSTE(t, s)))(x)));
+      const clips = await Promise.all(schemes.map((s) => weightClipsOf(x, s)));
+      const before = tf.memory().numTensors;
+      const outputs = schemes.map((s, i) => quantizeWithSTE(x, s, undefined, clips[i]));
+      const grads = schemes.map((s, i) => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(quantizeWithSTE(t, s, undefined, clips[i])))(x)));
       expect(tf.memory().numTensors - before).toBe(outputs.length + grads.length);
       tf.dispose([...outputs, ...grads, x]);
     });

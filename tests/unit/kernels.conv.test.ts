@@ -346,7 +346,7 @@ describe('conv = dense on im2col rows', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...ALL_KERNEL_FORMATS),
-        fc.constantFrom<OutputStage['kind']>('logits', 'requant', 'sign'),
+        fc.constantFrom<OutputStage['kind']>('logits', 'requant', 'sign', 'threshold'),
         fc.record({
           kernel: fc.integer({ min: 1, max: 4 }),
           extraH: fc.integer({ min: 0, max: 3 }),
@@ -367,7 +367,7 @@ describe('conv = dense on im2col rows', () => {
             filters: s.filters,
             format,
             inputBits: 1 + Math.floor(rng() * 8),
-            output: outputKind === 'requant' ? { kind: 'requant', bits: 1 + Math.floor(rng() * 8) } : outputKind,
+            output: outputKind === 'requant' || outputKind === 'threshold' ? { kind: outputKind, bits: 1 + Math.floor(rng() * 8) } : outputKind,
           });
           const input = randomNetInput(rng, layer, s.batch);
           const got = conv2dReference(layer, input, s.batch);

@@ -71,7 +71,7 @@ function stageCase(caseIndex: number, outputIndex: number): { layer: QuantDenseL
 }
 
 const stageTitle = (output: RandomLayerSpec['output']): string =>
-  typeof output === 'string' ? output : `requant >> ${output.rshift} to ${output.bits} bits`;
+  typeof output === 'string' ? output : output.kind === 'threshold' ? `threshold, ${output.bits} bits` : `requant >> ${output.rshift} to ${output.bits} bits`;
 
 describe('the output-stage cases are not vacuous', () => {
   it('fixed-3: negative weights in the partial last word; requant meets rounding ties, zeros and the clamp', () => {

@@ -66,7 +66,14 @@ interface ModelCase extends QuantCase {
   options?: IntegerMlpOptions;
 }
 
-const CASES: readonly ModelCase[] = TRAINED_CASES;
+/** Batch norm folded in: thresholds per unit (ReLU), a floored offset and negated weights (sign). */
+const BATCH_NORM_CASES: readonly ModelCase[] = [
+  { id: 'BinaryConnect + batch norm, float ReLU', overrides: { weights: { kind: 'binary', scale: 'none' }, activations: { kind: 'relu' }, batchNorm: true } },
+  { id: 'BinaryNet + batch norm', overrides: { weights: { kind: 'binary', scale: 'none' }, activations: { kind: 'sign' }, batchNorm: true } },
+  { id: 'fixed-4 + batch norm, 4-bit ReLU', overrides: { weights: { kind: 'fixed', bits: 4 }, activations: { kind: 'relu', bits: 4 }, batchNorm: true } },
+];
+
+const CASES: readonly ModelCase[] = [...TRAINED_CASES, ...BATCH_NORM_CASES];
 
 /** Exactly representable: power-of-two rescales (effective clip = clip) and snapped biases. */
 const EXACT_LIGHTNN: ModelCase = {
@@ -311,6 +318,9 @@ const BOUNDS: Record<string, Bounds> = {
   'fixed-4, 8-bit ReLU': { minAgreement: 0.99, maxDeltaPp: 0.5 },
   'BinaryConnect, float ReLU': { minAgreement: 0.99, maxDeltaPp: 0.5 },
   BinaryNet: { minAgreement: 0.97, maxDeltaPp: 1 },
+  'BinaryConnect + batch norm, float ReLU': { minAgreement: 0.99, maxDeltaPp: 0.5 },
+  'BinaryNet + batch norm': { minAgreement: 0.97, maxDeltaPp: 1 },
+  'fixed-4 + batch norm, 4-bit ReLU': { minAgreement: 0.99, maxDeltaPp: 0.5 },
 };
 
 describe('trained mlp1 models: the integer reference against TF.js fake quantization (all 10,000 test images)', () => {

@@ -23,6 +23,7 @@ import {
   setCpuQuantizerPath,
   signWithSTE,
   uniformDraws,
+  weightClipsOfValues,
 } from '../../src/tf/ste';
 import { mulberry32 } from '../../src/core/rng';
 import { pushAll } from '../../src/core/arrays';
@@ -488,7 +489,8 @@ for (const path of ['ops', 'values'] as const) {
             ...(s.scale === 'percentile' ? { percentile: s.percentile } : {}),
             granularity: s.granularity,
           };
-          const got = tf.tidy(() => quantizeTensor(tf.tensor2d(values, [shape[0], shape[1]]), scheme).dataSync() as Float32Array);
+          const clips = weightClipsOfValues(values, scheme, shape);
+          const got = tf.tidy(() => quantizeTensor(tf.tensor2d(values, [shape[0], shape[1]]), scheme, undefined, clips).dataSync() as Float32Array);
           expectSameValues(got, quantizeWeights(values, scheme, undefined, shape), JSON.stringify(scheme));
         }),
         { numRuns: 150 },

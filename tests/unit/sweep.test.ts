@@ -1,7 +1,7 @@
 import { heatColour } from '../../src/ui/sweep/heatColour';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeConfig, defaultConfig, DEFAULT_ENERGY_TABLE, estimateCost, SEED003_PRESETS, type Config } from '../../src/tf';
+import { configSchema, decodeConfig, defaultConfig, DEFAULT_ENERGY_TABLE, estimateCost, SEED003_PRESETS, type Config } from '../../src/tf';
 import {
   cellConfig,
   cellCount,
@@ -125,6 +125,45 @@ describe('cells', () => {
     expect(presets[6]).toMatchObject({ weights: { kind: 'binary', scale: 'none' }, activations: { kind: 'sign' } });
     expect(cellLabel(seed003, enumerateCells(seed003)[4])).toBe('LightNN-2-bin');
   });
+
+  it('a minifloat sweep keeps every other field of the base scheme (top, overflow, subnormals, bias)', () => {
+    const fn: Config = {
+      ...defaultConfig(),
+      weights: { kind: 'minifloat', exponentBits: 4, mantissaBits: 3, top: 'fn', overflow: 'saturate', subnormals: false, bias: 9 },
+    };
+    for (const cell of enumerateCells(seed001)) {
+      const [exponentBits, mantissaBits] = cell.values as number[];
+      const weights = cellQuant(fn, seed001, cell).weights;
+      // A bias of 9 is legal at every E (2..8) and no E's default; overflow=saturate is the default, normalized away.
+      expect(weights).toEqual({ kind: 'minifloat', exponentBits, mantissaBits, top: 'fn', subnormals: false, bias: 9 });
+    }
+    // Only M swept: E and everything else come from the base; overflow=inf and top=ieee stay.
+    const onlyM: SweepDefinition = { axes: [{ knob: 'mantissaBits', values: [1, 10] }], mode: 'ptq' };
+    const inf: Config = { ...defaultConfig(), weights: { kind: 'minifloat', exponentBits: 5, mantissaBits: 2, overflow: 'inf', subnormals: false } };
+    expect(enumerateCells(onlyM).map((c) => cellQuant(inf, onlyM, c).weights)).toEqual([
+      { kind: 'minifloat', exponentBits: 5, mantissaBits: 1, overflow: 'inf', subnormals: false },
+      { kind: 'minifloat', exponentBits: 5, mantissaBits: 10, overflow: 'inf', subnormals: false },
+    ]);
+    // A bias the cell's E does not allow (range -126 .. 2^E + 124) gives way to that E's default.
+    const highBias: Config = { ...defaultConfig(), weights: { kind: 'minifloat', exponentBits: 8, mantissaBits: 3, bias: 200, top: 'finite' } };
+    const onlyE: SweepDefinition = { axes: [{ knob: 'exponentBits', values: [2, 7] }], mode: 'ptq' };
+    expect(enumerateCells(onlyE).map((c) => cellQuant(highBias, onlyE, c).weights)).toEqual([
+      { kind: 'minifloat', exponentBits: 2, mantissaBits: 3, top: 'finite' },
+      { kind: 'minifloat', exponentBits: 7, mantissaBits: 3, bias: 200, top: 'finite' },
+    ]);
+    // The cells' configs pass the config schema.
+    for (const cell of enumerateCells(seed001)) expect(configSchema.safeParse(cellConfig(fn, seed001, cell)).success).toBe(true);
+  });
+
+  it('a weight-bits or LightNN-K sweep keeps the base\'s fixed clip or LightNN rounding', () => {
+    const mse: Config = { ...defaultConfig(), weights: { kind: 'fixed', bits: 4, scale: 'mse', granularity: 'channel' } };
+    expect(cellQuant(mse, seed000, enumerateCells(seed000)[0]).weights).toEqual({ kind: 'fixed', bits: 2, scale: 'mse', granularity: 'channel' });
+    const onlyK: SweepDefinition = { axes: [{ knob: 'lightnnK', values: [2] }], mode: 'ptq' };
+    const stochastic: Config = { ...defaultConfig(), weights: { kind: 'lightnn', k: 1, rounding: 'stochastic', allowZero: true } };
+    expect(cellQuant(stochastic, onlyK, enumerateCells(onlyK)[0]).weights).toEqual({ kind: 'lightnn', k: 2, rounding: 'stochastic', allowZero: true });
+    // From another kind: the plain scheme, as before.
+    expect(cellQuant(stochastic, seed000, enumerateCells(seed000)[0]).weights).toEqual({ kind: 'fixed', bits: 2 });
+  });
 });
 
 describe('reusing the kept model', () => {
@@ -137,6 +176,9 @@ describe('reusing the kept model', () => {
     expect(keptModelServes({ ...base, testSize: 300 }, base)).toBe(false);
     expect(keptModelServes({ ...base, hidden: [10] }, base)).toBe(true);
     expect(keptModelServes({ ...base, model: 'mlp', hidden: [10] }, { ...base, model: 'mlp' })).toBe(false);
+    // Batch norm and the learning-rate schedule change the float model too.
+    expect(keptModelServes({ ...base, batchNorm: true }, base)).toBe(false);
+    expect(keptModelServes({ ...base, lrSchedule: { kind: 'cosine' } }, base)).toBe(false);
   });
 });
 

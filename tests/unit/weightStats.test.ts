@@ -368,3 +368,90 @@ describe('timing', () => {
     console.log(`weightStats, 78,400 weights:\n  ${lines.join('\n  ')}`);
   });
 });
+
+describe('±Infinity is counted, never dropped', () => {
+  /** Finite values and ±Infinity after quantizeWeights, counted with a Map: what the stats must say. */
+  function reference(values: Float32Array, scheme: WeightScheme) {
+    const q = quantizeWeights(values, scheme);
+    const finite = Float32Array.from(q).filter((v) => Number.isFinite(v));
+    return {
+      levels: referenceLevels(finite, { kind: 'float32' }),
+      infiniteAfter: { negative: q.filter((v) => v === -Infinity).length, positive: q.filter((v) => v === Infinity).length },
+    };
+  }
+
+  it('minifloat overflow=inf: weights past the largest finite value are counted as ±Inf, not on the top level', () => {
+    // E2M1, IEEE top: largest finite 3, so |w| >= 3.5 overflows to ±Infinity.
+    const scheme: WeightScheme = { kind: 'minifloat', exponentBits: 2, mantissaBits: 1, overflow: 'inf' };
+    const values = Float32Array.from({ length: 2001 }, (_, i) => (i - 1000) / 100); // -10 .. 10
+    const s = stats(values, scheme);
+    const want = reference(values, scheme);
+    expect(s.infiniteAfter).toEqual(want.infiniteAfter);
+    expect(s.infiniteAfter).toEqual({ negative: 651, positive: 651 }); // -10 .. -3.5 and 3.5 .. 10
+    expect(levelMap(s.levels)).toEqual(want.levels);
+    expect(levelMap(s.levels).find(([v]) => v === 3)).toEqual([3, 99]); // 2.51 .. 3.49 (the tie 2.5 goes to the even 2), not 750
+    expect(sumCounts(s.levels) + s.infiniteAfter.negative + s.infiniteAfter.positive).toBe(values.length);
+    expect(s.levelsUsed).toBe(want.levels.length);
+    // The same layer saturating: no infinities, the top levels take them.
+    const saturating = stats(values, { ...scheme, overflow: 'saturate' });
+    expect(saturating.infiniteAfter).toEqual({ negative: 0, positive: 0 });
+    expect(levelMap(saturating.levels).find(([v]) => v === 3)).toEqual([3, 750]);
+  });
+
+  it('every weight overflowing, one side only, and a format over 12 bits (not counted per level) still counts them', () => {
+    const scheme: WeightScheme = { kind: 'minifloat', exponentBits: 2, mantissaBits: 1, overflow: 'inf' };
+    expect(stats(f32([5, -7, 100]), scheme).infiniteAfter).toEqual({ negative: 1, positive: 2 });
+    expect(stats(f32([5, -7, 100]), scheme).levels).toEqual([]);
+    expect(stats(f32([0.5, 1, 4]), scheme).infiniteAfter).toEqual({ negative: 0, positive: 1 });
+    const fp16: WeightScheme = { kind: 'minifloat', exponentBits: 5, mantissaBits: 10, overflow: 'inf' };
+    const wide = f32([1e5, -7e4, 65504, 65519, 65520, 0.5, -2, ...Array<number>(50).fill(0.25)]);
+    const s = stats(wide, fp16);
+    expect(s.levels).toBeNull();
+    expect(s.infiniteAfter).toEqual(reference(wide, fp16).infiniteAfter);
+    expect(s.infiniteAfter).toEqual({ negative: 1, positive: 2 }); // 65520 is the tie that rounds up to Infinity
+  });
+
+  it('±Infinity float weights are counted (as outliers, and as infinities), and where they land after quantization', () => {
+    const values = f32([Infinity, -Infinity, Infinity, 0.5, -0.25, 1, NaN]);
+    const inf = stats(values, { kind: 'minifloat', exponentBits: 3, mantissaBits: 2, overflow: 'inf' });
+    expect(inf.infiniteWeights).toEqual({ negative: 1, positive: 2 });
+    expect(inf.outliersBelow + inf.outliersAbove).toBeGreaterThanOrEqual(3);
+    expect(inf.infiniteAfter).toEqual({ negative: 1, positive: 2 });
+    expect(sumCounts(inf.levels)).toBe(3);
+    const saturating = stats(values, { kind: 'minifloat', exponentBits: 3, mantissaBits: 2 });
+    expect(saturating.infiniteAfter).toEqual({ negative: 0, positive: 0 });
+    expect(levelMap(saturating.levels)).toEqual(referenceLevels(values, { kind: 'minifloat', exponentBits: 3, mantissaBits: 2 }));
+  });
+
+  it('property: finite levels plus ±Inf account for every non-NaN weight, for random minifloats with overflow=inf', () => {
+    const weight = fc.oneof(fc.float({ min: -600, max: 600, noNaN: true }), fc.constantFrom(Infinity, -Infinity, 0, 3.5, -3.5, 448, 480, 57344));
+    fc.assert(
+      fc.property(
+        fc.array(weight, { minLength: 1, maxLength: 200 }).map((v) => Float32Array.from(v)),
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: 0, max: 4 }),
+        (values, e, m) => {
+          const scheme: WeightScheme = { kind: 'minifloat', exponentBits: e, mantissaBits: m, overflow: 'inf' };
+          const s = stats(values, scheme);
+          const want = reference(values, scheme);
+          expect(s.infiniteAfter).toEqual(want.infiniteAfter);
+          expect(levelMap(s.levels)).toEqual(want.levels);
+          expect(sumCounts(s.levels) + s.infiniteAfter.negative + s.infiniteAfter.positive).toBe(values.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the legend says how many land on ±Inf', async () => {
+    const { renderToStaticMarkup } = await import('react-dom/server');
+    const { createElement } = await import('react');
+    const { HistogramLegend } = await import('../../src/ui/quant/WeightHistogram');
+    const values = Float32Array.from({ length: 2001 }, (_, i) => (i - 1000) / 100);
+    const html = renderToStaticMarkup(createElement(HistogramLegend, { stats: stats(values, { kind: 'minifloat', exponentBits: 2, mantissaBits: 1, overflow: 'inf' }), compact: true }));
+    expect(html).toContain('data-testid="histogram-infinite-after"');
+    expect(html).toContain('±Inf after quantization: <strong>1,302 (−∞ 651, +∞ 651)</strong>');
+    const none = renderToStaticMarkup(createElement(HistogramLegend, { stats: stats(values, { kind: 'minifloat', exponentBits: 2, mantissaBits: 1 }), compact: true }));
+    expect(none).not.toContain('histogram-infinite-after');
+  });
+});

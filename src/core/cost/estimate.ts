@@ -334,9 +334,11 @@ export interface LayerCost {
   energyPerMacPJ: number;
   /** Per-output float32 multiply by the layer scale (binary 'l1', ternary), in total. */
   scalePJ: number;
+  /** Batch normalisation folded to a per-output scale and offset (a float32 multiply and add each), in total; 0 without. */
+  normPJ: number;
   /** Weight bits read (weights x bits per weight). */
   weightReadBits: number;
-  /** Bias bits read (biases x 32). */
+  /** Bias bits read (biases x 32, plus a 32-bit scale and offset per unit with batch norm). */
   biasReadBits: number;
   activationReadBits: number;
   activationWriteBits: number;
@@ -402,13 +404,14 @@ export function estimateCost(config: CostConfig, table: EnergyTable = DEFAULT_EN
   const firstInput: Operand = floatActivations ? FLOAT32 : { kind: 'int', bits: config.inputBits };
 
   const weightMemoryBits = weightLayers.reduce(
-    (sum, layer, i) => sum + weightCount(layer) * layerBits[i] + biasCount(layer) * BIAS_BITS,
+    (sum, layer, i) => sum + weightCount(layer) * layerBits[i] + biasCount(layer) * (layer.batchNorm ? 3 : 1) * BIAS_BITS,
     0,
   );
   const weightsInSram = weightMemoryBits <= table.sramBytes * 8;
   const sramPJPerBit = table.sramPJPer64Bit / 64;
   const weightPJPerBit = weightsInSram ? sramPJPerBit : table.dramPJPerBit;
   const scaleMultiply = operators.floatMultiply(8, 24, 24);
+  const offsetAdd = operators.floatAdd(8, 23);
 
   const layers = weightLayers.map((layer, index): LayerCost => {
     const first = index === 0;
@@ -421,17 +424,20 @@ export function estimateCost(config: CostConfig, table: EnergyTable = DEFAULT_EN
     const operations = macOperations(weight, first ? firstInput : hiddenOperand, fanIn, operators, table.floatShiftBits);
     const energyPerMacPJ = operations.reduce((sum, o) => sum + o.count * o.energyPJ, 0);
     const scalePJ = scaled ? outputs * scaleMultiply.energyPJ : 0;
-    const computePJ = macs * energyPerMacPJ + scalePJ;
+    const normPJ = layer.batchNorm ? outputs * (scaleMultiply.energyPJ + offsetAdd.energyPJ) : 0;
+    const computePJ = macs * energyPerMacPJ + scalePJ + normPJ;
 
     const weightReadBits = weightCount(layer) * wBits;
-    const biasReadBits = biasCount(layer) * BIAS_BITS;
+    const biasReadBits = biasCount(layer) * (layer.batchNorm ? 3 : 1) * BIAS_BITS;
     const activationReadBits = inputs * (first ? config.inputBits : hiddenBits);
     const activationWriteBits = outputs * (layer.activation === 'none' ? LOGIT_BITS : hiddenBits);
     const memoryPJ =
       (weightReadBits + biasReadBits) * weightPJPerBit + (activationReadBits + activationWriteBits) * sramPJPerBit;
 
     const areaUm2 =
-      operations.reduce((sum, o) => sum + o.count * o.areaUm2, 0) + (scaled ? scaleMultiply.areaUm2 : 0);
+      operations.reduce((sum, o) => sum + o.count * o.areaUm2, 0) +
+      (scaled ? scaleMultiply.areaUm2 : 0) +
+      (layer.batchNorm ? scaleMultiply.areaUm2 + offsetAdd.areaUm2 : 0);
     return {
       name: layer.name,
       kind: layer.kind,
@@ -440,6 +446,7 @@ export function estimateCost(config: CostConfig, table: EnergyTable = DEFAULT_EN
       macOperations: operations,
       energyPerMacPJ,
       scalePJ,
+      normPJ,
       weightReadBits,
       biasReadBits,
       activationReadBits,
@@ -468,7 +475,7 @@ export function estimateCost(config: CostConfig, table: EnergyTable = DEFAULT_EN
     areaUm2: sum((l) => l.areaUm2),
     weightsInSram,
     layers,
-    assumptions: assumptions(table, weightsInSram, weightMemoryBits, floatActivations, scaled),
+    assumptions: assumptions(table, weightsInSram, weightMemoryBits, floatActivations, scaled, weightLayers.some((l) => l.batchNorm)),
   };
 }
 
@@ -478,6 +485,7 @@ function assumptions(
   weightMemoryBits: number,
   floatActivations: boolean,
   scaled: boolean,
+  batchNorm: boolean,
 ): string[] {
   const kib = (bits: number) => `${(bits / 8 / 1024).toFixed(1)} KiB`;
   const list = [
@@ -497,6 +505,13 @@ function assumptions(
     'BinaryNet: 1-bit XNOR plus one popcount bit (a 1-bit add) per MAC; LightNN-K on sign activations: K adds.',
     'Max-pooling comparisons and per-output activation functions are not charged.',
   ];
+  if (batchNorm) {
+    list.push(
+      'Batch norm: folded at inference into a per-output scale and offset (a float32 multiply and add per output, ' +
+        'two more 32-bit parameters per unit read with the biases). The WGSL kernels fold it exactly into ' +
+        'per-unit thresholds instead (2^bits - 1 per unit for ReLU, one offset for sign), which costs comparisons, not a multiply.',
+    );
+  }
   if (floatActivations) {
     list.push(
       `Float activations: input pixels are converted to float32 for free; a LightNN shift of a float is charged as a ${table.floatShiftBits}-bit shift.`,

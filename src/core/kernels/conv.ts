@@ -26,7 +26,7 @@
  * those of a dense layer with fan-in K*K*inC, evaluated at every output pixel.
  */
 import { architecture, type Conv2dLayer, type MaxPoolLayer } from '../models';
-import { randomDenseLayer, randomLayerInput, randomPackedWeights } from './random';
+import { randomDenseLayer, randomLayerInput, randomPackedWeights, type RandomLayerSpec } from './random';
 import {
   denseReference,
   fieldBits,
@@ -35,6 +35,8 @@ import {
   packSignBits,
   packedWeightWords,
   requantize,
+  thresholdLevel,
+  unsignedOutputBits,
   signWords,
   unpackSignBits,
   validateLayer,
@@ -339,6 +341,7 @@ export function conv2dReference(layer: QuantConv2dLayer, input: Uint32Array, bat
         for (let o = 0; o < F; o++) {
           if (out.kind === 'logits') result[(b * pixels + p) * F + o] = acc[o];
           else if (out.kind === 'requant') result[(b * pixels + p) * F + o] = requantize(acc[o], out.rshift, out.bits);
+          else if (out.kind === 'threshold') result[(b * pixels + p) * F + o] = thresholdLevel(acc[o], out.thresholds, o, out.bits);
           else if (acc[o] >= 0) {
             const bit = p * F + o;
             result[b * outWords + (bit >>> 5)] |= 1 << (bit & 31);
@@ -402,7 +405,8 @@ export interface LayerInput {
 }
 
 function outputEncoding(output: OutputStage): TensorState['encoding'] {
-  return output.kind === 'requant' ? { kind: 'unsigned', bits: output.bits } : { kind: output.kind };
+  const bits = unsignedOutputBits(output);
+  return bits !== null ? { kind: 'unsigned', bits } : { kind: output.kind as 'sign' | 'logits' };
 }
 
 function describeEncoding(encoding: TensorState['encoding']): string {
@@ -573,7 +577,7 @@ export interface RandomConvSpec extends ConvShape {
   format: WeightFormat;
   /** Unsigned activation bits (forced to 1 for binarynet). */
   inputBits: number;
-  output: 'logits' | 'sign' | { kind: 'requant'; bits: number; rshift?: number };
+  output: RandomLayerSpec['output'];
 }
 
 /** A conv layer with random weights and bias (the bias and rshift of a random dense layer of the same fan-in). */

@@ -40,6 +40,8 @@ import {
   denseDispatch,
   fieldStatements,
   termFunction,
+  resultType,
+  thresholdFunctionWgsl,
   typesFor,
   u,
   type DenseShaderOptions,
@@ -190,6 +192,11 @@ function outputStatements(spec: ConvShaderSpec, outputsPerThread: OutputsPerThre
         ...lanes.map((lane, j) => guarded(j, `result[row * UNITS + o0 + ${u(j)}] = q${lane};`)),
       ].join('\n');
     }
+    case 'threshold':
+      return [
+        '  // Per-filter staircase (batch normalisation folded in).',
+        ...lanes.map((lane, j) => guarded(j, `result[row * UNITS + o0 + ${u(j)}] = threshold_level(acc${lane}, o0 + ${u(j)});`)),
+      ].join('\n');
     case 'sign':
       // Bit pix * UNITS + o of the image: a thread's lanes span at most two words (T <= 32).
       // The runner clears the output first.
@@ -217,7 +224,6 @@ export function convShaderWgsl(spec: ConvShaderSpec, options: DenseShaderOptions
   const types = typesFor(T);
   const { W, A } = types;
   const { height: OH, width: OW } = convOutputShape(spec);
-  const resultType = spec.output.kind === 'logits' ? 'i32' : spec.output.kind === 'sign' ? 'atomic<u32>' : 'u32';
   const columns = T === 1 ? 'o0' : 'min(vec4<u32>(o0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(UNITS - 1u))';
   const loadWords =
     T === 1
@@ -230,7 +236,7 @@ export function convShaderWgsl(spec: ConvShaderSpec, options: DenseShaderOptions
 @group(0) @binding(0) var<storage, read> weights : array<u32>;
 @group(0) @binding(1) var<storage, read> bias : array<i32>;
 @group(0) @binding(2) var<storage, read> act : array<u32>;
-@group(0) @binding(3) var<storage, read_write> result : array<${resultType}>;
+@group(0) @binding(3) var<storage, read_write> result : array<${resultType(spec)}>;
 
 const IN_H : u32 = ${u(spec.inHeight)};
 const IN_W : u32 = ${u(spec.inWidth)};
@@ -254,7 +260,7 @@ fn load_words(base : u32, col : ${W}) -> ${W} {
 fn load_bias(col : ${W}) -> ${A} {
   ${loadBias}
 }
-
+${thresholdFunctionWgsl(spec.output)}
 ${spec.format.kind === 'binarynet' ? ACT_BITS_FUNCTION : termFunction(spec, types)}
 
 ${pixelRowMain(

@@ -45,6 +45,13 @@
  * of two) the bits are TF.js's exactly. Only binary weights can read sign bits (XNOR-popcount), so
  * LightNN or fixed weights after a sign activation are refused.
  *
+ * Batch norm (a layer's LayerWeights.batchNorm): folded exactly, per unit (foldBatchNorm). The
+ * normalised value is y = alpha (S' + offset), alpha >= 0, with S' the integer sum of the unit's
+ * weights, negated where gamma < 0. Sign activations: bias floor(offset), as above. ReLU with B
+ * bits (8 for float ReLU) on [0, clip]: the threshold stage, 2^B - 1 per unit, T_k the least
+ * integer with alpha (T_k + offset) >= (k - 1/2) clip / (2^B - 1): round half up of the real y on
+ * the exact grid of the clip (no power-of-two shift, so no effective-clip approximation).
+ *
  * Output layer: raw i32 logits in units of outputScale (argmax needs no rescale).
  *
  * LeNet (toIntegerLenet): the same rules layer by layer; a conv layer is the dense layer it is at
@@ -53,7 +60,7 @@
  * activation too, and max commutes with the monotone requantization (and with sign).
  */
 import { architecture, type Conv2dLayer, type DenseLayer } from '../models';
-import type { LayerWeights } from '../models';
+import type { BatchNormWeights, LayerWeights } from '../models';
 import { binaryLayerGain } from '../quant/formats/binary';
 import { evaluationScheme, WEIGHT_FORMATS } from '../quant/formats';
 import { schemeForLayer, type QuantConfig } from '../quant/quantConfig';
@@ -69,6 +76,7 @@ import {
   type WeightScheme,
 } from '../quant/schemes';
 import {
+  accumulatorHeadroom,
   checkNoOverflow,
   formatName,
   packBinaryWeights,
@@ -79,6 +87,7 @@ import {
   type OutputStage,
   type QuantDenseLayer,
   type WeightFormat,
+  unsignedOutputBits,
 } from './reference';
 import {
   checkConvNoOverflow,
@@ -144,7 +153,13 @@ function quantizeKernel(
   inputs: number,
   units: number,
   readsSignBits: boolean,
+  /** Units whose integer weights are negated (a batch norm with gamma < 0 folded in: foldBatchNorm). */
+  negate: Uint8Array | null,
 ): QuantizedKernel {
+  // Negating integer codes is exact in every format here (all are symmetric about 0).
+  const flip = (codes: { [i: number]: number; length: number }) => {
+    if (negate) for (let w = 0; w < codes.length; w++) if (negate[w % units]) codes[w] = -codes[w];
+  };
   const refuse = (why: string): never => {
     throw new Error(`${where}: ${describeScheme(scheme)} weights ${why}`);
   };
@@ -173,6 +188,7 @@ function quantizeKernel(
       const clips = fixedClips(kernel, scheme);
       const clip = clips[0];
       const index = Int8Array.from(fixedCodes(kernel, scheme, undefined, clips));
+      flip(index);
       const weightScale = clip === 0 ? 1 : clip / n;
       const clipName = (scheme.scale ?? 'max') === 'max' ? 'max|w|' : 'the clip';
       return {
@@ -193,6 +209,7 @@ function quantizeKernel(
         signs[w] = code.sign ? -1 : 1;
         exponents.set(code.exponents, w * k);
       }
+      flip(signs);
       return {
         format: { kind: 'lightnn', k },
         weights: packLightNN(k, signs, exponents, inputs, units),
@@ -202,6 +219,7 @@ function quantizeKernel(
     }
     case 'binary': {
       const signs = quantizeWeights(kernel, { kind: 'binary', scale: 'none' });
+      flip(signs);
       const weightScale = scheme.scale === 'none' ? binaryLayerGain(inputs) : binaryL1Scale(kernel);
       return {
         format: readsSignBits ? { kind: 'binarynet' } : { kind: 'binaryconnect' },
@@ -319,10 +337,75 @@ function convertWeightLayer(chain: Conversion, index: number, w: LayerWeights, i
   const act = config.activations;
   const where = `${chain.fn}: layer ${index} "${w.name}"`;
   const scheme = evaluationScheme(schemeForLayer(config, index, chain.count));
-  const quantized = quantizeKernel(where, scheme, w.kernel, inputs, units, chain.readsSignBits);
+  const last = index === chain.count - 1;
+  const norm = !last && w.batchNorm ? w.batchNorm : null;
+  if (norm && (norm.gamma.length !== units || norm.beta.length !== units || norm.mean.length !== units || norm.variance.length !== units)) {
+    throw new Error(`${where}: batch norm has ${norm.gamma.length} units, the layer ${units}`);
+  }
+  // A batch norm with gamma < 0 turns the staircase around: negate those units' weights instead.
+  const negate = norm ? Uint8Array.from(norm.gamma, (g) => (g < 0 ? 1 : 0)) : null;
+  const quantized = quantizeKernel(where, scheme, w.kernel, inputs, units, chain.readsSignBits, negate);
   const inputScale = chain.inputScale;
   const accScale = inputScale * quantized.weightScale;
-  const last = index === chain.count - 1;
+  const scale: IntegerLayerScales = {
+    name: w.name,
+    inputScale,
+    weightScale: quantized.weightScale,
+    accScale,
+    outputScale: accScale,
+  };
+  const format = quantized.format;
+  const finish = (bias: Int32Array, output: OutputStage, biasNote: string, outputNote: string): ConvertedLayer => ({
+    dense: {
+      name: w.name,
+      inputs,
+      units,
+      format,
+      inputBits: format.kind === 'binarynet' ? 1 : chain.inputBits,
+      weights: quantized.weights,
+      bias,
+      output,
+    },
+    scale,
+    note: `${formatName(format)}): weights ${quantized.note}; acc unit ${accScale.toPrecision(6)}, ${biasNote}; ${outputNote}`,
+  });
+
+  if (norm) {
+    const fold = foldBatchNorm(norm, w.bias, accScale);
+    if (act.kind === 'sign') {
+      // The sum S' (negated units: -S) gives +1 exactly when S' + offset >= 0: floor, as for a bias.
+      const never = accumulatorHeadroom({ name: w.name, inputs, inputBits: chain.readsSignBits ? 1 : chain.inputBits }, format).bound + 1;
+      const bias = Int32Array.from(fold.offset, (offset, o) =>
+        fold.alpha[o] === 0 ? (fold.constant[o] >= 0 ? never : -never) : checkedI32(where, Math.floor(offset)),
+      );
+      scale.outputScale = 1;
+      return finish(bias, { kind: 'sign' }, `batch norm folded: sign of the exact normalised sum (bias floored, ${negate!.reduce((a, b) => a + b, 0)} units negated)`, 'sign bits');
+    }
+    const bits = act.bits ?? FLOAT_RELU_ACTIVATION_BITS;
+    const clip = activationClip(chain, index, where);
+    const levels = 2 ** bits - 1;
+    const thresholds = new Int32Array(units * levels);
+    for (let o = 0; o < units; o++) {
+      for (let k = 1; k <= levels; k++) {
+        // Level k starts where the normalised value reaches (k - 1/2) steps: round half up, as requant.
+        const start = ((k - 0.5) * clip) / levels;
+        let t: number;
+        if (fold.alpha[o] === 0) t = fold.constant[o] >= start ? -(2 ** 31) : 2 ** 31 - 1;
+        else t = Math.ceil(start / fold.alpha[o] - fold.offset[o]);
+        thresholds[o * levels + k - 1] = Math.min(2 ** 31 - 1, Math.max(-(2 ** 31), t));
+      }
+    }
+    scale.outputScale = clip / levels;
+    scale.floatClip = clip;
+    scale.effectiveClip = clip;
+    return finish(
+      new Int32Array(units),
+      { kind: 'threshold', bits, thresholds },
+      'batch norm and bias folded into the thresholds',
+      `${bits}-bit ReLU as ${levels} thresholds per unit on the normalised sum, clip ${clip.toPrecision(5)} (exact grid)`,
+    );
+  }
+
   // Sign outputs: floor, so that acc + bias_int >= 0 (acc an integer) exactly when acc + b / accScale
   // >= 0, i.e. the sign of the exact pre-activation; rounding would flip it wherever acc = -bias_int
   // (sums of +1/-1 hit such values often). Elsewhere the nearest unit.
@@ -331,80 +414,92 @@ function convertWeightLayer(chain: Conversion, index: number, w: LayerWeights, i
   let maxAbsBias = 0;
   for (let o = 0; o < units; o++) {
     const ratio = w.bias[o] / accScale;
-    const b = signOutput ? Math.floor(ratio) : Math.round(ratio);
-    if (!Number.isFinite(b) || Math.abs(b) > 2 ** 31 - 1) {
-      throw new Error(`${where}: bias ${w.bias[o]} is ${b} accumulator units, outside i32`);
-    }
-    bias[o] = b;
-    maxAbsBias = Math.max(maxAbsBias, Math.abs(b));
+    bias[o] = checkedI32(where, signOutput ? Math.floor(ratio) : Math.round(ratio));
+    maxAbsBias = Math.max(maxAbsBias, Math.abs(bias[o]));
   }
-
-  let output: OutputStage;
-  const scale: IntegerLayerScales = {
-    name: w.name,
-    inputScale,
-    weightScale: quantized.weightScale,
-    accScale,
-    outputScale: accScale,
-  };
-  let outputNote: string;
-  if (last) {
-    output = { kind: 'logits' };
-    outputNote = `i32 logits in units of ${accScale.toPrecision(6)}`;
-  } else if (act.kind === 'sign') {
-    output = { kind: 'sign' };
+  const biasNote = `biases ${signOutput ? 'floored' : 'rounded'} to it (max |bias| ${maxAbsBias})`;
+  if (last) return finish(bias, { kind: 'logits' }, biasNote, `i32 logits in units of ${accScale.toPrecision(6)}`);
+  if (act.kind === 'sign') {
     scale.outputScale = 1;
-    outputNote = 'sign bits (acc >= 0 -> +1, as sign(0) = +1)';
-  } else {
-    const bits = act.bits ?? FLOAT_RELU_ACTIVATION_BITS;
-    const clip = act.clip ?? chain.activationClips?.[index];
-    if (clip === undefined && floatRelu) {
-      throw new Error(
-        `${where}: float ReLU activations need a calibrated clip (activationClips from calibrateActivationClips) ` +
-          `to choose the ${FLOAT_RELU_ACTIVATION_BITS}-bit integer scale`,
-      );
-    }
-    const floatClip = clip ?? DEFAULT_ACTIVATION_CLIP;
-    if (clip === undefined) {
-      chain.notes.push(`${w.name}: no activation clip given; using DEFAULT_ACTIVATION_CLIP ${DEFAULT_ACTIVATION_CLIP} as quantizedForward does`);
-    }
-    if (!(floatClip > 0 && Number.isFinite(floatClip))) throw new Error(`${where}: activation clip must be > 0, got ${floatClip}`);
-    const levels = 2 ** bits - 1;
-    const rshift = chooseShift(floatClip / (levels * accScale), chain.rounding);
-    if (rshift < 0) {
-      throw new Error(
-        `${where}: the activation step ${floatClip / levels} is finer than one accumulator unit ${accScale} ` +
-          '(the kernels can only shift right); use a larger clip or fewer activation bits',
-      );
-    }
-    if (rshift > 31) throw new Error(`${where}: requantize shift ${rshift} exceeds 31`);
-    output = { kind: 'requant', rshift, bits };
-    scale.outputScale = accScale * 2 ** rshift;
-    scale.floatClip = floatClip;
-    scale.effectiveClip = levels * scale.outputScale;
-    const ratio = scale.effectiveClip / floatClip;
-    outputNote =
-      `${bits}-bit ReLU: >> ${rshift}, effective clip ${scale.effectiveClip.toPrecision(5)} vs ` +
-      `${floatRelu ? 'calibrated' : 'TF.js'} clip ${floatClip.toPrecision(5)} (x${ratio.toFixed(3)}` +
-      `${Math.abs(ratio - 1) < 1e-9 ? ', exact' : ''})`;
+    return finish(bias, { kind: 'sign' }, biasNote, 'sign bits (acc >= 0 -> +1, as sign(0) = +1)');
   }
-  const dense: QuantDenseLayer = {
-    name: w.name,
-    inputs,
-    units,
-    format: quantized.format,
-    inputBits: quantized.format.kind === 'binarynet' ? 1 : chain.inputBits,
-    weights: quantized.weights,
+  const bits = act.bits ?? FLOAT_RELU_ACTIVATION_BITS;
+  const floatClip = activationClip(chain, index, where);
+  const levels = 2 ** bits - 1;
+  const rshift = chooseShift(floatClip / (levels * accScale), chain.rounding);
+  if (rshift < 0) {
+    throw new Error(
+      `${where}: the activation step ${floatClip / levels} is finer than one accumulator unit ${accScale} ` +
+        '(the kernels can only shift right); use a larger clip or fewer activation bits',
+    );
+  }
+  if (rshift > 31) throw new Error(`${where}: requantize shift ${rshift} exceeds 31`);
+  scale.outputScale = accScale * 2 ** rshift;
+  scale.floatClip = floatClip;
+  scale.effectiveClip = levels * scale.outputScale;
+  const ratio = scale.effectiveClip / floatClip;
+  return finish(
     bias,
-    output,
-  };
-  return {
-    dense,
-    scale,
-    note:
-      `${formatName(quantized.format)}): weights ${quantized.note}; ` +
-      `acc unit ${accScale.toPrecision(6)}, biases ${signOutput ? 'floored' : 'rounded'} to it (max |bias| ${maxAbsBias}); ${outputNote}`,
-  };
+    { kind: 'requant', rshift, bits },
+    biasNote,
+    `${bits}-bit ReLU: >> ${rshift}, effective clip ${scale.effectiveClip.toPrecision(5)} vs ` +
+      `${floatRelu ? 'calibrated' : 'TF.js'} clip ${floatClip.toPrecision(5)} (x${ratio.toFixed(3)}` +
+      `${Math.abs(ratio - 1) < 1e-9 ? ', exact' : ''})`,
+  );
+}
+
+function checkedI32(where: string, value: number): number {
+  if (!Number.isFinite(value) || Math.abs(value) > 2 ** 31 - 1) {
+    throw new Error(`${where}: a bias or offset of ${value} accumulator units is outside i32`);
+  }
+  return value;
+}
+
+/** The clip of a hidden ReLU layer's activations: the config's, else the calibrated one. */
+function activationClip(chain: Conversion, index: number, where: string): number {
+  const act = chain.config.activations;
+  const clip = (act.kind === 'relu' ? act.clip : undefined) ?? chain.activationClips?.[index];
+  if (clip === undefined && chain.floatRelu) {
+    throw new Error(
+      `${where}: float ReLU activations need a calibrated clip (activationClips from calibrateActivationClips) ` +
+        `to choose the ${FLOAT_RELU_ACTIVATION_BITS}-bit integer scale`,
+    );
+  }
+  if (clip === undefined) {
+    chain.notes.push(`layer ${index}: no activation clip given; using DEFAULT_ACTIVATION_CLIP ${DEFAULT_ACTIVATION_CLIP} as quantizedForward does`);
+  }
+  const value = clip ?? DEFAULT_ACTIVATION_CLIP;
+  if (!(value > 0 && Number.isFinite(value))) throw new Error(`${where}: activation clip must be > 0, got ${value}`);
+  return value;
+}
+
+/**
+ * A batch norm after a weighted sum, per unit in the accumulator's terms. With the integer sum S
+ * (acc = S, in units of accScale) and a = gamma / sqrt(variance + epsilon), the normalised value is
+ * y = a (accScale S + bias - mean) + beta. For a != 0 that is alpha (S' + offset) with
+ * alpha = |a| accScale >= 0, S' = S (or -S where gamma < 0: those units' weights are negated) and
+ * offset = +-(bias - mean + beta / a) / accScale; for a = 0 it is the constant beta. Float64 from the
+ * float32 parameters: the staircase is that of the exact real normalised value up to float64
+ * rounding (relative 1e-16), which only matters where a threshold lands within 1e-16 of an integer.
+ */
+export function foldBatchNorm(
+  norm: BatchNormWeights,
+  bias: Float32Array,
+  accScale: number,
+): { alpha: Float64Array; offset: Float64Array; constant: Float64Array } {
+  const units = norm.gamma.length;
+  const alpha = new Float64Array(units);
+  const offset = new Float64Array(units);
+  const constant = new Float64Array(units);
+  for (let o = 0; o < units; o++) {
+    const a = norm.gamma[o] / Math.sqrt(norm.variance[o] + norm.epsilon);
+    constant[o] = norm.beta[o];
+    if (a === 0) continue;
+    alpha[o] = Math.abs(a) * accScale;
+    const beta = (bias[o] - norm.mean[o] + norm.beta[o] / a) / accScale;
+    offset[o] = a < 0 ? -beta : beta;
+  }
+  return { alpha, offset, constant };
 }
 
 /** Records a converted (and overflow-checked) layer and moves the conversion past it. */
@@ -425,7 +520,7 @@ function commitLayer(chain: Conversion, converted: ConvertedLayer, shape: string
   const output = converted.dense.output;
   chain.inputScale = converted.scale.outputScale;
   chain.readsSignBits = output.kind === 'sign';
-  chain.inputBits = output.kind === 'requant' ? output.bits : 1;
+  chain.inputBits = unsignedOutputBits(output) ?? 1;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,8 +21,33 @@ export interface RandomLayerSpec {
   format: WeightFormat;
   /** Unsigned activation bits (forced to 1 for binarynet). */
   inputBits: number;
-  /** 'requant' picks an rshift that spreads typical outputs over the range (with some clamping). */
-  output: 'logits' | 'sign' | { kind: 'requant'; bits: number; rshift?: number };
+  /**
+   * 'requant' picks an rshift that spreads typical outputs over the range (with some clamping);
+   * 'threshold' random staircases over the typical accumulator range (see randomThresholds).
+   */
+  output: 'logits' | 'sign' | { kind: 'requant'; bits: number; rshift?: number } | { kind: 'threshold'; bits: number };
+}
+
+/**
+ * Per unit 2^bits - 1 sorted thresholds over about [-2 typical, 2 typical], with repeats (two
+ * levels at once) and, now and then, a unit whose staircase is all at one end (always or never
+ * reached, as folding a batch norm with gamma = 0 gives).
+ */
+export function randomThresholds(rng: () => number, units: number, bits: number, typical: number): Int32Array {
+  const levels = 2 ** bits - 1;
+  const out = new Int32Array(units * levels);
+  const span = Math.max(2, Math.ceil(2 * typical));
+  for (let o = 0; o < units; o++) {
+    const row = out.subarray(o * levels, (o + 1) * levels);
+    const r = rng();
+    if (r < 0.05) row.fill(-(2 ** 31));
+    else if (r < 0.1) row.fill(2 ** 31 - 1);
+    else {
+      for (let k = 0; k < levels; k++) row[k] = rng() < 0.1 && k > 0 ? row[k - 1] : randomInt(rng, -span, span);
+      row.sort();
+    }
+  }
+  return out;
 }
 
 function randomInt(rng: () => number, lo: number, hi: number): number {
@@ -67,6 +92,8 @@ export function randomDenseLayer(rng: () => number, spec: RandomLayerSpec): Quan
   let output: OutputStage;
   if (spec.output === 'logits' || spec.output === 'sign') {
     output = { kind: spec.output };
+  } else if (spec.output.kind === 'threshold') {
+    output = { kind: 'threshold', bits: spec.output.bits, thresholds: randomThresholds(rng, units, spec.output.bits, typical) };
   } else {
     const bits = spec.output.bits;
     const rshift = spec.output.rshift ?? Math.max(0, Math.round(Math.log2(typical)) - bits + 1);
@@ -101,4 +128,24 @@ export function randomLayerInput(
     const r = rng();
     return r < 0.2 ? 0 : r < 0.3 ? maxA : randomInt(rng, 0, maxA);
   });
+}
+
+export const KERNEL_OUTPUT_KINDS = ['logits', 'requant', 'sign', 'threshold'] as const;
+
+/**
+ * Output stage and activation bits of one cell of a kernel test matrix (format x shape), cycled
+ * so that each format meets every output stage and many activation widths. `stage` picks the
+ * output stage (mod 4). The Node tests and the browser's exact suite (kernels.html) share it.
+ */
+export function kernelMatrixCell(
+  formatIndex: number,
+  shapeIndex: number,
+  stage: number,
+): { outputKind: (typeof KERNEL_OUTPUT_KINDS)[number]; inputBits: number; outBits: number; output: RandomLayerSpec['output'] } {
+  const outputKind = KERNEL_OUTPUT_KINDS[stage % KERNEL_OUTPUT_KINDS.length];
+  const inputBits = 1 + ((formatIndex * 3 + shapeIndex) % 8);
+  const outBits = 1 + ((formatIndex + shapeIndex * 5) % 8);
+  const output: RandomLayerSpec['output'] =
+    outputKind === 'requant' || outputKind === 'threshold' ? { kind: outputKind, bits: outBits } : outputKind;
+  return { outputKind, inputBits, outBits, output };
 }

@@ -38,6 +38,12 @@ export type OutputStage =
    * which after the ReLU is away from zero). One u32 per element.
    */
   | { kind: 'requant'; rshift: number; bits: number }
+  /**
+   * Hidden layer with a per-unit staircase (batch normalisation folded in, see fromNetwork.ts):
+   * out = the number of k in 1..2^bits - 1 with acc >= thresholds[unit * (2^bits - 1) + k - 1],
+   * thresholds nondecreasing per unit. One u32 per element, like requant.
+   */
+  | { kind: 'threshold'; bits: number; thresholds: Int32Array }
   /** Hidden layer with sign activations: bit = acc >= 0 ? 1 : 0 (zero counts as +1), packed 32 per u32. */
   | { kind: 'sign' }
   /** Output layer: raw i32 accumulators, one per element. */
@@ -359,6 +365,55 @@ export function validateLayer(layer: QuantDenseLayer): void {
       throw new Error(`${where}: rshift must be an integer in 0..31, got ${out.rshift}`);
     }
   }
+  if (out.kind === 'threshold') validateThresholds(where, out, layer.units);
+}
+
+/** Bits of the unsigned activations an output stage gives (requant, threshold), or null (sign, logits). */
+export function unsignedOutputBits(out: OutputStage): number | null {
+  return out.kind === 'requant' || out.kind === 'threshold' ? out.bits : null;
+}
+
+function validateThresholds(where: string, out: Extract<OutputStage, { kind: 'threshold' }>, units: number): void {
+  if (!(Number.isInteger(out.bits) && out.bits >= 1 && out.bits <= 8)) {
+    throw new Error(`${where}: threshold activations need 1..8 bits, got ${out.bits}`);
+  }
+  const levels = 2 ** out.bits - 1;
+  if (out.thresholds.length !== units * levels) {
+    throw new Error(`${where}: expected ${units} x ${levels} thresholds, got ${out.thresholds.length}`);
+  }
+  for (let o = 0; o < units; o++) {
+    for (let k = 1; k < levels; k++) {
+      if (out.thresholds[o * levels + k] < out.thresholds[o * levels + k - 1]) {
+        throw new Error(`${where}: the thresholds of unit ${o} decrease at level ${k + 1} (the staircase must not go down)`);
+      }
+    }
+  }
+}
+
+/**
+ * The threshold stage of one accumulator: a binary search over the unit's 2^bits - 1 sorted
+ * thresholds (the GPU runs the same steps: thresholdWgsl in wgsl.ts).
+ */
+export function thresholdLevel(acc: number, thresholds: Int32Array, unit: number, bits: number): number {
+  const levels = 2 ** bits - 1;
+  const base = unit * levels;
+  let q = 0;
+  for (let step = 2 ** (bits - 1); step >= 1; step >>= 1) {
+    if (acc >= thresholds[base + q + step - 1]) q += step;
+  }
+  return q;
+}
+
+/**
+ * What the kernels read at binding 1: the biases, then (threshold stage) the thresholds, so the
+ * stage needs no binding of its own.
+ */
+export function biasBindingWords(bias: Int32Array, output: OutputStage): Int32Array {
+  if (output.kind !== 'threshold') return bias;
+  const words = new Int32Array(bias.length + output.thresholds.length);
+  words.set(bias);
+  words.set(output.thresholds, bias.length);
+  return words;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -475,6 +530,7 @@ export function denseReference(layer: QuantDenseLayer, input: Uint32Array): Uint
     for (let o = 0; o < units; o++) {
       if (out.kind === 'logits') result[b * units + o] = acc[o];
       else if (out.kind === 'requant') result[b * units + o] = requantize(acc[o], out.rshift, out.bits);
+      else if (out.kind === 'threshold') result[b * units + o] = thresholdLevel(acc[o], out.thresholds, o, out.bits);
       else if (acc[o] >= 0) result[b * signWords(units) + (o >>> 5)] |= 1 << (o & 31);
     }
   }
@@ -502,8 +558,9 @@ export function validateChain(layers: readonly QuantDenseLayer[]): void {
           `"${next.name}" (${formatName(next.format)}) reads ${givesSigns ? 'unsigned activations' : 'sign bits'}`,
       );
     }
-    if (layer.output.kind === 'requant' && layer.output.bits !== next.inputBits) {
-      throw new Error(`layer "${layer.name}" gives ${layer.output.bits}-bit activations but "${next.name}" expects ${next.inputBits}`);
+    const bits = unsignedOutputBits(layer.output);
+    if (bits !== null && bits !== next.inputBits) {
+      throw new Error(`layer "${layer.name}" gives ${bits}-bit activations but "${next.name}" expects ${next.inputBits}`);
     }
   });
 }

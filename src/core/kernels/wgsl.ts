@@ -55,6 +55,7 @@ import {
   outputWordsPerRow,
   weightValues,
   weightsPerWord,
+  type OutputStage,
   type QuantDenseLayer,
   type WeightFormat,
 } from './reference';
@@ -417,8 +418,30 @@ function indentLines(lines: string[], indent: string): string {
   return lines.map((line) => `${indent}${line}`).join('\n');
 }
 
-function resultType(spec: DenseShaderSpec): string {
+export function resultType(spec: Pick<DenseShaderSpec, 'output'>): string {
   return spec.output.kind === 'logits' ? 'i32' : spec.output.kind === 'sign' ? 'atomic<u32>' : 'u32';
+}
+
+/**
+ * The threshold stage (batch normalisation folded in): a binary search over the unit's sorted
+ * thresholds, stored after the UNITS biases at binding 1 (biasBindingWords), the same steps as
+ * thresholdLevel in reference.ts. Empty for the other stages.
+ */
+export function thresholdFunctionWgsl(output: OutputStage): string {
+  if (output.kind !== 'threshold') return '';
+  const levels = 2 ** output.bits - 1;
+  const steps: string[] = [];
+  for (let step = 2 ** (output.bits - 1); step >= 1; step >>= 1) {
+    steps.push(`  if (acc >= bias[base + q + ${u(step - 1)}]) { q = q + ${u(step)}; }`);
+  }
+  return `
+// Staircase of ${levels} thresholds per unit, after the biases.
+fn threshold_level(acc : i32, unit : u32) -> u32 {
+  let base = UNITS + unit * ${u(levels)};
+  var q = 0u;
+${steps.join('\n')}
+  return q;
+}`;
 }
 
 /** Weight columns of a thread's T units, past the last unit clamped to it (results dropped). */
@@ -493,6 +516,11 @@ function outputStatements(spec: DenseShaderSpec, { W, A }: Types, { R, X, lanes 
         ),
       ].join('\n');
     }
+    case 'threshold':
+      return [
+        `  // Per-unit staircase (batch normalisation folded in).`,
+        ...range(R).map((r) => perRow(r, lanes.map((lane, j) => guardUnit(j, `result[out${r} + ${unit(j)}] = threshold_level(acc${r}${lane}, ${unit(j)});`)))),
+      ].join('\n');
     case 'sign':
       // One bit per unit, set with atomicOr (the runner clears the output first).
       return range(R)
@@ -664,7 +692,7 @@ ${
 }
 var<workgroup> tile : array<u32, ${slots * X * Y}>;
 
-${loadFunctions(types, T)}
+${loadFunctions(types, T)}${thresholdFunctionWgsl(spec.output)}
 
 @compute @workgroup_size(${X}, ${Y}, 1)
 fn main(@builtin(local_invocation_id) lid : vec3<u32>,
@@ -758,7 +786,7 @@ function directShader(spec: DenseShaderSpec, options: DenseShaderOptions): strin
   ];
   return `${header(spec, T, R, '')}
 
-${loadFunctions(types, T)}
+${loadFunctions(types, T)}${thresholdFunctionWgsl(spec.output)}
 
 @compute @workgroup_size(${X}, ${Y}, 1)
 fn main(@builtin(local_invocation_id) lid : vec3<u32>,

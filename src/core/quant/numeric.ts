@@ -64,17 +64,6 @@ export function gridPrescale(max: number): number {
   return max > pow2(100) ? pow2(-64) : 1;
 }
 
-/**
- * Index of w on the grid {i * max / n}: roundHalfEven((w * n) / max) in float32 arithmetic, the
- * steps the quantized ReLU activation and its tensor version share. Multiplying by n before
- * dividing by max keeps exact ties exact (with step = max / n rounded to float32 first, 0.5 with
- * max 1 and n 7 would read 3.49999 instead of the tie 3.5), but w * n itself is rounded, so near a
- * tie the index can be one off the exact one; fixed-point weights use the exact fixedCode instead.
- */
-export function gridIndex(w: number, n: number, max: number, prescale: number): number {
-  return roundHalfEven(fround(fround(fround(w * prescale) * n) / fround(max * prescale)));
-}
-
 /** Thresholds between neighbouring legal values (exact: the values are dyadic with few bits). */
 export function midpoints(sorted: Float64Array): Float64Array {
   const mids = new Float64Array(sorted.length - 1);

@@ -8,14 +8,16 @@
  *
  * The tf-op versions in ../../tf/ste.ts agree bit for bit with these functions on the CPU backend:
  * fixed point is exact here (codes and levels correctly rounded, see formats/fixed.ts) and there
- * (exact tables, see fixedTables in ste.ts); the ReLU-activation and stochastic LightNN paths
- * mirror float32 arithmetic (Math.fround after each step, the same steps in the same order as the
- * tensor ops); minifloat and LightNN nearest are exact in any precision. The exceptions are the
+ * (exact tables, see fixedTables in ste.ts); the ReLU activation's level index is exact here
+ * (activationIndex) and there (activationThresholds searched), its value (index / L) * clip the
+ * same two float32 roundings in both; the stochastic LightNN path mirrors float32 arithmetic
+ * (Math.fround after each step, the same steps in the same order as the tensor ops); minifloat
+ * and LightNN nearest are exact in any precision. The exceptions are the
  * per-layer mean scales (binary L1, ternary), correctly rounded means here (so re-quantizing is
  * idempotent) that can differ in their last bits from the tf versions (see binaryL1Scale).
  */
 import { formatOf, type WeightScheme } from './formats';
-import { clamp, fround, gridIndex, gridPrescale, pow2, requireInRange, roundHalfEven, signOf } from './numeric';
+import { clamp, fround, pow2, requireInRange, roundHalfEven, signOf } from './numeric';
 
 export {
   evaluationScheme,
@@ -39,8 +41,11 @@ export * from './formats/lightnn';
 export * from './formats/ternary';
 export {
   autoBias,
+  biasForTopExponent,
   defaultMinifloatBias,
+  exponentRangeOf,
   minExponentBits,
+  nonNormalExponentCodes,
   minifloatBiasRange,
   minifloatFiniteValues,
   minifloatFormat,
@@ -51,6 +56,7 @@ export {
   MINIFLOAT_OVERFLOWS,
   MINIFLOAT_TOPS,
   type ExponentRange,
+  type ExponentTop,
   type MinifloatFormat,
   type MinifloatOverflow,
   type MinifloatTop,
@@ -145,18 +151,74 @@ export function activationGrid(bits: number, clip: number): { levels: number; cl
 }
 
 /**
- * Unsigned ReLU fixed point: clamp(x, 0, clip) on the grid step = clip / L, L = 2^bits - 1,
- * round half even. Same float32 steps as fixedQuantize with clip in place of max|w| (so x >= clip
- * gives exactly clip, and the tf-op version in ./ste.ts matches bit for bit).
+ * The level index of a quantized ReLU: round half to even of a * L / c, a = clamp(x, 0, c), exactly
+ * (as if computed with real numbers) for every float32 x and clip c (a finite float32 > 0),
+ * L = 2^bits - 1 <= 2^16 - 1. NaN gives NaN.
+ *
+ * Exact in float64: a * L (24 + 16 significant bits), 2 a L and (2i ± 1) c (24 + 17 bits) are exact
+ * float64 products (no overflow or underflow for float32 inputs), so only the first guess
+ * i = roundHalfEven(a * L / c) is rounded; its error (below 2^-36 for a quotient up to 2^16) can
+ * put it one off only next to a half-integer, and one comparison with the exact tie points
+ * (2i - 1) c and (2i + 1) c settles it, ties to the even index.
+ */
+export function activationIndex(x: number, levels: number, clip32: number): number {
+  const a = clamp(x, 0, clip32);
+  const twice = 2 * a * levels;
+  let i = roundHalfEven((a * levels) / clip32);
+  const upper = (2 * i + 1) * clip32;
+  const lower = (2 * i - 1) * clip32;
+  if (twice > upper || (twice === upper && i % 2 === 1)) i += 1;
+  else if (twice < lower || (twice === lower && i % 2 === 1)) i -= 1;
+  return clamp(i, 0, levels);
+}
+
+const activationThresholdCache = new Map<string, Float32Array>();
+/** Tables kept (one per bits and clip; QAT recalibrates clips once an epoch). */
+const ACTIVATION_THRESHOLD_CACHE = 32;
+
+/**
+ * The thresholds of a quantized ReLU's levels: T_k (k = 0..L-1) is the smallest float32 x whose
+ * activationIndex is above k, so the index of any float32 x is the number of thresholds <= x (what
+ * tf.searchSorted 'right' counts, with exact comparisons on every backend). Each starts from the
+ * tie point (2k + 1) c / 2L rounded to float32 and steps to the neighbouring float32 while the
+ * exact index says it is on the wrong side. Ascending, in (0, c]. Cached per (bits, clip).
+ */
+export function activationThresholds(bits: number, clip: number): Float32Array {
+  const { levels, clip32 } = activationGrid(bits, clip);
+  const key = `${bits}|${clip32}`;
+  const hit = activationThresholdCache.get(key);
+  if (hit) return hit;
+  const bitsOf = new Float32Array(1);
+  const word = new Uint32Array(bitsOf.buffer);
+  const step = (x: number, by: number) => {
+    bitsOf[0] = x;
+    word[0] += by; // x > 0: the next (by = 1) or previous (by = -1) float32
+    return bitsOf[0];
+  };
+  const thresholds = new Float32Array(levels);
+  for (let k = 0; k < levels; k++) {
+    let t = fround(((2 * k + 1) * clip32) / (2 * levels));
+    while (t > 0 && activationIndex(t, levels, clip32) > k) t = step(t, -1);
+    while (activationIndex(t, levels, clip32) <= k) t = t === 0 ? pow2(-149) : step(t, 1);
+    // t is above k; the float32 below it (if any) is not: the smallest such float32.
+    thresholds[k] = t;
+  }
+  if (activationThresholdCache.size >= ACTIVATION_THRESHOLD_CACHE) activationThresholdCache.clear();
+  activationThresholdCache.set(key, thresholds);
+  return thresholds;
+}
+
+/**
+ * Unsigned ReLU fixed point: clamp(x, 0, clip) on the grid step = clip / L, L = 2^bits - 1: the
+ * level index is round half to even of clamp(x, 0, clip) * L / clip computed exactly
+ * (activationIndex), the value (index / L) * clip in float32 steps (RN(RN(index / L) * clip)), so
+ * x >= clip gives exactly clip. The tf-op version in ./ste.ts matches bit for bit (the index by
+ * searching activationThresholds).
  */
 export function quantizeActivationFixed(x: Float32Array, bits: number, clip: number): Float32Array {
   const { levels, clip32 } = activationGrid(bits, clip);
-  const prescale = gridPrescale(clip32);
   const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const index = clamp(gridIndex(clamp(x[i], 0, clip32), levels, clip32, prescale), 0, levels);
-    out[i] = fround(fround(index / levels) * clip32);
-  }
+  for (let i = 0; i < x.length; i++) out[i] = fround(fround(activationIndex(x[i], levels, clip32) / levels) * clip32);
   return out;
 }
 

@@ -50,7 +50,7 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
         disabled={disabled}
         onChange={(e) => {
           const preset = SEED003_PRESETS.find((p) => p.id === e.target.value);
-          if (preset) setKnobs({ weights: preset.weights, activations: preset.activations });
+          if (preset) setKnobs({ weights: preset.weights, activations: preset.activations, batchNorm: preset.batchNorm });
         }}
       >
         {!current && <option value="custom">your own setting</option>}

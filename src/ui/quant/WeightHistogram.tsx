@@ -245,12 +245,24 @@ function LegalTicks({ values }: { values: number[] }) {
   );
 }
 
+/** "12 (−∞ 5, +∞ 7)": a count of infinities, split by sign where both occur. */
+function infinityCount({ negative, positive }: { negative: number; positive: number }): string {
+  const total = (negative + positive).toLocaleString('en-US');
+  if (negative === 0) return `${total} (+∞)`;
+  if (positive === 0) return `${total} (−∞)`;
+  return `${total} (−∞ ${negative.toLocaleString('en-US')}, +∞ ${positive.toLocaleString('en-US')})`;
+}
+
 export function HistogramLegend({ stats, compact }: { stats: WeightStats; compact: boolean }) {
   const outliers = stats.outliersBelow + stats.outliersAbove;
   const beyond = (stats.levels ?? []).filter((l) => l.value < stats.lo || l.value > stats.hi);
+  // Infinities are in no bin and on no level: counted here so that no weight goes unaccounted for.
+  const infiniteWeights = stats.infiniteWeights ?? { negative: 0, positive: 0 };
+  const infiniteAfter = stats.infiniteAfter ?? { negative: 0, positive: 0 };
   const notes = [
     outliers > 0
-      ? `${outliers.toLocaleString('en-US')} weight${outliers > 1 ? 's' : ''} beyond ±${fmt(stats.hi)} not shown (max |w| ${fmt(stats.maxAbs)})`
+      ? `${outliers.toLocaleString('en-US')} weight${outliers > 1 ? 's' : ''} beyond ±${fmt(stats.hi)} not shown (max |w| ${fmt(stats.maxAbs)})` +
+        (infiniteWeights.negative + infiniteWeights.positive > 0 ? `, ${infinityCount(infiniteWeights)} of them ±Inf` : '')
       : null,
     beyond.length > 0 && !compact
       ? `${beyond.reduce((s, l) => s + l.count, 0).toLocaleString('en-US')} land on ${beyond.length} level${beyond.length > 1 ? 's' : ''} beyond the range`
@@ -281,6 +293,11 @@ export function HistogramLegend({ stats, compact }: { stats: WeightStats; compac
           <span style={{ color: '#9a3412' }}>
             <Swatch colour={LEVEL_COLOUR} /> after quantization: <strong data-testid="histogram-levels-used">{stats.levelsUsed}</strong> level
             {stats.levelsUsed === 1 ? '' : 's'} used{stats.legalTotal !== null ? ` of ${stats.legalTotal}` : ''}
+          </span>
+        )}
+        {infiniteAfter.negative + infiniteAfter.positive > 0 && (
+          <span style={{ color: '#9a3412' }} data-testid="histogram-infinite-after" title="Weights past the largest finite value become ±Infinity (overflow=inf)">
+            ±Inf after quantization: <strong>{infinityCount(infiniteAfter)}</strong>
           </span>
         )}
       </p>

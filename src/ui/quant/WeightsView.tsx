@@ -1,7 +1,9 @@
 /** The kept model's weights: a histogram with the legal values, and for floats the exponent width per layer. */
+import { useMemo } from 'react';
 import { useStore } from '../store';
 import { Intro } from '../teach/Intro';
 import { ExponentTable } from './ExponentTable';
+import { summariesForFormat } from './exponentSummary';
 import { useKeptModelQuery } from './useKeptModelQuery';
 import { WeightHistogram } from './WeightHistogram';
 
@@ -9,8 +11,13 @@ export function WeightsView() {
   const modelKept = useStore((s) => s.modelKept);
   const modelVersion = useStore((s) => s.modelVersion);
   const exponentBits = useStore((s) => (s.config.weights.kind === 'minifloat' ? s.config.weights.exponentBits : null));
+  // What E_min and the auto bias depend on besides E: the top code (and M, for 'fn').
+  const top = useStore((s) => (s.config.weights.kind === 'minifloat' ? (s.config.weights.top ?? 'ieee') : 'ieee'));
+  const mantissaBits = useStore((s) => (s.config.weights.kind === 'minifloat' ? s.config.weights.mantissaBits : 3));
   const fetchLayerSummaries = useStore((s) => s.fetchLayerSummaries);
   const { value: layers, error } = useKeptModelQuery(() => fetchLayerSummaries(exponentBits), [modelKept, modelVersion, exponentBits]);
+  const format = useMemo(() => ({ top, mantissaBits }), [top, mantissaBits]);
+  const exponentLayers = useMemo(() => (layers ? summariesForFormat(layers, format, exponentBits) : null), [layers, format, exponentBits]);
   if (!modelKept)
     return (
       <>
@@ -27,7 +34,7 @@ export function WeightsView() {
           {exponentBits !== null && (
             <details className="more">
               <summary>Exponent bits each layer needs (E_min) and auto bias</summary>
-              <ExponentTable layers={layers} exponentBits={exponentBits} />
+              <ExponentTable layers={exponentLayers ?? layers} exponentBits={exponentBits} format={format} />
             </details>
           )}
         </>

@@ -8,6 +8,7 @@ import type { Config } from '../../core/config';
 import { describeScheme, type WeightScheme } from '../../core/quant/schemes';
 import type { LayerSummary } from '../../worker/protocol';
 import { currentAccuracy } from '../pareto/useParetoData';
+import { summariesForFormat } from '../quant/exponentSummary';
 import { describeQuant, isFloatQuant, keepsEndsAt8Bit, normalizeScheme, withAutoBias, withEndsAt8Bit } from '../quantKnobs';
 import { useStore, type AppState } from '../store';
 import './teach-classroom.css';
@@ -59,7 +60,8 @@ export function CollapseHint() {
 
   if (!collapsed || quantized === null || floatAccuracy === null) return null;
 
-  const layers = summary?.key === summaryKey ? summary.layers : null;
+  // E_min and the auto biases for this format's top (the worker's are for the IEEE top).
+  const layers = summary?.key === summaryKey && weights.kind === 'minifloat' ? summariesForFormat(summary.layers, weights, exponentBits) : null;
   const eMin = layers ? maxOf(layers.map((l) => l.exponent.eMinBits)) : null;
   const narrow = weights.kind === 'minifloat' && eMin !== null && weights.exponentBits < eMin ? { e: weights.exponentBits, eMin: eMin } : null;
   const autoBiasLayers = narrow && layers ? withAutoBias(config, layers.map((l) => l.autoBias)) : null;

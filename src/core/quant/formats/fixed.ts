@@ -275,16 +275,18 @@ export function fixedCodes(values: Float32Array, scheme: FixedScheme, shape?: re
  * Symmetric fixed point: fixedLevel(fixedCodes(w), c), i.e. q * c / n correctly rounded to float32,
  * q = clamp(roundHalfEven(w * n / c), -n, n) exactly, c the clip of the weight's layer or channel
  * (max|w| by default). `scheme` may be just the bits (the default clip). A layer holding NaN or
- * ±Infinity has no finite scale and gives NaN everywhere (as the tensor version).
+ * ±Infinity has no finite scale and gives NaN everywhere (as the tensor version). `clips`: the
+ * clips fixedClips would find, when the caller has them already (one per channel).
  */
-export function fixedQuantize(values: Float32Array, scheme: number | FixedScheme, shape?: readonly number[]): Float32Array {
+export function fixedQuantize(values: Float32Array, scheme: number | FixedScheme, shape?: readonly number[], clips?: Float32Array): Float32Array {
   const s: FixedScheme = typeof scheme === 'number' ? { kind: 'fixed', bits: scheme } : scheme;
   requireInRange('fixed bits', s.bits, FIXED_BITS);
   const n = fixedLevelCount(s.bits);
   const out = new Float32Array(values.length);
-  fixedChannelCount(values.length, s, shape); // the shape error before the NaN fill
+  const channelCount = fixedChannelCount(values.length, s, shape); // the shape error before the NaN fill
+  if (clips && clips.length !== channelCount) throw new Error(`fixedQuantize: ${clips.length} clips given for ${channelCount} channel(s)`);
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return out.fill(NaN);
-  const clips = fixedClips(values, s, shape);
+  clips ??= fixedClips(values, s, shape);
   const codes = fixedCodes(values, s, shape, clips);
   const channels = clips.length;
   for (let i = 0; i < values.length; i++) out[i] = fixedLevel(codes[i], n, clips[i % channels]);

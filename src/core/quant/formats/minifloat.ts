@@ -122,8 +122,7 @@ export function minifloatFormat(scheme: MinifloatScheme): MinifloatFormat {
   const top = scheme.top ?? 'ieee';
   const overflow = scheme.overflow ?? 'saturate';
   const minNormalExponent = 1 - bias;
-  const topFieldFinite = top === 'finite' || (top === 'fn' && mantissaBits > 0);
-  const maxNormalExponent = pow2(exponentBits) - (topFieldFinite ? 1 : 2) - bias;
+  const maxNormalExponent = pow2(exponentBits) - nonNormalExponentCodes({ top, mantissaBits }) - bias;
   // Mantissas of the top binade: all of them, or all but the all-ones one (the NaN code) for 'fn'.
   const topFraction = top === 'fn' && mantissaBits > 0 ? 2 - pow2(1 - mantissaBits) : 2 - pow2(-mantissaBits);
   // A format wider than float32 saturates at its largest value that float32 can hold (the binade
@@ -219,10 +218,24 @@ export interface ExponentRange {
   eMax: number;
   /** floor(log2(q)), q the 1st percentile of the non-zero |w| (see minExponentBits). */
   eMin: number;
-  /** Fewest exponent bits whose 2^E - 2 normal exponents cover eMin..eMax, clamped to 2..8. */
+  /** Fewest exponent bits whose normal exponents (2^E - 2, or 2^E - 1, see exponentRangeOf) cover eMin..eMax, clamped to 2..8. */
   eMinBits: number;
   /** autoBias for E = eMinBits. */
   autoBias: number;
+}
+
+/** What the exponent rule needs of a format: its top (default 'ieee') and mantissa width (default 3). */
+export type ExponentTop = { top?: MinifloatTop; mantissaBits?: number };
+
+/**
+ * Exponent codes that hold no normal number: code 0 (zero and subnormals) always, and the top code
+ * (all ones) where it is reserved: 'ieee' (infinities, NaN), and 'fn' with M = 0 (its only value is
+ * NaN). With 'fn' and M > 0 (OCP E4M3FN) and 'finite' the top code holds normal numbers.
+ */
+export function nonNormalExponentCodes(format: ExponentTop = {}): number {
+  const top = format.top ?? 'ieee';
+  const topFieldFinite = top === 'finite' || (top === 'fn' && (format.mantissaBits ?? 3) > 0);
+  return topFieldFinite ? 1 : 2;
 }
 
 /** Non-zero finite magnitudes of a layer, sorted ascending. */
@@ -239,19 +252,30 @@ function sortedNonZeroMagnitudes(values: Float32Array): Float64Array {
  * The project's rule for choosing minifloat exponent bits for a layer:
  * e_max = floor(log2(max|w|)); e_min = floor(log2(q)) with q the 1st percentile of the non-zero
  * |w|, defined as sorted[floor(0.01 * (count - 1))] over the non-zero |w| sorted ascending;
- * E = ceil(log2(e_max - e_min + 3)) clamped to 2..8 (the 2^E - 2 normal exponents must cover
- * e_min..e_max); autoBias = 2^E - 2 - e_max.
- * A layer with no non-zero (finite) weight reports eMax = eMin = 0, E = 2, autoBias = 2.
+ * then exponentRangeOf: with the IEEE top (the default), E = ceil(log2(e_max - e_min + 3)) clamped
+ * to 2..8 (the 2^E - 2 normal exponents must cover e_min..e_max) and autoBias = 2^E - 2 - e_max;
+ * with a top code that holds numbers ('fn' with M > 0, 'finite') one more exponent is normal:
+ * E = ceil(log2(e_max - e_min + 2)) and autoBias = 2^E - 1 - e_max.
+ * A layer with no non-zero (finite) weight reports eMax = eMin = 0, E = 2 (autoBias 2, or 3).
  */
-export function minExponentBits(values: Float32Array): ExponentRange {
-  const { min: lo, max: hi } = MINIFLOAT_EXPONENT_BITS;
+export function minExponentBits(values: Float32Array, format?: ExponentTop): ExponentRange {
   const magnitudes = sortedNonZeroMagnitudes(values);
-  if (magnitudes.length === 0) return { eMax: 0, eMin: 0, eMinBits: lo, autoBias: biasForTopExponent(lo, 0) };
+  if (magnitudes.length === 0) return exponentRangeOf(0, 0, format);
   const eMax = floorLog2(magnitudes[magnitudes.length - 1]);
   const percentile = magnitudes[Math.floor(0.01 * (magnitudes.length - 1))];
-  const eMin = floorLog2(percentile);
-  const eMinBits = clamp(ceilLog2(eMax - eMin + 3), lo, hi);
-  return { eMax, eMin, eMinBits, autoBias: biasForTopExponent(eMinBits, eMax) };
+  return exponentRangeOf(eMax, floorLog2(percentile), format);
+}
+
+/**
+ * E_min and its auto bias for a layer's exponent range e_min..e_max (see minExponentBits): the
+ * fewest exponent bits E (clamped to 2..8) whose normal exponents, 2^E - k of them (k =
+ * nonNormalExponentCodes: 2 for the IEEE top, 1 for a top code holding numbers), cover
+ * e_max - e_min + 1 powers of two: E = ceil(log2(e_max - e_min + 1 + k)); auto bias 2^E - k - e_max.
+ */
+export function exponentRangeOf(eMax: number, eMin: number, format?: ExponentTop): ExponentRange {
+  const { min: lo, max: hi } = MINIFLOAT_EXPONENT_BITS;
+  const eMinBits = clamp(ceilLog2(eMax - eMin + 1 + nonNormalExponentCodes(format)), lo, hi);
+  return { eMax, eMin, eMinBits, autoBias: biasForTopExponent(eMinBits, eMax, format) };
 }
 
 /** Smallest integer E with 2^E >= n (n >= 1), without floating-point log. */
@@ -261,22 +285,26 @@ function ceilLog2(n: number): number {
   return e;
 }
 
-/** Bias that puts the largest normal exponent at eMax, clamped to the allowed bias range. */
-function biasForTopExponent(exponentBits: number, eMax: number): number {
+/**
+ * Bias that puts the largest normal exponent (2^E - k - bias, k = nonNormalExponentCodes) at eMax,
+ * clamped to the allowed bias range (which only matters for layers whose max |w| is below 2^-126).
+ */
+export function biasForTopExponent(exponentBits: number, eMax: number, format?: ExponentTop): number {
   const { min, max } = minifloatBiasRange(exponentBits);
-  return clamp(pow2(exponentBits) - 2 - eMax, min, max);
+  return clamp(pow2(exponentBits) - nonNormalExponentCodes(format) - eMax, min, max);
 }
 
 /**
- * autoBias(E) = 2^E - 2 - e_max: the bias that makes the format's largest normal exponent equal
- * to the layer's e_max (clamped to the allowed bias range, which only matters for layers whose
- * max |w| is below 2^-126).
+ * autoBias(E) = 2^E - 2 - e_max with the IEEE top (2^E - 1 - e_max where the top code holds
+ * numbers: 'fn' with M > 0, 'finite'): the bias that makes the format's largest normal exponent
+ * equal to the layer's e_max (clamped to the allowed bias range, which only matters for layers
+ * whose max |w| is below 2^-126).
  */
-export function autoBias(values: Float32Array, exponentBits: number): number {
+export function autoBias(values: Float32Array, exponentBits: number, format?: ExponentTop): number {
   requireInRange('minifloat exponentBits', exponentBits, MINIFLOAT_EXPONENT_BITS);
   const magnitudes = sortedNonZeroMagnitudes(values);
   const eMax = magnitudes.length === 0 ? 0 : floorLog2(magnitudes[magnitudes.length - 1]);
-  return biasForTopExponent(exponentBits, eMax);
+  return biasForTopExponent(exponentBits, eMax, format);
 }
 
 /** "e-7" or "e+3": a negative bias reads better as a plus. */
