@@ -10,7 +10,7 @@ import { useFields } from './common/useFields';
 import { ErrorBoundary } from './ErrorBoundary';
 import { ErrorDetails, RecoveryNotice } from './RunStatus';
 import { AccuracyHero } from './Hero';
-import { HiddenKnob, LrScheduleKnob, NumberKnob, SelectKnob } from './Knobs';
+import { CheckboxKnob, HiddenKnob, LrScheduleKnob, NumberKnob, SelectKnob } from './Knobs';
 import { QuantizationPanel } from './quant/QuantizationPanel';
 import { WeightsView } from './quant/WeightsView';
 import { KernelPanel } from './kernels/KernelPanel';
@@ -274,6 +274,7 @@ function TrainingSettings() {
         <SelectKnob name="optimizer" label="Optimizer" disabled={locked} options={[{ value: 'adam', label: 'Adam' }, { value: 'sgd', label: 'SGD + momentum' }]} />
         {optimizer === 'sgd' && <NumberKnob name="momentum" label="Momentum" disabled={locked} />}
         <LrScheduleKnob disabled={locked} />
+        <CheckboxKnob name="batchNorm" label="Batch norm" disabled={locked} />
         <NumberKnob name="testSize" label="Test images" disabled={locked} />
         <NumberKnob name="dataSeed" label="Data seed" disabled={locked} />
         <NumberKnob name="initSeed" label="Init seed" disabled={locked} />
