@@ -118,7 +118,7 @@ test('a manual backend choice is honoured and shown', async ({ page }) => {
 });
 
 test('a model too big for the backend is flagged before training, with the reason', async ({ page }) => {
-  await page.goto('/?model=mlp&hidden=4096,4096,4096&trainSize=60000');
+  await page.goto('/?model=mlp&hidden=4096,4096,4096&trainSize=60000&backend=webgpu');
   await expect(page.getByTestId('param-count')).toHaveAttribute('data-count', '36818954');
   await waitReady(page);
   const warning = page.getByTestId('training-warning');

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { trainToDone, waitReady } from './helpers';
 
 test('trains mlp1 on WebGPU from a URL and reaches a test accuracy above 80%', async ({ page }) => {
-  await page.goto('/?model=mlp1&trainSize=2000&testSize=1000&epochs=1');
+  await page.goto('/?model=mlp1&trainSize=2000&testSize=1000&epochs=1&backend=webgpu');
   await expect(page.getByTestId('backend')).toHaveText('webgpu', { timeout: 90_000 });
   await expect(page.getByTestId('backend-adapter')).toContainText('SwiftShader');
   await expect(page.getByTestId('param-count')).toHaveAttribute('data-count', '79510');

@@ -4,6 +4,7 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { BACKEND_CHOICES, MODEL_NAMES } from '../core/config';
+import { BACKEND_NAMES, describeAuto } from '../core/autoBackend';
 import { formatDuration } from '../core/planning';
 import { TrainingCharts } from './Charts';
 import { useFields } from './common/useFields';
@@ -34,7 +35,7 @@ const MODEL_LABELS: Record<(typeof MODEL_NAMES)[number], string> = {
   mlp: 'MLP, your widths',
 };
 const BACKEND_LABELS: Record<(typeof BACKEND_CHOICES)[number], string> = {
-  auto: 'auto (WebGPU → WebGL → WASM → CPU)',
+  auto: 'auto (the fastest, measured)',
   webgpu: 'WebGPU',
   webgl: 'WebGL',
   wasm: 'WASM',
@@ -54,9 +55,51 @@ function PendingBackend() {
   );
 }
 
+/** What `backend=auto` measured or remembers for this model, in one line; null for a manual choice. */
+function useAutoText(): string | null {
+  const auto = useStore((s) => s.auto);
+  const running = useStore((s) => s.backendChoice);
+  const batch = useStore((s) => s.config.batch);
+  if (running !== 'auto' || !auto) return null;
+  // Remembered per model: numbers from another batch size say so.
+  const known = auto.choice ? `${describeAuto({ backend: auto.choice, threads: auto.threads }, auto.results)}${auto.batch && auto.batch !== batch ? ` (at batch ${auto.batch})` : ''}` : 'auto';
+  const pending = auto.pending && auto.choice ? ` (${BACKEND_NAMES[auto.choice]} from the next run)` : '';
+  switch (auto.status) {
+    case 'measuring': {
+      const sofar = auto.results.map((r) => `${BACKEND_NAMES[r.backend]} ${r.samplesPerSec === null ? 'failed' : Math.round(r.samplesPerSec).toLocaleString('en-US')}`);
+      return `auto: measuring the backends${sofar.length > 0 ? ` (${sofar.join(', ')})` : ''}…`;
+    }
+    case 'measured':
+      return `${known}${pending}`;
+    case 'remembered':
+      return `${known} (measured ${auto.measuredAt ? new Date(auto.measuredAt).toLocaleDateString('en-US') : 'before'})${pending}`;
+    case 'interrupted':
+      return 'auto: the measurement gave way to a run; re-measure when idle';
+    case 'failed':
+      return `auto: the measurement failed (${auto.error ?? 'no backend trained'})`;
+  }
+}
+
+/** Times the backends again (auto only; not while training or sweeping). */
+function RemeasureButton() {
+  const remeasure = useStore((s) => s.remeasureBackends);
+  const running = useStore((s) => s.backendChoice);
+  const status = useStore((s) => s.auto?.status);
+  const phase = useStore((s) => s.phase);
+  const sweepBusy = useSweep(selectSweepBusy);
+  if (running !== 'auto') return null;
+  const busy = status === 'measuring' || phase === 'training' || phase === 'paused' || phase === 'starting' || phase === 'loading' || sweepBusy;
+  return (
+    <button className="remeasure" data-testid="backend-remeasure" disabled={busy} onClick={remeasure} title="Time a few training steps of this model on each backend and train on the fastest">
+      re-measure
+    </button>
+  );
+}
+
 function BackendBadge() {
   const backend = useStore((s) => s.backend);
   const phase = useStore((s) => s.phase);
+  const autoText = useAutoText();
   if (!backend) {
     return (
       <div className="backend-badge pending">
@@ -64,32 +107,51 @@ function BackendBadge() {
       </div>
     );
   }
-  const notes = [...backend.fallbackReasons, ...(backend.advice ? [backend.advice] : [])];
+  const notes = [...backend.fallbackReasons, ...(backend.advice ? [backend.advice] : []), ...(backend.threadsNote ? [backend.threadsNote] : [])];
   return (
-    <div className="backend-badge" title={notes.join('\n') || undefined}>
-      <span className="sr-only">Backend: </span>
-      <strong data-testid="backend">{backend.name}</strong>
-      <span className="adapter" data-testid="backend-adapter">
-        {' '}
-        · {backend.adapter}
-      </span>
-      {notes.length > 0 && <span aria-hidden="true"> ⓘ</span>}
-      <PendingBackend />
-    </div>
+    <>
+      <div className="backend-badge" title={[autoText, ...notes].filter(Boolean).join('\n') || undefined}>
+        <span className="sr-only">Backend: </span>
+        <strong data-testid="backend">{backend.name}</strong>
+        {backend.threads !== null && (
+          <span data-testid="backend-threads" data-threads={backend.threads}>
+            , {backend.threads} {backend.threads === 1 ? 'thread' : 'threads'}
+          </span>
+        )}
+        <span className="adapter" data-testid="backend-adapter">
+          {' '}
+          · {backend.adapter}
+        </span>
+        {autoText && (
+          <span className="adapter" data-testid="backend-auto">
+            {' '}
+            · {autoText}
+          </span>
+        )}
+        {notes.length > 0 && <span aria-hidden="true"> ⓘ</span>}
+        <PendingBackend />
+      </div>
+      <RemeasureButton />
+    </>
   );
 }
 
 function BackendNotes() {
   const backend = useStore((s) => s.backend);
-  if (!backend || (backend.fallbackReasons.length === 0 && !backend.advice)) return null;
+  const autoText = useAutoText();
+  if (!backend || (backend.fallbackReasons.length === 0 && !backend.advice && !backend.threadsNote && !autoText)) return null;
   return (
     <div className="notes" data-testid="backend-notes">
+      {autoText && (
+        <p data-testid="backend-auto-details">{autoText}</p>
+      )}
       {backend.fallbackReasons.length > 0 && (
         <p>
           Fell back to {backend.name}: {backend.fallbackReasons.join('; ')}.
         </p>
       )}
       {backend.advice && <p>{backend.advice}</p>}
+      {backend.threadsNote && <p data-testid="backend-threads-note">{backend.threadsNote}</p>}
     </div>
   );
 }

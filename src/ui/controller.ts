@@ -5,17 +5,20 @@
  * never drive each other, and only this module talks to the worker.
  */
 import type { Config } from '../core/config';
+import { AUTO_DEFAULT, chooseBackend, fastest, modelKey, probeOrder, type AutoPick } from '../core/autoBackend';
+import type { ArchitectureConfig } from '../core/models';
 import { divergenceMessage } from '../core/divergence';
 import { makeRecord } from '../core/runRecord';
 import { cellConfig, cellLabel, enumerateCells, keptModelServes, matchSweepPreset, type SweepDefinition, type SweepPreset } from '../core/sweep';
 import type { WeightScheme } from '../core/quant/schemes';
 import type { BackendName } from '../worker/backends';
-import type { InjectedFault, KernelRunPhase, QuantConfig, RunSummary, SweepEvent, TrainEvent, WorkerEvent } from '../worker/protocol';
+import type { ActivateOptions, InjectedFault, KernelRunPhase, ProbeResult, QuantConfig, RunSummary, SweepEvent, TrainEvent, WorkerEvent } from '../worker/protocol';
+import { lastDevice, rememberChoice, rememberDevice, rememberedChoice } from './autoBackendMemory';
 import { explainError } from './errors';
 import { useKernelRun } from './kernels/kernelStore';
 import { describeQuant, isFloatQuant, quantKey, quantOfConfig } from './quantKnobs';
 import { trainingLabel, useRecords } from './records/recordsStore';
-import { bindIntents, computeWarning, thin, useStore, type AppState, type Intents } from './store';
+import { bindIntents, computeWarning, thin, useStore, type AppState, type AutoBackendState, type Intents } from './store';
 import { isBusy, sweepProgress, useSweep } from './sweep/sweepStore';
 import { Comlink, startTrainer, WorkerFault, type TrainerHandle } from './trainerClient';
 
@@ -25,6 +28,8 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 
 let trainer: TrainerHandle | null = null;
 let trainerBackendChoice: Config['backend'] | null = null;
+/** What the current worker was asked for (`auto` resolved, with WASM's threads); init may fall back from it. */
+let trainerStartedOn: AutoPick | null = null;
 /** The current worker's start (backend, then data) while under way. */
 let trainerStart: Promise<TrainerHandle> | null = null;
 /** True once the current worker has its backend and the data. */
@@ -54,17 +59,26 @@ function ensureTrainer(): Promise<TrainerHandle> {
 function restartTrainer(): Promise<TrainerHandle> {
   const { config } = get();
   trainer?.terminate();
+  cancelMeasurement();
   const handle = startTrainer((fault) => onWorkerFault(handle, fault));
   trainer = handle;
   trainerBackendChoice = config.backend;
+  const startOn: AutoPick = config.backend === 'auto' ? autoStartBackend(config) : { backend: config.backend, threads: null };
+  trainerStartedOn = startOn;
   trainerReady = false;
   forgetModel();
-  set({ phase: 'starting', backend: null, backendChoice: config.backend, data: null, error: null, errorDetails: null, loadProgress: null });
-  const start = (async () => {
+  set({ phase: 'starting', backend: null, backendChoice: config.backend, auto: config.backend === 'auto' ? autoStateFor(config) : null, data: null, error: null, errorDetails: null, loadProgress: null });
+  const start = (async (): Promise<TrainerHandle> => {
     try {
       const onEvent = Comlink.proxy((event: WorkerEvent) => onWorkerEvent(handle, event));
-      const backend = await handle.api.init(config.backend, [...avoidBackends], onEvent);
+      const backend = await handle.api.init(startOn.backend, [...avoidBackends], onEvent, activateOptions(startOn.threads));
       if (trainer !== handle) return handle;
+      if (config.backend === 'auto' && backend.deviceKey !== device) {
+        device = backend.deviceKey;
+        rememberDevice(device);
+        // Not the device of the last visit: its own remembered choice, if any, before the data load.
+        if (!samePick(autoStartBackend(get().config), startOn)) return restartTrainer();
+      }
       set({ backend, warning: computeWarning(get().config, backend), phase: 'loading' });
       const recovery = get().recovery;
       if (recovery?.pendingBackend) set({ recovery: { ...recovery, summary: `${recovery.summary} Now on ${backend.name}.`, pendingBackend: false } });
@@ -78,6 +92,7 @@ function restartTrainer(): Promise<TrainerHandle> {
       trainerReady = true;
       faultsInARow = 0;
       set({ data, phase: 'ready' });
+      if (config.backend === 'auto') autoWorkerReady();
     } catch (error) {
       if (trainer === handle && !(error instanceof WorkerFault)) {
         const explained = explainError(error, 'start');
@@ -140,6 +155,259 @@ function onWorkerEvent(handle: TrainerHandle, event: WorkerEvent) {
     ...forgetLostRun(lostRun),
   });
   void restartTrainer();
+}
+
+// ---- backend=auto: start on the remembered (or default) backend, measure once the page is usable, switch between runs.
+
+/** The device the current worker named (auto's memory key); until it answers, the last visit's. */
+let device: string | null = typeof window === 'undefined' ? null : lastDevice();
+/** Changes with every measurement asked for, so an older one's answer is not shown. */
+let probeRun = 0;
+let probeTimer: ReturnType<typeof setTimeout> | null = null;
+/** After 'ready': the page paints it, and what it asks for once ready (the preview digits), before the measurement takes CPU. */
+const PROBE_AFTER_READY_MS = 1000;
+/** After a model change: hidden widths are typed a digit at a time. */
+const PROBE_AFTER_MODEL_CHANGE_MS = 1000;
+
+const architectureOf = (config: Config): ArchitectureConfig => ({ model: config.model, hidden: config.hidden, batchNorm: config.batchNorm });
+
+/** What auto knows for `config`'s model: this session's state when it is about that model, else what is remembered. */
+function autoStateFor(config: Config): AutoBackendState | null {
+  const key = modelKey(architectureOf(config));
+  const current = get().auto;
+  if (current?.model === key) return current;
+  const remembered = rememberedChoice(device, architectureOf(config));
+  if (!remembered) return null;
+  return {
+    model: key,
+    status: 'remembered',
+    choice: remembered.choice,
+    threads: remembered.threads,
+    results: remembered.results,
+    batch: remembered.batch,
+    measuredAt: remembered.measuredAt,
+    pending: false,
+    error: null,
+    tensorsLeft: 0,
+  };
+}
+
+const samePick = (a: AutoPick, b: AutoPick | null) => !!b && a.backend === b.backend && a.threads === b.threads;
+
+/** Where an auto worker starts: the measured or remembered choice, else AUTO_DEFAULT; never a backend whose device was lost. */
+function autoStartBackend(config: Config): AutoPick {
+  const state = autoStateFor(config);
+  if (state?.choice && !avoidBackends.includes(state.choice)) return { backend: state.choice, threads: state.threads };
+  const next = fastest(state?.results.filter((r) => !avoidBackends.includes(r.backend)) ?? []);
+  return next ? { backend: next.backend, threads: next.threads } : { backend: AUTO_DEFAULT, threads: null };
+}
+
+/** localStorage `qp-wasm-threads`: a thread count for measurements (see README, Measuring); null when unset. */
+function threadsOverride(): number | null {
+  try {
+    const threads = Number(localStorage.getItem('qp-wasm-threads'));
+    return Number.isInteger(threads) && threads > 0 ? threads : null;
+  } catch {
+    return null;
+  }
+}
+
+/** WASM's thread count: the override, else what auto measured best, else the worker's default. */
+function activateOptions(threads: number | null = null): ActivateOptions {
+  const wasmThreads = threadsOverride() ?? threads;
+  return wasmThreads === null ? {} : { wasmThreads };
+}
+
+function cancelScheduledProbe() {
+  if (probeTimer) clearTimeout(probeTimer);
+  probeTimer = null;
+}
+
+function scheduleProbe(delayMs: number) {
+  cancelScheduledProbe();
+  probeTimer = setTimeout(() => {
+    probeTimer = null;
+    void measureBackends();
+  }, delayMs);
+}
+
+/** What auto wants now, when it is not what the worker runs (and was not already asked for). */
+function autoWanted(): AutoPick | null {
+  const { config, backend, auto } = get();
+  if (config.backend !== 'auto' || trainerBackendChoice !== 'auto' || !backend || !trainerReady) return null;
+  if (!auto?.choice || auto.model !== modelKey(architectureOf(config))) return null;
+  const want: AutoPick = { backend: auto.choice, threads: auto.choice === 'wasm' ? auto.threads : null };
+  const running = want.backend === backend.name && (want.threads === null || want.threads === backend.threads);
+  // Asked for at this start and not obtained (init fell back): no second try, or it would loop.
+  if (running || samePick(want, trainerStartedOn) || avoidBackends.includes(want.backend)) return null;
+  return want;
+}
+
+/**
+ * Moves to auto's choice now when that costs nothing (no run, no sweep, no kept model: a fresh
+ * worker loses nothing), else marks it for the next Train.
+ */
+function applyAutoChoice() {
+  const want = autoWanted();
+  const auto = get().auto;
+  if (!want) {
+    if (auto?.pending) set({ auto: { ...auto, pending: false } });
+    return;
+  }
+  const { phase, modelKept } = get();
+  if (phase === 'ready' && !modelKept && !runActive && !isBusy(useSweep.getState().status)) void restartTrainer();
+  else if (auto && !auto.pending) set({ auto: { ...auto, pending: true } });
+}
+
+/** The worker (auto) has the data: use what is known for this model, or measure. */
+function autoWorkerReady() {
+  const state = autoStateFor(get().config);
+  set({ auto: state });
+  if (state?.choice && state.status !== 'interrupted') applyAutoChoice();
+  else if (!state || state.status !== 'interrupted') scheduleProbe(PROBE_AFTER_READY_MS);
+}
+
+/** The model changed under auto: its remembered choice, or a measurement once the typing stops. */
+function autoModelChanged() {
+  probeRun++;
+  cancelMeasurement();
+  const state = autoStateFor(get().config);
+  set({ auto: state });
+  if (state?.choice) {
+    // After this tick: a sweep preset sets the model and starts its sweep in the same one.
+    setTimeout(applyAutoChoice, 0);
+  } else if (trainerReady) {
+    scheduleProbe(PROBE_AFTER_MODEL_CHANGE_MS);
+  }
+}
+
+/** The measurement under way: it runs in a worker of its own, ended at once when something needs the machine. */
+let measurement: { cancel(): void } | null = null;
+/** A backend that has not finished its warm-up and one timed step by then is not waited for (and its worker ends). */
+const PROBE_DEADLINE_MS = 20_000;
+
+/** Ends the measurement under way (a run, a sweep or a kernel run wants the machine); it then says it was interrupted. */
+function cancelMeasurement() {
+  cancelScheduledProbe();
+  measurement?.cancel();
+  measurement = null;
+}
+
+/**
+ * Times the backends for the current model at the current batch size, one after another in a
+ * worker of its own (the training worker stays free, and ending that worker cancels at once),
+ * remembers the fastest per device and model, and moves there (now, or at the next Train: see
+ * applyAutoChoice).
+ */
+async function measureBackends(): Promise<void> {
+  const { config, phase } = get();
+  if (!trainer || !trainerReady || config.backend !== 'auto' || trainerBackendChoice !== 'auto') return;
+  if (phase === 'training' || phase === 'paused' || runActive || isBusy(useSweep.getState().status)) return;
+  cancelMeasurement();
+  const run = ++probeRun;
+  const running = get().backend;
+  const active: AutoPick = running ? { backend: running.name, threads: running.threads } : { backend: AUTO_DEFAULT, threads: null };
+  const architecture = architectureOf(config);
+  const key = modelKey(architecture);
+  const previous = get().auto;
+  const base: AutoBackendState = {
+    model: key,
+    status: 'measuring',
+    // The running choice stays shown (and wanted) while it is measured again.
+    choice: previous?.model === key ? previous.choice : null,
+    threads: previous?.model === key ? previous.threads : null,
+    results: [],
+    batch: config.batch,
+    measuredAt: null,
+    pending: false,
+    error: null,
+    tensorsLeft: 0,
+  };
+  set({ auto: base });
+  const current = () => run === probeRun && get().auto?.model === key;
+
+  let probe: TrainerHandle | null = null;
+  let cancelled = false;
+  const drop = () => {
+    probe?.terminate();
+    probe = null;
+  };
+  const mine = {
+    cancel: () => {
+      cancelled = true;
+      drop();
+    },
+  };
+  measurement = mine;
+  const failed = (backend: BackendName, note: string): ProbeResult => ({ backend, samplesPerSec: null, adapter: '', emulated: false, threads: null, steps: 0, warmupMs: 0, note });
+  let tensorsLeft = 0;
+  /** WASM starts once per worker: a second WASM measurement (another thread count) gets a fresh one. */
+  let wasmStarted = false;
+  const timeOne = async ({ backend, threads }: AutoPick): Promise<ProbeResult | null> => {
+    if (backend === 'wasm' && wasmStarted) drop();
+    // A fault ends that worker: the call rejects, and the next backend gets a fresh one.
+    if (!probe) {
+      probe = startTrainer(() => undefined);
+      wasmStarted = false;
+    }
+    if (backend === 'wasm') wasmStarted = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), PROBE_DEADLINE_MS)));
+    try {
+      const answer = await Promise.race([
+        probe.api.probeBackends({
+          model: architecture,
+          training: { batch: config.batch, lr: config.lr, optimizer: config.optimizer, momentum: config.momentum },
+          candidates: [backend],
+          baseline: results.reduce((m, r) => Math.max(m, r.samplesPerSec ?? 0), 0),
+          options: activateOptions(threads),
+        }),
+        deadline,
+      ]);
+      if (answer === 'late') {
+        drop();
+        return failed(backend, `no training step within ${PROBE_DEADLINE_MS / 1000} s`);
+      }
+      tensorsLeft += answer.tensorsAfter - answer.tensorsBefore;
+      return answer.results[0] ?? null;
+    } catch (error) {
+      if (cancelled) return null;
+      drop();
+      return failed(backend, message(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const results: ProbeResult[] = [];
+  const order: AutoPick[] = probeOrder(active.backend, avoidBackends).map((backend) => ({ backend, threads: backend === 'wasm' ? active.threads : null }));
+  for (let i = 0; i < order.length && !cancelled; i++) {
+    const result = await timeOne(order[i]);
+    if (!result) break;
+    results.push(result);
+    if (current()) set({ auto: { ...get().auto!, results: [...results], tensorsLeft } });
+    // WASM at another thread count too: one when it ran on several (on a busy or 2-core machine threads can
+    // cost more than they give), two when TF.js's default gave one (it halves the logical cores).
+    if (order[i].backend === 'wasm' && !order.slice(i + 1).some((o) => o.backend === 'wasm') && threadsOverride() === null && result.threads !== null) {
+      const other = result.threads > 1 ? 1 : crossOriginIsolated && navigator.hardwareConcurrency > 1 ? 2 : null;
+      if (other !== null && !results.some((r) => r.backend === 'wasm' && r.threads === other)) order.splice(i + 1, 0, { backend: 'wasm', threads: other });
+    }
+    // CPU is the last resort: timed only when nothing else trains.
+    if (i === order.length - 1 && order[i].backend !== 'cpu' && !avoidBackends.includes('cpu') && results.every((r) => r.samplesPerSec === null)) order.push({ backend: 'cpu', threads: null });
+  }
+  drop();
+  if (measurement === mine) measurement = null;
+  const pick = cancelled ? null : chooseBackend(results, active);
+  const measuredAt = Date.now();
+  // Kept even when the model changed meanwhile: it is still that model's measurement.
+  if (pick && device) rememberChoice(device, architecture, { choice: pick.backend, threads: pick.threads, results, batch: config.batch, measuredAt });
+  if (!current()) return;
+  if (cancelled) set({ auto: { ...base, status: 'interrupted', results, tensorsLeft } });
+  else if (!pick) set({ auto: { ...base, status: 'failed', results, error: 'no backend trained a step', tensorsLeft } });
+  else {
+    set({ auto: { ...base, status: 'measured', choice: pick.backend, threads: pick.threads, results, measuredAt, tensorsLeft } });
+    applyAutoChoice();
+  }
 }
 
 /** A new model (or none) makes the kernel report stale. */
@@ -250,6 +518,8 @@ function recordPtq(run: Config, quant: QuantConfig, accuracy: number) {
 
 /** One run of `config` on the worker (the caller holds runActive). */
 async function trainOnce(config: Config): Promise<RunSummary | null> {
+  // The run gets the machine: a backend measurement would slow it and be skewed by it.
+  cancelMeasurement();
   const handle = await ensureTrainer();
   if (!trainerReady || trainer !== handle) return null;
   forgetModel();
@@ -405,6 +675,7 @@ async function runSweep(definitionArg?: SweepDefinition): Promise<void> {
     setSweep({ status: 'error', error: `Cannot start the sweep: ${why}` });
     return;
   }
+  cancelMeasurement();
   sweepCancelRequested = false;
   sweepPending = [];
   sweepSeen = new Set();
@@ -482,6 +753,7 @@ async function runKernels(): Promise<void> {
     kernel.setState({ status: 'error', error: 'Train a model first: the kernels run the trained weights.' });
     return;
   }
+  cancelMeasurement();
   const api = await worker();
   if (!api) return;
   const config: Config = { ...app.result.config, ...quantOfConfig(app.config) };
@@ -520,6 +792,7 @@ export const controller = {
       set({ ptqError: null });
       schedulePtq();
     }
+    if (!backendChanged && config.backend === 'auto' && modelKey(architectureOf(config)) !== modelKey(architectureOf(previous))) autoModelChanged();
   },
 
   async startTraining() {
@@ -528,6 +801,8 @@ export const controller = {
     // While the worker starts, Train waits for it (after an error it starts a fresh one).
     if ((phase === 'starting' || phase === 'loading') && !trainerStart) return;
     if (warning && !warningAcknowledged) return;
+    // auto measured another backend while a model was kept: this run starts there (the kept model goes with any new run).
+    if (autoWanted()) void restartTrainer();
     await trainConfig(get().config);
   },
 
@@ -559,6 +834,10 @@ export const controller = {
     if (phase !== 'training' && phase !== 'paused') return;
     pauseWanted = false;
     trainer?.api.stop().catch(() => undefined);
+  },
+
+  remeasureBackends() {
+    void measureBackends();
   },
 
   async fetchLayerSummaries(exponentBits: number | null) {

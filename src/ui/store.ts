@@ -14,6 +14,7 @@ import type { WeightScheme } from '../core/quant/schemes';
 import type { TrainerHandle } from './trainerClient';
 import type { ExplainedError } from './errors';
 import type { QuantConfig } from '../worker/protocol';
+import type { BackendName, ProbeResult } from '../core/autoBackend';
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -37,6 +38,26 @@ export interface CurvePoint {
   accuracy: number;
 }
 
+/** What `backend=auto` knows for the current model: measured now, remembered, or being measured. */
+export interface AutoBackendState {
+  /** modelKey of the model it is about (src/core/autoBackend.ts). */
+  model: string;
+  status: 'measuring' | 'measured' | 'remembered' | 'interrupted' | 'failed';
+  /** The backend auto trains on for this model; null until known. */
+  choice: BackendName | null;
+  /** WASM's thread count when WASM is the choice (null: the worker's default). */
+  threads: number | null;
+  results: ProbeResult[];
+  /** Batch size the numbers were measured at. */
+  batch: number;
+  measuredAt: number | null;
+  /** The choice differs from the running backend and waits for the next Train (a model is kept, or a run is under way). */
+  pending: boolean;
+  error: string | null;
+  /** Tensors the measurement left in its worker, summed over the backends timed (0: leak-free). */
+  tensorsLeft: number;
+}
+
 export interface AppState {
   config: Config;
   notices: ConfigNotice[];
@@ -51,6 +72,8 @@ export interface AppState {
   backend: BackendInfo | null;
   /** The backend choice the running worker was started with; the config's choice applies from the next run when they differ. */
   backendChoice: Config['backend'] | null;
+  /** `backend=auto`: what was measured or remembered for the current model (null for a manual choice). */
+  auto: AutoBackendState | null;
   data: DataInfo | null;
   loadProgress: { loaded: number; total: number } | null;
   progress: BatchMetrics | null;
@@ -90,6 +113,8 @@ export interface AppState {
   pause(): void;
   resume(): void;
   stop(): void;
+  /** `backend=auto`: time the backends again for the current model (not during a run or a sweep). */
+  remeasureBackends(): void;
   copyLink(): Promise<void>;
   /** The kept model's weight layers; null when there is none. */
   fetchLayerSummaries(exponentBits: number | null): Promise<LayerSummary[] | null>;
@@ -151,7 +176,7 @@ export function computeWarning(config: Config, backend: BackendInfo | null): Pla
 /** What the store hands to the controller. */
 export type Intents = Pick<
   AppState,
-  'startTraining' | 'trainConfig' | 'worker' | 'pause' | 'resume' | 'stop' | 'fetchLayerSummaries' | 'fetchWeightStats' | 'predictDigit' | 'kernelLogits' | 'analyzeQuantized' | 'testDigits'
+  'startTraining' | 'trainConfig' | 'worker' | 'pause' | 'resume' | 'stop' | 'remeasureBackends' | 'fetchLayerSummaries' | 'fetchWeightStats' | 'predictDigit' | 'kernelLogits' | 'analyzeQuantized' | 'testDigits'
 > & {
   /** After the store took a new config (the URL is synced already). */
   configChanged(previous: Config, config: Config): void;
@@ -185,6 +210,7 @@ export const useStore = create<AppState>((set, get) => {
     recovery: null,
     backend: null,
     backendChoice: null,
+    auto: null,
     data: null,
     loadProgress: null,
     progress: null,
@@ -250,6 +276,7 @@ export const useStore = create<AppState>((set, get) => {
     pause: () => controller().pause(),
     resume: () => controller().resume(),
     stop: () => controller().stop(),
+    remeasureBackends: () => controller().remeasureBackends(),
 
     async copyLink() {
       // The open section (#hash) travels too, so a link opens where the sender was.

@@ -4,10 +4,30 @@ import type { Config } from '../core/config';
 import type { ExponentRange, WeightScheme } from '../core/quant/schemes';
 import type { QuantConfig } from '../tf/quantizedNetwork';
 import type { BatchMetrics, EpochMetrics, TrainResult } from '../tf/train';
-import type { BackendInfo, BackendName } from './backends';
+import type { ActivateOptions, BackendInfo, BackendName } from './backends';
+import type { ArchitectureConfig } from '../core/models';
+import type { ProbeResult } from '../core/autoBackend';
+import type { ProbeReport, ProbeTraining } from './backendProbe';
 import type { HistogramBin, WeightStats } from './weightStats';
 
-export type { BackendInfo, HistogramBin, QuantConfig, WeightStats };
+export type { ActivateOptions, BackendInfo, HistogramBin, ProbeReport, ProbeResult, QuantConfig, WeightStats };
+
+/** What `auto` times (probeBackends): the run's model at the run's batch size and optimizer. */
+export interface ProbeRequest {
+  model: ArchitectureConfig;
+  training: ProbeTraining;
+  /** The backends to time, in this order. */
+  candidates: BackendName[];
+  /** The best rate measured so far elsewhere (samples/s): a backend under half of it is cut after one timed step. */
+  baseline: number;
+  options: ActivateOptions;
+}
+
+export interface ProbeAnswer extends ProbeReport {
+  /** Tensors alive before and after: the probe leaves none behind. */
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
 
 export interface DataInfo {
   trainCount: number;
@@ -43,7 +63,12 @@ export type WorkerEvent = { type: 'device-lost'; backend: string; reason: string
 
 export interface TrainerApi {
   /** Picks the backend (never one in `avoid`, e.g. after its device was lost). */
-  init(choice: Config['backend'], avoid: readonly BackendName[], onEvent: (event: WorkerEvent) => void): Promise<BackendInfo>;
+  init(choice: Config['backend'], avoid: readonly BackendName[], onEvent: (event: WorkerEvent) => void, options?: ActivateOptions): Promise<BackendInfo>;
+  /**
+   * Times a few training steps on each backend asked for (src/worker/backendProbe.ts), then makes
+   * the worker's own backend active again. The page asks a worker of its own, which it ends to cancel.
+   */
+  probeBackends(request: ProbeRequest): Promise<ProbeAnswer>;
   /** Resolves once the worker holds the Web Lock `name`, which it keeps until it ends. */
   holdLock(name: string): Promise<void>;
   /** Answers at once: the page's heartbeat. */

@@ -14,7 +14,8 @@ import { autoBias, minExponentBits } from '../core/quant/schemes';
 import { acquireKernelDevice, tfWebGpuDevice } from '../gpu/device';
 import { runOnKernels } from '../gpu/pipeline';
 import { KernelLogitsSession, unsupportedLogits } from './kernelLogits';
-import { selectBackend } from './backends';
+import { activate, selectBackend, type BackendName } from './backends';
+import { probeBackends } from './backendProbe';
 import type { DataInfo, InjectedFault, LayerSummary, RunSummary, TrainerApi, TrainEvent } from './protocol';
 import { maxAbsOf, weightStats as computeWeightStats } from './weightStats';
 import { runSweepCells } from './sweepRunner';
@@ -121,8 +122,8 @@ function breakMatMulOnce(): string {
 }
 
 const api: TrainerApi = {
-  async init(choice, avoid, onEvent) {
-    const info = await selectBackend(choice, avoid);
+  async init(choice, avoid, onEvent, options = {}) {
+    const info = await selectBackend(choice, avoid, options);
     backendName = info.name;
     // A lost GPU device (driver reset, another tab's crash, device.destroy()) cannot be recovered
     // inside this worker: TF.js keeps the dead device. Tell the page, which starts a fresh worker.
@@ -131,6 +132,29 @@ const api: TrainerApi = {
       void device.lost.then((lost) => onEvent({ type: 'device-lost', backend: info.name, reason: lost.reason ?? 'unknown', message: lost.message }));
     }
     return info;
+  },
+
+  probeBackends(request) {
+    return exclusive(async () => {
+      // The page measures in a worker of its own (it ends it to cancel), where no backend is active
+      // yet; in a worker that trains, its backend is made active again afterwards.
+      const before = tf.engine().backendName as BackendName | null;
+      const tensorsBefore = tf.memory().numTensors;
+      try {
+        const report = await probeBackends({
+          active: before ?? request.candidates[0],
+          candidates: request.candidates,
+          baseline: request.baseline,
+          model: request.model,
+          training: request.training,
+          activate: (name) => activate(name, request.options),
+          yieldToEvents,
+        });
+        return { ...report, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+      } finally {
+        if (before) await tf.setBackend(before);
+      }
+    });
   },
 
   holdLock(name) {
