@@ -48,7 +48,7 @@ test('bad URL values show messages naming them and the page still works', async 
   await page.goto('/?model=resnet&epochs=-1&lr=abc&batch=16&foo=bar&trainSize=300&testSize=200');
   const notices = page.getByTestId('notice');
   await expect(notices).toHaveCount(4);
-  await expect(notices.nth(0)).toContainText('model="resnet" is not valid (must be one of mlp1, lenet, mlp); using the default mlp1.');
+  await expect(notices.nth(0)).toContainText('model="resnet" is not valid (must be one of mlp1, lenet, mlp, cifar3conv, cifar6conv); using the default mlp1.');
   await expect(page.getByText('epochs="-1" is not valid')).toBeVisible();
   await expect(page.getByText('lr="abc" is not valid')).toBeVisible();
   await expect(page.getByText('Ignored unknown URL key: foo.')).toBeVisible();
@@ -71,8 +71,22 @@ test('bad URL values show messages naming them and the page still works', async 
   expect(Number(await page.getByTestId('test-accuracy').textContent())).toBeGreaterThan(20);
 });
 
+test('a link to another data set or a CIFAR model says the page loads only MNIST, and the page works on MNIST', async ({ page }) => {
+  await page.goto('/?data=fashion&model=cifar3conv&trainSize=300&testSize=200&epochs=1');
+  const notices = page.getByTestId('notice');
+  await expect(notices).toHaveCount(2);
+  await expect(notices.nth(0)).toContainText('data=fashion: the page loads only MNIST so far');
+  await expect(notices.nth(1)).toContainText('model=cifar3conv takes CIFAR-10');
+  await expect(page.getByTestId('knob-model')).toHaveValue('mlp1');
+  // The select offers only what the page can train.
+  await expect(page.getByTestId('knob-model').locator('option')).toHaveText(['MLP 784-100-10', 'LeNet (2 conv + 2 dense)', 'MLP, your widths']);
+  await expect(page).not.toHaveURL(/data=|cifar/);
+  await expect(page.getByTestId('param-count')).toHaveAttribute('data-count', '79510');
+});
+
 test('the page stays responsive while the worker trains; pause, resume and stop work; no tensors leak', async ({ page }) => {
-  await openReady(page, '/?model=mlp1&trainSize=30000&testSize=500&epochs=2&batch=64');
+  // Long enough that WASM (auto's pick without a GPU, ~8,000 images/s) is still training when Stop is pressed.
+  await openReady(page, '/?model=mlp1&trainSize=60000&testSize=500&epochs=20&batch=64');
   const baseline = await workerTensors(page);
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('progress-text')).toContainText('images/s', { timeout: 60_000 });

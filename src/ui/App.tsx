@@ -15,7 +15,7 @@ import { CheckboxKnob, HiddenKnob, LrScheduleKnob, NumberKnob, SelectKnob } from
 import { QuantizationPanel } from './quant/QuantizationPanel';
 import { WeightsView } from './quant/WeightsView';
 import { KernelPanel } from './kernels/KernelPanel';
-import { selectParameterCount, useStore, type Phase } from './store';
+import { PAGE_MODELS, selectParameterCount, useStore, type Phase } from './store';
 import { EnergyPanel } from './energy/EnergyPanel';
 import { ParetoPanel } from './pareto/ParetoPanel';
 import { RecordsBar } from './pareto/RecordsBar';
@@ -33,6 +33,8 @@ const MODEL_LABELS: Record<(typeof MODEL_NAMES)[number], string> = {
   mlp1: 'MLP 784-100-10',
   lenet: 'LeNet (2 conv + 2 dense)',
   mlp: 'MLP, your widths',
+  cifar3conv: 'CIFAR 3 conv + 1 dense',
+  cifar6conv: 'CIFAR 6 conv + 3 dense (39 M)',
 };
 const BACKEND_LABELS: Record<(typeof BACKEND_CHOICES)[number], string> = {
   auto: 'auto (the fastest, measured)',
@@ -254,7 +256,7 @@ function RunBar() {
         <progress data-testid="progress" aria-label="training progress" max={1} value={fraction} />
       </div>
       <div className="run-knobs">
-        <SelectKnob name="model" label="Network" disabled={locked} options={MODEL_NAMES.map((m) => ({ value: m, label: MODEL_LABELS[m] }))} />
+        <SelectKnob name="model" label="Network" disabled={locked} options={PAGE_MODELS.map((m) => ({ value: m, label: MODEL_LABELS[m] }))} />
         {model === 'mlp' && <HiddenKnob disabled={locked} />}
         <NumberKnob name="epochs" label="Epochs" disabled={locked} />
         <NumberKnob name="trainSize" label="Training images" disabled={locked} />

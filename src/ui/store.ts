@@ -192,7 +192,29 @@ function controller(): Intents {
   return intents;
 }
 
-const initial = decodeConfig(typeof location === 'undefined' ? '' : location.search);
+/** The models the page offers: those that take MNIST's 28x28 images, the only set the page loads yet. */
+export const PAGE_MODELS = ['mlp1', 'lenet', 'mlp'] as const satisfies readonly Config['model'][];
+
+/**
+ * The page loads MNIST only (other sets: the CLI's --data, docs/datasets.md). A link that asks for
+ * another set or a CIFAR model gets MNIST and mlp1, and a notice says so, instead of training on
+ * data it did not ask for.
+ */
+export function pageConfig(decoded: { config: Config; notices: ConfigNotice[] }): { config: Config; notices: ConfigNotice[] } {
+  let { config } = decoded;
+  const notices = [...decoded.notices];
+  if (config.data !== 'mnist') {
+    notices.push({ level: 'error', key: 'data', message: `data=${config.data}: the page loads only MNIST so far, so it uses MNIST; other data sets train with the CLI (npm run cli -- train --data ..., see docs/datasets.md).` });
+    config = { ...config, data: 'mnist' };
+  }
+  if (!(PAGE_MODELS as readonly string[]).includes(config.model)) {
+    notices.push({ level: 'error', key: 'model', message: `model=${config.model} takes CIFAR-10's colour images, which the page cannot load yet: using mlp1 (the CLI trains it with --data cifar10:<path>).` });
+    config = { ...config, model: 'mlp1' };
+  }
+  return { config, notices };
+}
+
+const initial = pageConfig(decodeConfig(typeof location === 'undefined' ? '' : location.search));
 
 export const useStore = create<AppState>((set, get) => {
   if (typeof window !== 'undefined') {
