@@ -24,7 +24,7 @@
  */
 import { benchLayers, FORMATS, LENET_CONVS, measureReadBandwidth, parseBatches, parseConvs, parseDenseShapes, parseFormats, runBenchCases } from '../src/kernels-page/benchCases';
 import { useNodeBackend } from '../src/tf/tfNode';
-import { acquireDevice } from '../tests/helpers/webgpuNode';
+import { acquireDevice } from '../src/cli/webgpuNode';
 
 function option(name: string, fallback: string): string {
   const prefix = `--${name}=`;

@@ -16,6 +16,7 @@ import {
   type Config,
   type ConfigKey,
 } from '../core/config';
+import { RESOURCE_NAMES, type ResourceName } from '../core/netadapt/resources';
 import { SEED003_PRESETS } from '../core/presets';
 import type { NodeBackend } from '../tf/tfNode';
 
@@ -26,7 +27,7 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ['train', 'seed003', 'seed000', 'seed001', 'help'] as const;
+export const COMMANDS = ['train', 'seed003', 'seed000', 'seed001', 'netadapt', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 export const NODE_BACKENDS: readonly NodeBackend[] = ['wasm', 'cpu'];
 export const SEED_MODELS = ['mlp1', 'lenet'] as const;
@@ -57,7 +58,15 @@ Commands:
         default and per-layer auto bias
         [--epochs N] [--train-size N] [--test-size N] [--lr X] [--lr-schedule S] [--batch N] [--seed N]
         [--backend wasm|cpu] [--out results/seed001-mlp1]
+  netadapt --model mlp1|lenet           Train, then NetAdapt to a budget (one JSON line per iteration,
+        --resource energy|storage|macs|params|latency --budget 0.5   then the test accuracy, and the
+        [--iterations N] [--finetune-batches N] [--holdout N]        uniform width-scaling baseline's)
+        [--final-epochs N] [--uniform 0|1] [--latency-points N] [--config "<url-style config>"]
+        [--train-size N] [--test-size N] [--epochs N] [--backend wasm|cpu]
   help                                  This text.
+
+Every command takes --data mnist (the default) | fashion:<dir> | idx:<dir> (the four IDX files, gzip or
+raw) | cifar10:<archive or dir> (cifar-10-binary.tar.gz, or data_batch_1..5.bin and test_batch.bin); see docs/datasets.md.
 
 Seed commands train on the full MNIST training set (${TRAIN_SET_SIZE.toLocaleString('en-US')}) and test on all ${TEST_SET_SIZE.toLocaleString('en-US')} test
 images unless --train-size/--test-size say otherwise; ${DEFAULT_SEED_EPOCHS} epochs by default. The default
@@ -105,7 +114,24 @@ export interface Seed001Command extends SeedBase {
   command: 'seed001';
 }
 
-export type CliCommand = TrainCommand | Seed003Command | Seed000Command | Seed001Command | { command: 'help' };
+export interface NetadaptCommand {
+  command: 'netadapt';
+  /** The network trained first, then adapted (--config, then --model and the size flags over it). */
+  config: Config;
+  notices: string[];
+  resource: ResourceName;
+  budget: number;
+  iterations: number;
+  finetuneBatches: number;
+  holdout: number;
+  finalEpochs: number;
+  uniform: boolean;
+  /** Widths timed per layer for --resource latency (the lookup table's grid). */
+  latencyPoints: number;
+  backend: NodeBackend;
+}
+
+export type CliCommand = TrainCommand | Seed003Command | Seed000Command | Seed001Command | NetadaptCommand | { command: 'help' };
 
 export const DEFAULT_QAT_CELLS: QatCell[] = [
   { weightBits: 2, inputBits: 2 },
@@ -196,6 +222,9 @@ const OPTIONS_BY_COMMAND = {
   seed003: { ...SEED_OPTIONS, only: { type: 'string' }, 'batch-norm': { type: 'string' } },
   seed000: { ...SEED_OPTIONS, 'qat-cells': { type: 'string' } },
   seed001: SEED_OPTIONS,
+  netadapt: Object.fromEntries(
+    ['model', 'resource', 'budget', 'iterations', 'finetune-batches', 'holdout', 'final-epochs', 'uniform', 'latency-points', 'config', 'train-size', 'test-size', 'epochs', 'backend'].map((k) => [k, { type: 'string' }]),
+  ) as Record<string, { type: 'string' }>,
   help: {},
 } as const;
 
@@ -256,6 +285,7 @@ export function parseCli(argv: string[]): CliCommand {
     const backend = parseBackend(flags.backend) ?? (config.backend === 'wasm' || config.backend === 'cpu' ? config.backend : DEFAULT_NODE_BACKEND);
     return { command, config: { ...config, backend }, notices, backend, out: flags.out ?? `results/train-${configSlug(config)}` };
   }
+  if (command === 'netadapt') return parseNetadapt(flags);
   const base = seedBase(command, flags);
   if (command === 'seed003') {
     const ids = SEED003_PRESETS.map((p) => p.id);
@@ -273,4 +303,46 @@ export function parseCli(argv: string[]): CliCommand {
     return { command, ...base, qatCells: flags['qat-cells'] === undefined ? DEFAULT_QAT_CELLS : parseQatCells(flags['qat-cells']) };
   }
   return { command, ...base };
+}
+
+/** A whole number (or, with `real`, a decimal) in [min, max] from a flag, or the default. */
+function numberFlag(flag: string, text: string | undefined, fallback: number, min: number, max: number, real = false): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || (!real && !Number.isInteger(value)) || value < min || value > max) {
+    throw new UsageError(`--${flag} must be ${real ? 'a number' : 'an integer'} from ${min} to ${max} (got ${JSON.stringify(text)}).`);
+  }
+  return value;
+}
+
+function parseNetadapt(flags: Record<string, string | undefined>): NetadaptCommand {
+  const { config: fromText, notices } = flags.config === undefined ? { config: defaultConfig(), notices: [] } : parseConfigText(flags.config);
+  let config = fromText;
+  if (flags.model !== undefined && !(SEED_MODELS as readonly string[]).includes(flags.model)) {
+    throw new UsageError(`--model must be one of ${SEED_MODELS.join(', ')} (got ${JSON.stringify(flags.model)}).`);
+  }
+  config = setField(config, 'model', 'model', flags.model);
+  config = setField(config, 'trainSize', 'train-size', flags['train-size']);
+  config = setField(config, 'testSize', 'test-size', flags['test-size']);
+  config = setField(config, 'epochs', 'epochs', flags.epochs);
+  const resource = flags.resource;
+  if (resource === undefined) throw new UsageError(`netadapt needs --resource (${RESOURCE_NAMES.join(', ')}).`);
+  if (!(RESOURCE_NAMES as readonly string[]).includes(resource)) {
+    throw new UsageError(`--resource must be one of ${RESOURCE_NAMES.join(', ')} (got ${JSON.stringify(resource)}).`);
+  }
+  const backend = parseBackend(flags.backend) ?? (config.backend === 'wasm' || config.backend === 'cpu' ? config.backend : DEFAULT_NODE_BACKEND);
+  return {
+    command: 'netadapt',
+    config: { ...config, backend },
+    notices: notices.map(String),
+    resource: resource as ResourceName,
+    budget: numberFlag('budget', flags.budget, 0.5, 0.01, 1, true),
+    iterations: numberFlag('iterations', flags.iterations, 5, 1, 100),
+    finetuneBatches: numberFlag('finetune-batches', flags['finetune-batches'], 50, 0, 100_000),
+    holdout: numberFlag('holdout', flags.holdout, Math.min(1000, Math.floor(config.trainSize / 10)), 1, TRAIN_SET_SIZE - 1),
+    finalEpochs: numberFlag('final-epochs', flags['final-epochs'], 1, 0, 100),
+    uniform: numberFlag('uniform', flags.uniform, 1, 0, 1) === 1,
+    latencyPoints: numberFlag('latency-points', flags['latency-points'], 4, 2, 64),
+    backend,
+  };
 }

@@ -5,27 +5,34 @@
  */
 import { parseCli, USAGE, UsageError, type CliCommand } from './args';
 import type { Log } from './format';
+import { extractDataFlag, type DataSpec } from './datasets';
 
-async function run(cmd: Exclude<CliCommand, { command: 'help' }>, log: Log): Promise<unknown> {
+async function run(given: Exclude<CliCommand, { command: 'help' }>, log: Log, dataFlag: DataSpec | null): Promise<unknown> {
   // Loaded here, not at the top, so `help` and usage errors answer without starting TF.js.
   const { useNodeBackend } = await import('../tf/tfNode');
-  const { loadMnist } = await import('./mnist');
+  const { applyDataSpec, loadCliData } = await import('./datasets');
+  const { cmd, spec } = applyDataSpec(given, dataFlag);
   const backend = await useNodeBackend(cmd.backend);
-  const data = loadMnist();
-  log(`backend ${backend}; MNIST ${data.train.count} train / ${data.test.count} test images`);
+  const { data, line } = await loadCliData(spec);
+  log(`backend ${backend}; ${line}`);
   switch (cmd.command) {
     case 'train': return (await import('./trainCommand')).runTrainCommand(cmd, data, log);
     case 'seed003': return (await import('./seed003')).runSeed003(cmd, data, log);
     case 'seed000': return (await import('./seed000')).runSeed000(cmd, data, log);
     case 'seed001': return (await import('./seed001')).runSeed001(cmd, data, log);
+    case 'netadapt': return (await import('./netadapt')).runNetadapt(cmd, data, log);
   }
 }
 
 export async function main(argv: string[]): Promise<number> {
   const log: Log = (line) => console.log(line);
   let cmd: CliCommand;
+  let dataFlag: DataSpec | null;
   try {
-    cmd = parseCli(argv);
+    // --data belongs to every command: taken out before the command's own flags are parsed.
+    const extracted = extractDataFlag(argv);
+    dataFlag = extracted.spec;
+    cmd = parseCli(extracted.argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`error: ${error.message}\n\n${USAGE}`);
@@ -36,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await run(cmd, log);
+    await run(cmd, log, dataFlag);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -44,6 +44,8 @@ export interface RunWithNetwork {
   network: Network;
   trainSet: ImageSet;
   testSet: ImageSet;
+  /** RunOutcome.hysteresisSigns (binary hysteresis with QAT). */
+  hysteresisSigns?: (Float32Array | null)[];
 }
 
 export function epochRow(m: EpochMetrics) {
@@ -98,7 +100,7 @@ export async function trainOne(config: Config, data: MnistData, backend: string,
     wallS: round((performance.now() - started) / 1000, 1),
     samplesPerSec: Math.round(result.samplesPerSec),
   };
-  return { record, network, trainSet, testSet };
+  return { record, network, trainSet, testSet, hysteresisSigns: outcome.hysteresisSigns };
 }
 
 /** The training setup in one line: sizes, epochs, batch, optimizer, seeds, backend. */

@@ -7,7 +7,8 @@ import { DEFAULT_ENERGY_TABLE, ENERGY_TABLE_UNITS, validateEnergyTable, type Ene
 import type { ActivationScheme } from './quant/schemes';
 import { WEIGHT_KINDS, weightSchemeSchema } from './quant/formats';
 import { decodeLrSchedule, encodeLrSchedule, lrScheduleSchema } from './lrSchedule';
-import { weightLayerCount } from './models';
+import { DEFAULT_LENET_WIDTHS, weightLayerCount } from './models';
+import { DATASET_NAMES } from './datasets/kinds';
 import { decodeSweepText, encodeSweep, sweepSchema, type SweepDefinition } from './sweep';
 // Lessons are plain data with no imports of their own, so the core can validate `lesson` ids.
 import { LESSON_IDS } from '../lessons';
@@ -15,7 +16,7 @@ import { LESSON_IDS } from '../lessons';
 /** Bump when a URL key changes meaning; decodeConfig migrates older versions. */
 export const CONFIG_VERSION = 1;
 
-export const MODEL_NAMES = ['mlp1', 'lenet', 'mlp'] as const;
+export const MODEL_NAMES = ['mlp1', 'lenet', 'mlp', 'cifar3conv', 'cifar6conv'] as const;
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
@@ -191,8 +192,12 @@ function decodeEnergy(text: string): unknown {
 
 /** Field schemas with defaults. Order here is the order of keys in the URL. */
 export const fieldSchemas = {
+  /** The data set: MNIST built in, the others from the user's files (src/core/datasets/). */
+  data: z.enum(DATASET_NAMES).default('mnist'),
   model: z.enum(MODEL_NAMES).default('mlp1'),
   hidden: z.array(int(1, MAX_HIDDEN_WIDTH)).min(1).max(MAX_HIDDEN_LAYERS).default([256, 128]),
+  /** lenet's conv1 filters, conv2 filters and fc1 units (NetAdapt's adapted lenet). */
+  lenetWidths: z.array(int(1, MAX_HIDDEN_WIDTH)).length(3).default([...DEFAULT_LENET_WIDTHS]),
   /** Batch normalisation after each hidden layer's weighted sum (BinaryConnect and BinaryNet train with it). */
   batchNorm: z.boolean().default(false),
   trainSize: int(10, TRAIN_SET_SIZE).default(10_000),
@@ -244,8 +249,10 @@ export function defaultConfig(): Config {
 
 /** Human descriptions, used in the README table and as knob tooltips. */
 export const FIELD_HELP: Record<ConfigKey, string> = {
-  model: 'mlp1 (784-100-10), lenet (seed 003 2-conv) or mlp (custom hidden widths)',
+  data: 'data set: mnist (built in), fashion (Fashion-MNIST IDX files), cifar10 (CIFAR-10 binary version) or idx (any IDX set of 28x28 images, up to 10 classes)',
+  model: 'mlp1 (784-100-10), lenet (seed 003 2-conv), mlp (custom hidden widths), cifar3conv or cifar6conv (seed 003 CIFAR-10 3-conv and 6-conv)',
   hidden: 'comma-separated hidden widths for model=mlp, e.g. 4096,4096,4096',
+  lenetWidths: 'lenet conv1 filters, conv2 filters and fc1 units for model=lenet, e.g. 20,50,500',
   batchNorm: '1 for batch normalisation after each hidden layer (as BinaryConnect and BinaryNet train), 0 for none',
   trainSize: `training images used, a seeded subset of the ${TRAIN_SET_SIZE.toLocaleString('en-US')}`,
   testSize: `test images evaluated, the first N of the ${TEST_SET_SIZE.toLocaleString('en-US')}`,
@@ -364,8 +371,16 @@ const schemeCodec = (kinds: readonly string[]): FieldCodec<object> => ({
  * adding a config field means one schema above and one row here.
  */
 const FIELD_CODECS: { [K in ConfigKey]: FieldCodec<Config[K]> } = {
+  data: { ...enumCodec, omit: (c) => c.data === 'mnist' },
   model: enumCodec,
   hidden: { decode: decodeNumberList, encode: (widths) => widths.join(','), omit: (c) => c.model !== 'mlp', typed: true, explain: 'range' },
+  lenetWidths: {
+    decode: decodeNumberList,
+    encode: (widths) => widths.join(','),
+    omit: (c) => c.model !== 'lenet' || c.lenetWidths.join(',') === DEFAULT_LENET_WIDTHS.join(','),
+    typed: true,
+    explain: { why: 'must be 3 integers from 1 to 8192' },
+  },
   batchNorm: { ...booleanCodec, omit: (c) => !c.batchNorm },
   trainSize: numberCodec,
   testSize: numberCodec,

@@ -3,13 +3,25 @@
  * training set costs 47 MB, not 188 MB of float32.
  */
 import { IdxError, MAX_IDX_HEADER_BYTES, parseIdx, readIdxHeader, type IdxHeader } from './idx';
-import { IMAGE_SIZE, INPUT_SIZE, NUM_CLASSES } from './models';
+import { IMAGE_SIZE, NUM_CLASSES } from './models';
+import { MNIST_SHAPE, pixelsPerImage, type ImageShape } from './datasets/kinds';
 
 export interface ImageSet {
-  /** count x 784 pixels, 0..255, row-major. */
+  /** count x pixels (MNIST: 784), 0..255, row-major, channels last (HWC) for colour. */
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
+  /** One image's shape; absent means MNIST's 28x28x1. */
+  shape?: ImageShape;
+}
+
+export function imageShapeOf(set: Pick<ImageSet, 'shape'>): ImageShape {
+  return set.shape ?? MNIST_SHAPE;
+}
+
+/** Bytes of one image of the set (784 for MNIST, 3,072 for CIFAR-10). */
+export function imageBytes(set: Pick<ImageSet, 'shape'>): number {
+  return pixelsPerImage(imageShapeOf(set));
 }
 
 export interface MnistData {
@@ -42,20 +54,21 @@ export function imageSetFromIdx(imagesIdx: Uint8Array, labelsIdx: Uint8Array, na
 /** A new set with the given rows (in the given order). */
 export function subset(set: ImageSet, indices: ArrayLike<number>): ImageSet {
   const n = indices.length;
-  const images = new Uint8Array(n * INPUT_SIZE);
+  const size = imageBytes(set);
+  const images = new Uint8Array(n * size);
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const src = indices[i];
-    images.set(set.images.subarray(src * INPUT_SIZE, (src + 1) * INPUT_SIZE), i * INPUT_SIZE);
+    images.set(set.images.subarray(src * size, (src + 1) * size), i * size);
     labels[i] = set.labels[src];
   }
-  return { images, labels, count: n };
+  return { images, labels, count: n, ...(set.shape ? { shape: set.shape } : {}) };
 }
 
 /** First n rows without copying. */
 export function head(set: ImageSet, n: number): ImageSet {
   const count = Math.min(n, set.count);
-  return { images: set.images.subarray(0, count * INPUT_SIZE), labels: set.labels.subarray(0, count), count };
+  return { images: set.images.subarray(0, count * imageBytes(set)), labels: set.labels.subarray(0, count), count, ...(set.shape ? { shape: set.shape } : {}) };
 }
 
 export const MNIST_FILES = {
@@ -95,7 +108,7 @@ const dimsText = (dims: readonly number[]) => dims.join(' x ');
  * inflates to 16 MB at most. Each slice is one more write through the stream, so smaller ones cost
  * load time (16 KB: about +0.1 s on the full set in Node, 4 KB: about +0.4 s).
  */
-const INFLATE_SLICE_BYTES = 16 * 1024;
+export const INFLATE_SLICE_BYTES = 16 * 1024;
 
 function concatBytes(chunks: readonly Uint8Array[], length: number): Uint8Array {
   const out = new Uint8Array(length);

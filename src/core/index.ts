@@ -14,3 +14,5 @@ export * from './quant/quantConfig';
 export * from './sweep';
 export * from './runRecord';
 export * from './lrSchedule';
+export * from './netadapt';
+export * from './datasets';

@@ -3,7 +3,9 @@
  * parameter count, the cost model and the kernels can all read the same description.
  */
 
-export type ModelName = 'mlp1' | 'lenet' | 'mlp';
+import { CIFAR10_SHAPE, DATASETS, MNIST_SHAPE, pixelsPerImage, type DatasetName, type ImageShape } from './datasets/kinds';
+
+export type ModelName = 'mlp1' | 'lenet' | 'mlp' | 'cifar3conv' | 'cifar6conv';
 export type Activation = 'relu' | 'none';
 
 export interface DenseLayer {
@@ -25,7 +27,8 @@ export interface Conv2dLayer {
   inChannels: number;
   kernel: number;
   filters: number;
-  /** Valid convolution, stride 1: out = in - kernel + 1. */
+  /** Stride 1; 'valid' (the default): out = in - kernel + 1; 'same' (zero padding): out = in. */
+  padding?: 'valid' | 'same';
   outHeight: number;
   outWidth: number;
   activation: Activation;
@@ -58,16 +61,27 @@ export interface ArchitectureConfig {
   model: ModelName;
   /** Hidden widths; used only when model is 'mlp'. */
   hidden?: readonly number[];
+  /** lenet's conv1 filters, conv2 filters and fc1 units; used only when model is 'lenet' (NetAdapt shrinks them). */
+  lenetWidths?: readonly number[];
   /** Batch normalisation after every hidden weight layer (not the output layer). */
   batchNorm?: boolean;
+  /** The data set, whose image shape is the input layer's; absent: the model's own (28x28x1, CIFAR models 32x32x3). */
+  data?: DatasetName;
 }
 
-export const IMAGE_SIZE = 28;
-export const INPUT_SIZE = IMAGE_SIZE * IMAGE_SIZE;
+/** MNIST's side and pixel count (the page's digit pad, the kernels' MNIST path); models read inputShapeOf. */
+export const IMAGE_SIZE = MNIST_SHAPE.height;
+export const INPUT_SIZE = pixelsPerImage(MNIST_SHAPE);
 export const NUM_CLASSES = 10;
 
-function mlpLayers(hidden: readonly number[]): LayerSpec[] {
-  const widths = [INPUT_SIZE, ...hidden, NUM_CLASSES];
+/** The image a model takes: the data set's when the config names one, else the model's own. */
+export function inputShapeOf(config: Pick<ArchitectureConfig, 'model' | 'data'>): ImageShape {
+  if (config.data) return DATASETS[config.data].shape;
+  return config.model === 'cifar3conv' || config.model === 'cifar6conv' ? CIFAR10_SHAPE : MNIST_SHAPE;
+}
+
+function mlpLayers(hidden: readonly number[], input: ImageShape): LayerSpec[] {
+  const widths = [pixelsPerImage(input), ...hidden, NUM_CLASSES];
   const layers: LayerSpec[] = [];
   for (let i = 0; i + 1 < widths.length; i++) {
     const last = i + 2 === widths.length;
@@ -82,7 +96,8 @@ function mlpLayers(hidden: readonly number[]): LayerSpec[] {
   return layers;
 }
 
-function conv(name: string, h: number, w: number, c: number, kernel: number, filters: number): Conv2dLayer {
+function conv(name: string, h: number, w: number, c: number, kernel: number, filters: number, padding: 'valid' | 'same' = 'valid'): Conv2dLayer {
+  const shrink = padding === 'same' ? 0 : kernel - 1;
   return {
     kind: 'conv2d',
     name,
@@ -91,8 +106,9 @@ function conv(name: string, h: number, w: number, c: number, kernel: number, fil
     inChannels: c,
     kernel,
     filters,
-    outHeight: h - kernel + 1,
-    outWidth: w - kernel + 1,
+    ...(padding === 'same' ? { padding } : {}),
+    outHeight: h - shrink,
+    outWidth: w - shrink,
     activation: 'relu',
   };
 }
@@ -110,34 +126,85 @@ function pool(name: string, h: number, w: number, c: number, size: number): MaxP
   };
 }
 
-/** Seed 003's "2-conv": conv 5x5x20, pool 2, conv 5x5x50, pool 2, dense 500, dense 10. */
-function lenetLayers(): LayerSpec[] {
-  const conv1 = conv('conv1', IMAGE_SIZE, IMAGE_SIZE, 1, 5, 20); // 24x24x20
-  const pool1 = pool('pool1', conv1.outHeight, conv1.outWidth, 20, 2); // 12x12x20
-  const conv2 = conv('conv2', pool1.outHeight, pool1.outWidth, 20, 5, 50); // 8x8x50
-  const pool2 = pool('pool2', conv2.outHeight, conv2.outWidth, 50, 2); // 4x4x50
-  const flat = pool2.outHeight * pool2.outWidth * pool2.channels; // 800
+export const DEFAULT_HIDDEN: readonly number[] = [256, 128];
+/** lenet's conv1 filters, conv2 filters and fc1 units as seed 003 has them. */
+export const DEFAULT_LENET_WIDTHS: readonly number[] = [20, 50, 500];
+
+/** Seed 003's "2-conv": conv 5x5x20, pool 2, conv 5x5x50, pool 2, dense 500, dense 10 (widths [c1, c2, d] settable). */
+function lenetLayers(widths: readonly number[], input: ImageShape): LayerSpec[] {
+  const [c1, c2, d] = widths;
+  const conv1 = conv('conv1', input.height, input.width, input.channels, 5, c1); // 24x24xc1
+  const pool1 = pool('pool1', conv1.outHeight, conv1.outWidth, c1, 2); // 12x12xc1
+  const conv2 = conv('conv2', pool1.outHeight, pool1.outWidth, c1, 5, c2); // 8x8xc2
+  const pool2 = pool('pool2', conv2.outHeight, conv2.outWidth, c2, 2); // 4x4xc2
+  const flat = pool2.outHeight * pool2.outWidth * pool2.channels; // 16 c2 (800)
   return [
     conv1,
     pool1,
     conv2,
     pool2,
     { kind: 'flatten', name: 'flatten', size: flat },
-    { kind: 'dense', name: 'fc1', inputs: flat, units: 500, activation: 'relu' },
-    { kind: 'dense', name: 'output', inputs: 500, units: NUM_CLASSES, activation: 'none' },
+    { kind: 'dense', name: 'fc1', inputs: flat, units: d, activation: 'relu' },
+    { kind: 'dense', name: 'output', inputs: d, units: NUM_CLASSES, activation: 'none' },
   ];
 }
 
-export const DEFAULT_HIDDEN: readonly number[] = [256, 128];
+/** Convolutions (3x3, zero padded) with a 2x2 max pool after the ones listed, then dense layers: the CIFAR-10 models. */
+function convStack(input: ImageShape, convs: readonly { filters: number; poolAfter: boolean }[], dense: readonly number[]): LayerSpec[] {
+  const layers: LayerSpec[] = [];
+  let { height: h, width: w, channels: c } = input;
+  convs.forEach(({ filters, poolAfter }, i) => {
+    const layer = conv(`conv${i + 1}`, h, w, c, 3, filters, 'same');
+    layers.push(layer);
+    [h, w, c] = [layer.outHeight, layer.outWidth, filters];
+    if (poolAfter) {
+      const p = pool(`pool${layers.filter((l) => l.kind === 'maxpool').length + 1}`, h, w, c, 2);
+      layers.push(p);
+      [h, w] = [p.outHeight, p.outWidth];
+    }
+  });
+  const flat = h * w * c;
+  layers.push({ kind: 'flatten', name: 'flatten', size: flat });
+  const widths = [flat, ...dense, NUM_CLASSES];
+  for (let i = 0; i + 1 < widths.length; i++) {
+    const last = i + 2 === widths.length;
+    layers.push({ kind: 'dense', name: last ? 'output' : `fc${i + 1}`, inputs: widths[i], units: widths[i + 1], activation: last ? 'none' : 'relu' });
+  }
+  return layers;
+}
+
+/**
+ * Seed 003's CIFAR-10 "3-conv" (82,208 parameters): three of BinaryConnect's blocks (3x3 zero-padded
+ * convolution, 2x2 max pool), 21C3 - MP2 - 51C3 - MP2 - 116C3 - MP2 - 10. The paper gives no widths;
+ * of the exact counts with these blocks, the one whose widths grow closest to doubling per stage
+ * (docs/datasets.md has the search and why no round widths can be exact).
+ */
+function cifar3convLayers(input: ImageShape): LayerSpec[] {
+  return convStack(input, [21, 51, 116].map((filters) => ({ filters, poolAfter: true })), []);
+}
+
+/**
+ * Seed 003's CIFAR-10 "6-conv" (39,191,690 parameters): BinaryConnect's and BinaryNet's CIFAR-10
+ * network, 2x128C3 - MP2 - 2x256C3 - MP2 - 2x512C3 - 1024FC - 1024FC - 10, with no pool after the
+ * last pair (the only member of that family whose count is exact; docs/datasets.md).
+ */
+function cifar6convLayers(input: ImageShape): LayerSpec[] {
+  const convs = [128, 128, 256, 256, 512, 512].map((filters, i) => ({ filters, poolAfter: i === 1 || i === 3 }));
+  return convStack(input, convs, [1024, 1024]);
+}
 
 function layersOf(config: ArchitectureConfig): LayerSpec[] {
   switch (config.model) {
     case 'mlp1':
-      return mlpLayers([100]);
+      return mlpLayers([100], inputShapeOf(config));
     case 'lenet':
-      return lenetLayers();
+      return lenetLayers(config.lenetWidths?.length === 3 ? config.lenetWidths : DEFAULT_LENET_WIDTHS, inputShapeOf(config));
     case 'mlp':
-      return mlpLayers(config.hidden && config.hidden.length > 0 ? config.hidden : DEFAULT_HIDDEN);
+      return mlpLayers(config.hidden && config.hidden.length > 0 ? config.hidden : DEFAULT_HIDDEN, inputShapeOf(config));
+    case 'cifar3conv':
+      return cifar3convLayers(inputShapeOf(config));
+    case 'cifar6conv':
+      return cifar6convLayers(inputShapeOf(config));
   }
 }
 

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { maxOf, pushAll } from '../core/arrays';
 import type { Config } from '../core/config';
 import { confusionMatrix, findFlips, matrixAccuracy, type Flip } from '../core/confusion';
-import type { ImageSet, MnistData } from '../core/data';
-import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
+import { imageShapeOf, type ImageSet, type MnistData } from '../core/data';
+import type { ImageShape } from '../core/datasets/kinds';
+import { INPUT_SIZE, inputShapeOf, NUM_CLASSES } from '../core/models';
 import { createNetwork, disposeNetwork, forward, type ForwardOptions, type Network } from './network';
 import { quantOf } from '../core/quant/quantConfig';
 import {
@@ -52,13 +53,22 @@ export interface RunOutcome {
    * QAT); null unless the run is 'done' (a stopped or diverged network is not worth quantizing).
    */
   quantizedAccuracy: number | null;
+  /** With binary hysteresis and QAT: the signs the model used at the end (NetAdapt carries them on). */
+  hysteresisSigns?: (Float32Array | null)[];
 }
 
-/** The returned network is the caller's to dispose, whatever the status; on a throw it is already freed. */
-export async function runConfig(config: Config, data: MnistData, hooks: Omit<TrainHooks, 'forwardOptions' | 'evalForwardOptions'> = {}): Promise<RunOutcome> {
-  const trainSet = selectTrainingSubset(data.train, config.trainSize, config.dataSeed);
-  const testSet = selectTestSubset(data.test, config.testSize);
-  const network = createNetwork(config, config.initSeed);
+/**
+ * The training hooks of a config on a network: with training=qat and a quantized config, the
+ * forward passes through the quantizers, weight clips, latent-weight clipping, hysteresis and
+ * activation calibration; otherwise `hooks` as given. runConfig and NetAdapt's fine-tunes share it.
+ * dispose() frees the hysteresis state (call it after training).
+ */
+export function trainingHooks(
+  network: Network,
+  config: Config,
+  trainSet: ImageSet,
+  hooks: Omit<TrainHooks, 'forwardOptions' | 'evalForwardOptions'> = {},
+): { hooks: TrainHooks; hysteresis: HysteresisState | null; dispose(): void } {
   const q = quantOf(config);
   const quantized = !isFloatConfig(q);
   let fullHooks: TrainHooks = hooks;
@@ -102,6 +112,19 @@ export async function runConfig(config: Config, data: MnistData, hooks: Omit<Tra
       },
     };
   }
+  return { hooks: fullHooks, hysteresis, dispose: () => hysteresis?.dispose() };
+}
+
+/** The returned network is the caller's to dispose, whatever the status; on a throw it is already freed. */
+export async function runConfig(config: Config, data: MnistData, hooks: Omit<TrainHooks, 'forwardOptions' | 'evalForwardOptions'> = {}): Promise<RunOutcome> {
+  checkDataShape(config, data);
+  const trainSet = selectTrainingSubset(data.train, config.trainSize, config.dataSeed);
+  const testSet = selectTestSubset(data.test, config.testSize);
+  const network = createNetwork(config, config.initSeed);
+  const q = quantOf(config);
+  const quantized = !isFloatConfig(q);
+  const { hooks: fullHooks, hysteresis, dispose: disposeHooks } = trainingHooks(network, config, trainSet, hooks);
+  let hysteresisSigns: (Float32Array | null)[] | undefined;
   let result: TrainResult;
   let quantizedAccuracy: number | null = null;
   try {
@@ -109,14 +132,30 @@ export async function runConfig(config: Config, data: MnistData, hooks: Omit<Tra
     if (result.status === 'done') {
       quantizedAccuracy = config.training === 'qat' || !quantized ? result.testAccuracy : (await evaluatePtq(network, q, testSet, trainSet)).accuracy;
     }
+    if (hysteresis) hysteresisSigns = await readHysteresisSigns(hysteresis);
   } catch (error) {
     // A backend that lacks a kernel (lenet on wasm) throws mid-step: free the network before reporting.
     disposeNetwork(network);
     throw error;
   } finally {
-    hysteresis?.dispose();
+    disposeHooks();
   }
-  return { result, network, trainSet, testSet, quantizedAccuracy };
+  return { result, network, trainSet, testSet, quantizedAccuracy, hysteresisSigns };
+}
+
+/** The ±1 signs a hysteresis state holds, per weight layer (null where none): state the latent weights do not determine. */
+export async function readHysteresisSigns(state: HysteresisState): Promise<(Float32Array | null)[]> {
+  return Promise.all(state.signs.map(async (v) => (v ? ((await v.data()) as Float32Array) : null)));
+}
+
+/** The model's input (from `data`) must be the loaded images' shape: a clear error instead of a tensor shape one. */
+export function checkDataShape(config: Pick<Config, 'model' | 'data'>, data: MnistData): void {
+  const want = inputShapeOf(config);
+  const have = imageShapeOf(data.train);
+  if (want.height !== have.height || want.width !== have.width || want.channels !== have.channels) {
+    const text = (s: ImageShape) => `${s.height}x${s.width}x${s.channels}`;
+    throw new Error(`data=${config.data} takes ${text(want)} images but the loaded set has ${text(have)}: load the ${config.data} files first.`);
+  }
 }
 
 /** A quantized forward pass ready to run; dispose() frees the kernels it quantized. */

@@ -5,3 +5,4 @@ export * from './train';
 export * from './ste';
 export * from './experiment';
 export * from './quantizedNetwork';
+export * from './netadapt';

@@ -6,7 +6,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   architecture,
-  IMAGE_SIZE,
   isWeightLayer,
   outputChannels,
   type ArchitectureConfig,
@@ -165,10 +164,12 @@ export function updateMovingStatistics(net: Network, moments: readonly BatchMome
   }
 }
 
-/** Logits [batch, 10] for inputs [batch, 784] in [0, 1]. Call inside tf.tidy. */
+/** Logits [batch, 10] for inputs [batch, pixels] in [0, 1] (784 for MNIST, 3,072 HWC for CIFAR-10). Call inside tf.tidy. */
 export function forward(net: Network, input: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor2D {
   let x: tf.Tensor = options.transformInput ? options.transformInput(input) : input;
-  if (net.spec[0]?.kind === 'conv2d') x = tf.reshape(x, [-1, IMAGE_SIZE, IMAGE_SIZE, 1]);
+  // The first convolution's input shape is the image's (28x28x1, 32x32x3): rows are HWC.
+  const first = net.spec[0];
+  if (first?.kind === 'conv2d') x = tf.reshape(x, [-1, first.inHeight, first.inWidth, first.inChannels]);
   let weightIndex = 0;
   for (const layer of net.spec) {
     if (layer.kind === 'maxpool') {
@@ -181,7 +182,7 @@ export function forward(net: Network, input: tf.Tensor2D, options: ForwardOption
       const sum =
         layer.kind === 'dense'
           ? tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), bias)
-          : tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid'), bias);
+          : tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, layer.padding ?? 'valid'), bias);
       const z = norm ? batchNormalize(sum, norm, weightIndex, options) : sum;
       if (layer.activation === 'relu') {
         x = options.activation ? options.activation(z, weightIndex, layer) : tf.relu(z);

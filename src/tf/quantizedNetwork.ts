@@ -4,7 +4,8 @@
  * input resolution. Biases stay float32: the seeds quantize weights and activations only.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { INPUT_SIZE } from '../core/models';
+import { inputShapeOf } from '../core/models';
+import { pixelsPerImage } from '../core/datasets/kinds';
 import { forward, type ForwardOptions, type Network } from './network';
 import { DEFAULT_ACTIVATION_CLIP, evaluationScheme } from '../core/quant/schemes';
 import { isFloatConfig, schemeForLayer, type QuantConfig } from '../core/quant/quantConfig';
@@ -201,12 +202,13 @@ export async function calibrateActivationClips(
   percentile = 0.999,
   weightClips?: readonly (WeightClips | null)[],
 ): Promise<number[]> {
-  const n = pixels.length / INPUT_SIZE;
+  const size = pixelsPerImage(inputShapeOf(net.config));
+  const n = pixels.length / size;
   const outputs: tf.Tensor[] = [];
   const clipsOfWeights = weightClips ?? (await calibrateWeightClips(net, q));
   const base = quantizedForward(net, { ...q, activations: { kind: 'relu' } }, { mode: 'eval', weightClips: clipsOfWeights });
   tf.tidy(() => {
-    const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
+    const x = tf.tensor2d(pixels, [n, size]);
     forward(net, x, {
       ...base,
       activation: (z) => {

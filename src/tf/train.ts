@@ -5,12 +5,13 @@
  * Node, src/worker/backends.ts in the browser).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { head, subset, type ImageSet } from '../core/data';
-import { INPUT_SIZE, NUM_CLASSES } from '../core/models';
+import { head, imageBytes, subset, type ImageSet } from '../core/data';
+import { NUM_CLASSES } from '../core/models';
 import { forward, trainableVariables, updateMovingStatistics, type BatchMoments, type ForwardOptions, type Network } from './network';
 import { deriveSeed, mulberry32, permutation } from '../core/rng';
 import type { Divergence } from '../core/divergence';
 import { learningRateAt, type LrSchedule } from '../core/lrSchedule';
+import { trainingOrder } from '../core/netadapt/split';
 
 export { divergenceMessage, type Divergence } from '../core/divergence';
 
@@ -100,7 +101,7 @@ export interface TrainResult {
 /** The training subset a config trains on: trainSize images in an order fixed by dataSeed. */
 export function selectTrainingSubset(train: ImageSet, trainSize: number, dataSeed: number): ImageSet {
   if (trainSize >= train.count) return train;
-  const order = permutation(train.count, mulberry32(deriveSeed(dataSeed, 0x5ab5e7)));
+  const order = trainingOrder(train.count, dataSeed);
   return subset(train, order.subarray(0, trainSize));
 }
 
@@ -111,17 +112,19 @@ export function selectTestSubset(test: ImageSet, testSize: number): ImageSet {
 /** Pixels 0..255 -> floats in [0, 1] for rows `indices[start..end)` (through `table` when given, see ForwardOptions.pixelTable). */
 export function batchInputs(set: ImageSet, indices: ArrayLike<number> | null, start: number, end: number, table?: Float32Array) {
   const n = end - start;
-  const pixels = new Float32Array(n * INPUT_SIZE);
+  // Bytes per image: 784 for MNIST, 3,072 for CIFAR-10 (HWC); the input quantizer is per value, so colour needs nothing more.
+  const size = imageBytes(set);
+  const pixels = new Float32Array(n * size);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const row = indices ? indices[start + i] : start + i;
-    const src = set.images.subarray(row * INPUT_SIZE, (row + 1) * INPUT_SIZE);
-    const dst = i * INPUT_SIZE;
-    if (table) for (let j = 0; j < INPUT_SIZE; j++) pixels[dst + j] = table[src[j]];
-    else for (let j = 0; j < INPUT_SIZE; j++) pixels[dst + j] = src[j] / 255;
+    const src = set.images.subarray(row * size, (row + 1) * size);
+    const dst = i * size;
+    if (table) for (let j = 0; j < size; j++) pixels[dst + j] = table[src[j]];
+    else for (let j = 0; j < size; j++) pixels[dst + j] = src[j] / 255;
     labels[i] = set.labels[row];
   }
-  return { pixels, labels, n };
+  return { pixels, labels, n, size };
 }
 
 
@@ -166,8 +169,8 @@ export async function evaluate(
   let lossSum = 0;
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(set.count, start + batchSize);
-    const { pixels, labels, n } = batchInputs(set, null, start, end, forwardOptions?.pixelTable);
-    const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
+    const { pixels, labels, n, size } = batchInputs(set, null, start, end, forwardOptions?.pixelTable);
+    const x = tf.tensor2d(pixels, [n, size]);
     const y = tf.tensor1d(labels, 'int32');
     try {
       const { hits, loss } = await batchHitsAndLoss(net, x, y, forwardOptions);
@@ -203,8 +206,8 @@ export async function predictClasses(net: Network, set: ImageSet, batchSize = 50
   const out = new Uint8Array(set.count);
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(set.count, start + batchSize);
-    const { pixels, n } = batchInputs(set, null, start, end, forwardOptions?.pixelTable);
-    const classes = tf.tidy(() => tf.argMax(forward(net, tf.tensor2d(pixels, [n, INPUT_SIZE]), forwardOptions), 1));
+    const { pixels, n, size } = batchInputs(set, null, start, end, forwardOptions?.pixelTable);
+    const classes = tf.tidy(() => tf.argMax(forward(net, tf.tensor2d(pixels, [n, size]), forwardOptions), 1));
     out.set(await classes.data(), start);
     classes.dispose();
   }
@@ -254,13 +257,13 @@ export async function train(
         if (hooks.beforeForward) await hooks.beforeForward('train');
         const start = b * batch;
         const end = Math.min(trainSet.count, start + batch);
-        const { pixels, labels, n } = batchInputs(trainSet, order, start, end);
+        const { pixels, labels, n, size } = batchInputs(trainSet, order, start, end);
         // The hit count leaves the gradient tape's tidy through keep: freed here even if the step throws.
         let hitsTensor: tf.Scalar | null = null;
         let stats: tf.Tensor;
         try {
           stats = tf.tidy(() => {
-            const x = tf.tensor2d(pixels, [n, INPUT_SIZE]);
+            const x = tf.tensor2d(pixels, [n, size]);
             const y = tf.tensor1d(labels, 'int32');
             const loss = optimizer.minimize(
               () => {

@@ -169,7 +169,7 @@ const PROBE_AFTER_READY_MS = 1000;
 /** After a model change: hidden widths are typed a digit at a time. */
 const PROBE_AFTER_MODEL_CHANGE_MS = 1000;
 
-const architectureOf = (config: Config): ArchitectureConfig => ({ model: config.model, hidden: config.hidden, batchNorm: config.batchNorm });
+const architectureOf = (config: Config): ArchitectureConfig => ({ model: config.model, hidden: config.hidden, lenetWidths: config.lenetWidths, batchNorm: config.batchNorm });
 
 /** What auto knows for `config`'s model: this session's state when it is about that model, else what is remembered. */
 function autoStateFor(config: Config): AutoBackendState | null {

@@ -5,7 +5,8 @@
  * (Node): it activates backends only through the function it is given.
  */
 import { probeOrder, type BackendName, type ProbeResult } from '../core/autoBackend';
-import { INPUT_SIZE, NUM_CLASSES, type ArchitectureConfig } from '../core/models';
+import { inputShapeOf, NUM_CLASSES, type ArchitectureConfig } from '../core/models';
+import { pixelsPerImage, type ImageShape } from '../core/datasets/kinds';
 import { mulberry32 } from '../core/rng';
 import type { ImageSet } from '../core/data';
 import { createNetwork, disposeNetwork } from '../tf/network';
@@ -35,15 +36,15 @@ export interface StepTiming {
 }
 
 /** `batches` copies of one batch of random images and labels: a step's speed does not depend on the pixels. */
-function syntheticImages(batch: number, batches: number): ImageSet {
+function syntheticImages(batch: number, batches: number, shape: ImageShape): ImageSet {
   const rng = mulberry32(1);
-  const one = new Uint8Array(batch * INPUT_SIZE);
+  const one = new Uint8Array(batch * pixelsPerImage(shape));
   for (let i = 0; i < one.length; i++) one[i] = (rng() * 256) | 0;
   const images = new Uint8Array(one.length * batches);
   for (let b = 0; b < batches; b++) images.set(one, b * one.length);
   const labels = new Uint8Array(batch * batches);
   for (let i = 0; i < labels.length; i++) labels[i] = (rng() * NUM_CLASSES) | 0;
-  return { images, labels, count: batch * batches };
+  return { images, labels, count: batch * batches, shape };
 }
 
 /**
@@ -53,7 +54,7 @@ function syntheticImages(batch: number, batches: number): ImageSet {
 export async function timeTrainingSteps(model: ArchitectureConfig, training: ProbeTraining, limits: StepLimits): Promise<StepTiming | null> {
   const batch = Math.max(1, training.batch);
   // One batch more than needed: the loop always stops through shouldStop, never reaching the evaluation.
-  const images = syntheticImages(batch, limits.maxSteps + 2);
+  const images = syntheticImages(batch, limits.maxSteps + 2, inputShapeOf(model));
   const net = createNetwork(model, 1);
   const ends: number[] = [];
   let cut = false;

@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../core/data';
 import { calibrationPixels } from '../tf/experiment';
-import { INPUT_SIZE } from '../core/models';
 import type { ForwardOptions, Network } from '../tf/network';
 import { calibrateActivationClips, calibrateWeightClips, quantizedForward, schemeForLayer, type QuantConfig } from '../tf/quantizedNetwork';
 import { batchHitsAndLoss, batchInputs } from '../tf/train';
@@ -45,9 +44,9 @@ function inputBatches(network: Network, testSet: ImageSet, quant: QuantConfig): 
   const batches: Batch[] = [];
   for (let start = 0; start < testSet.count; start += BATCH) {
     const end = Math.min(testSet.count, start + BATCH);
-    const { pixels, labels, n } = batchInputs(testSet, null, start, end);
+    const { pixels, labels, n, size } = batchInputs(testSet, null, start, end);
     const [x, y] = tf.tidy(() => {
-      const raw = tf.tensor2d(pixels, [n, INPUT_SIZE]);
+      const raw = tf.tensor2d(pixels, [n, size]);
       return [transformInput ? transformInput(raw) : raw, tf.tensor1d(labels, 'int32')];
     });
     batches.push({ x: x as tf.Tensor2D, y: y as tf.Tensor1D, n });

@@ -130,7 +130,7 @@ describe('CLI config strings', () => {
   });
 
   it('rejects unknown keys, naming them and the known ones', () => {
-    expect(() => parseConfigText('model=mlp1&epoch=5')).toThrow(/Unknown config key "epoch" in --config\. Known keys: model, hidden, batchNorm, trainSize/);
+    expect(() => parseConfigText('model=mlp1&epoch=5')).toThrow(/Unknown config key "epoch" in --config\. Known keys: data, model, hidden, lenetWidths, batchNorm, trainSize/);
     expect(() => parseConfigText('foo=1&bar=2')).toThrow(/Unknown config keys "foo", "bar"/);
   });
 
@@ -145,7 +145,7 @@ describe('CLI config strings', () => {
       throw new Error('expected an error');
     };
     expect(message('epochs=0')).toBe('Bad --config: epochs="0" is not valid (must be an integer from 1 to 100).');
-    expect(message('model=resnet')).toMatch(/model="resnet" is not valid \(must be one of mlp1, lenet, mlp\)\.$/);
+    expect(message('model=resnet')).toMatch(/model="resnet" is not valid \(must be one of mlp1, lenet, mlp, cifar3conv, cifar6conv\)\.$/);
     expect(message('weights=lightnn:k=9')).toMatch(/weights="lightnn:k=9" is not valid \(k: .*\)\.$/);
     expect(message('weights=quaternary')).toMatch(/unknown kind/);
     expect(message('v=9&epochs=2')).toMatch(/newer version/);

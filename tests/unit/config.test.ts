@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DATASET_NAMES } from '../../src/core/datasets/kinds';
 import {
   applyQuery,
   BACKEND_CHOICES,
@@ -59,8 +60,10 @@ const sweepArb = fc.option(
 
 const configArb: fc.Arbitrary<Config> = fc
   .record({
+    data: fc.constantFrom(...DATASET_NAMES),
     model: fc.constantFrom(...MODEL_NAMES),
     hidden: fc.array(fc.integer({ min: 1, max: 8192 }), { minLength: 1, maxLength: 8 }),
+    lenetWidths: fc.array(fc.integer({ min: 1, max: 8192 }), { minLength: 3, maxLength: 3 }),
     batchNorm: fc.boolean(),
     trainSize: fc.integer({ min: 10, max: 60_000 }),
     testSize: fc.integer({ min: 10, max: 10_000 }),
@@ -91,11 +94,15 @@ const configArb: fc.Arbitrary<Config> = fc
   });
 
 describe('config URL encoding', () => {
-  it('round-trips every valid config exactly (hidden only for model=mlp)', () => {
+  it('round-trips every valid config exactly (hidden only for model=mlp, lenetWidths only for lenet)', () => {
     fc.assert(
       fc.property(configArb, (config) => {
         const { config: back, notices } = decodeConfig(encodeConfig(config));
-        const expected = config.model === 'mlp' ? config : { ...config, hidden: defaultConfig().hidden };
+        const expected = {
+          ...config,
+          ...(config.model === 'mlp' ? {} : { hidden: defaultConfig().hidden }),
+          ...(config.model === 'lenet' ? {} : { lenetWidths: defaultConfig().lenetWidths }),
+        };
         expect(notices.filter((n) => n.level === 'error')).toEqual([]);
         expect(back).toEqual(expected);
       }),
@@ -119,7 +126,7 @@ describe('config URL encoding', () => {
     const { config, notices } = decodeConfig('model=resnet&epochs=-2&lr=abc&batch=1.5&hidden=100,,3&backend=tpu&trainSize=70000');
     expect(config).toEqual({ ...defaultConfig() });
     const byKey = Object.fromEntries(notices.map((n) => [n.key, n.message]));
-    expect(byKey.model).toBe('model="resnet" is not valid (must be one of mlp1, lenet, mlp); using the default mlp1.');
+    expect(byKey.model).toBe('model="resnet" is not valid (must be one of mlp1, lenet, mlp, cifar3conv, cifar6conv); using the default mlp1.');
     expect(byKey.epochs).toBe('epochs="-2" is not valid (must be an integer from 1 to 100); using the default 3.');
     expect(byKey.lr).toMatch(/^lr="abc" is not valid \(must be a number from 0.000001 to 10\)/);
     expect(byKey.batch).toMatch(/^batch="1.5"/);

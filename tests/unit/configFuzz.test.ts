@@ -217,6 +217,7 @@ const sweepArb = fc.option(
 const SCALAR_KEYS = CONFIG_KEYS.filter((key) => scalarArb(key) !== null);
 const STRUCTURED: Partial<Record<keyof Config, fc.Arbitrary<unknown>>> = {
   hidden: fc.array(fc.integer({ min: 1, max: MAX_HIDDEN_WIDTH }), { minLength: 1, maxLength: MAX_HIDDEN_LAYERS }),
+  lenetWidths: fc.array(fc.integer({ min: 1, max: MAX_HIDDEN_WIDTH }), { minLength: 3, maxLength: 3 }),
   lrSchedule: lrScheduleArb,
   weights: weightSchemeArb,
   activations: activationArb,
@@ -262,7 +263,9 @@ describe('valid configs in the URL', () => {
         // The one normalisation: `hidden` is written only for model=mlp (other models ignore it), so
         // it comes back as the default there. Everything else, doubles included, is exact (String(x)
         // is the shortest text that reads back as the same double).
-        const canonical = config.model === 'mlp' ? config : { ...config, hidden: defaultConfig().hidden };
+        // Likewise `lenetWidths`, written only for model=lenet.
+        const withHidden = config.model === 'mlp' ? config : { ...config, hidden: defaultConfig().hidden };
+        const canonical = config.model === 'lenet' ? withHidden : { ...withHidden, lenetWidths: defaultConfig().lenetWidths };
         // batch > trainSize is valid and always says so (info).
         const expected = config.batch > config.trainSize ? [{ level: 'info', key: 'batch', message: `batch=${config.batch} is larger than trainSize=${config.trainSize}: each epoch is one batch of ${config.trainSize}.` }] : [];
         // isDeepStrictEqual, not expect().toEqual, in the loop: 10,000 runs of the latter take minutes.

@@ -67,6 +67,8 @@ const SHAPES: (Omit<ConvShape, 'name'> & { title: string; batch: number })[] = [
   { title: '1x1 kernel', batch: 2, inHeight: 4, inWidth: 5, inChannels: 33, kernel: 1, filters: 37 },
   { title: 'kernel = input, wide', batch: 70, inHeight: 5, inWidth: 5, inChannels: 3, kernel: 5, filters: 70 },
   { title: 'rows of 120 inputs', batch: 2, inHeight: 6, inWidth: 7, inChannels: 40, kernel: 3, filters: 9 },
+  // A CIFAR-10 image (32x32, 3 colour channels) into cifar3conv's first width (its 'same' padding is not on the kernels).
+  { title: 'colour input, 32x32x3', batch: 2, inHeight: 32, inWidth: 32, inChannels: 3, kernel: 3, filters: 21 },
 ];
 
 describe.skipIf(!gpu.device)('conv, max-pool and LeNet kernels on WebGPU match the CPU reference bit for bit', () => {

@@ -2,7 +2,7 @@
  * The WGSL dense kernels against the CPU reference, bit for bit, on a real WebGPU device from
  * the `webgpu` npm package (Dawn in Node).
  *
- * The device comes from tests/helpers/webgpuNode.ts (Dawn on SwiftShader here, with no extra
+ * The device comes from src/cli/webgpuNode.ts (Dawn on SwiftShader here, with no extra
  * environment once Debian chromium is installed). With no adapter at all the suite is skipped
  * and the reason printed.
  */

@@ -596,7 +596,9 @@ function describeShape(shape: readonly number[]): string {
  * weights that are not lenet's).
  */
 export const toIntegerLenet: IntegerConversion<IntegerLenet> = (weights, config, activationClips, options = {}) => {
-  const spec = architecture({ model: 'lenet' });
+  // The widths come from the weights (an adapted lenet is narrower); the shapes are checked below.
+  const lenetWidths = weights.length === 4 ? [weights[0].shape[3], weights[1].shape[3], weights[2].shape[1]] : undefined;
+  const spec = architecture({ model: 'lenet', lenetWidths: lenetWidths?.every((w) => Number.isInteger(w) && w > 0) ? lenetWidths : undefined });
   const weightSpecs = spec.filter((layer): layer is DenseLayer | Conv2dLayer => layer.kind === 'dense' || layer.kind === 'conv2d');
   const expected = weightSpecs.map((layer) =>
     layer.kind === 'dense' ? [layer.inputs, layer.units] : [layer.kernel, layer.kernel, layer.inChannels, layer.filters],

@@ -1,0 +1,118 @@
+/**
+ * NetAdapt's latency lookup table, measured: every weight layer of a config (with the max-pool
+ * after a conv) built as a WGSL kernel with random weights in the config's format, at each
+ * (input width, output width) of the grid (src/core/netadapt/latency.ts), and timed with
+ * timeLaunches. Weight values do not change a kernel's time; only the shapes and formats do.
+ */
+import type { Config } from '../core/config';
+import { FLOAT_RELU_ACTIVATION_BITS } from '../core/kernels/fromNetwork';
+import { randomConvLayer, type ActivationEncoding, type QuantMaxPoolLayer } from '../core/kernels/conv';
+import { randomDenseLayer, type RandomLayerSpec } from '../core/kernels/random';
+import type { WeightFormat } from '../core/kernels/reference';
+import { architecture, isWeightLayer } from '../core/models';
+import { latencyGrid, prunableWidths, withWidths, type LatencyLayerTable, type LatencyTable } from '../core/netadapt';
+import { quantOf, schemeForLayer } from '../core/quant/quantConfig';
+import { describeScheme } from '../core/quant/schemes';
+import { mulberry32 } from '../core/rng';
+import { createStorageBuffer } from './buffers';
+import { createConvKernel, createDenseKernel, createMaxPoolKernel, type BatchKernel } from './kernels';
+import { timeLaunches } from './timer';
+
+export interface LatencyTableOptions {
+  /** Widths measured per prunable layer (evenly spaced from 1 to its width). Default 5. */
+  points?: number;
+  /** Images per launch. Default 1: one inference, as a phone runs it. */
+  batch?: number;
+  /** Timed budget per kernel, ms. Default 40. */
+  targetMs?: number;
+  device?: string;
+  onProgress?(done: number, total: number): void;
+}
+
+/** The kernels' weight format of a weight scheme (as toIntegerMlp converts it); throws for formats they lack. */
+function kernelFormat(config: Config, index: number, count: number, signInputs: boolean): WeightFormat {
+  const scheme = schemeForLayer(quantOf(config), index, count);
+  switch (scheme.kind) {
+    case 'fixed':
+      if (scheme.bits <= 8) return { kind: 'fixed', bits: scheme.bits };
+      break;
+    case 'lightnn':
+      return { kind: 'lightnn', k: scheme.k as 1 | 2 | 3 | 4 };
+    case 'binary':
+      return signInputs ? { kind: 'binarynet' } : { kind: 'binaryconnect' };
+    default:
+      break;
+  }
+  throw new Error(`latency: ${describeScheme(scheme)} weights do not run on the integer kernels, so they have no kernel latency; use energy, storage, macs or params.`);
+}
+
+/** The table key: what the times depend on besides the widths. */
+export function latencyTableKey(config: Config, batch: number): string {
+  return JSON.stringify([config.model, prunableWidths(config), quantOf(config), batch]);
+}
+
+/** Times one kernel at `batch` (ms per launch), freeing its buffers. */
+async function timeKernel(device: GPUDevice, kernel: BatchKernel, batch: number, targetMs: number): Promise<number> {
+  const input = createStorageBuffer(device, kernel.inputWordsPerRow * batch * 4, 'latency input');
+  const output = kernel.createOutputBuffer(batch);
+  try {
+    const t = await timeLaunches(device, (encoder) => kernel.encode(encoder, input, batch, output), { targetMs, maxLaunches: 200 });
+    return t.gpuMsPerLaunch ?? t.msPerLaunch;
+  } finally {
+    input.destroy();
+    output.destroy();
+    kernel.destroy();
+  }
+}
+
+export async function buildLatencyTable(device: GPUDevice, config: Config, options: LatencyTableOptions = {}): Promise<LatencyTable> {
+  const batch = options.batch ?? 1;
+  const targetMs = options.targetMs ?? 40;
+  const grid = latencyGrid(config, options.points ?? 5);
+  const q = quantOf(config);
+  const sign = q.activations.kind === 'sign';
+  const hiddenBits = q.activations.kind === 'relu' ? (q.activations.bits ?? FLOAT_RELU_ACTIVATION_BITS) : 1;
+  const hiddenOutput: RandomLayerSpec['output'] = sign ? 'sign' : { kind: 'requant', bits: hiddenBits };
+  const encoding: ActivationEncoding = sign ? { kind: 'sign' } : { kind: 'unsigned', bits: hiddenBits };
+  const base = prunableWidths(config);
+  const total = grid.reduce((n, g) => n + g.inputs.length * g.outputs.length, 0);
+  const rng = mulberry32(1);
+  let done = 0;
+  const layers: LatencyLayerTable[] = [];
+  for (let i = 0; i < grid.length; i++) {
+    const { name, inputs, outputs } = grid[i];
+    const ms: number[][] = [];
+    for (const inW of inputs) {
+      const row: number[] = [];
+      for (const outW of outputs) {
+        const widths = base.map((w, k) => (k === i - 1 ? inW : k === i ? outW : w));
+        const spec = architecture(withWidths(config, widths));
+        const weightLayers = spec.filter(isWeightLayer);
+        const layer = weightLayers[i];
+        const first = i === 0;
+        const format = kernelFormat(config, i, weightLayers.length, !first && sign);
+        const inputBits = first ? config.inputBits : hiddenBits;
+        const output = i === weightLayers.length - 1 ? 'logits' : hiddenOutput;
+        let time: number;
+        if (layer.kind === 'dense') {
+          const dense = randomDenseLayer(rng, { name, inputs: layer.inputs, units: layer.units, format, inputBits, output });
+          time = await timeKernel(device, await createDenseKernel(device, dense), batch, targetMs);
+        } else {
+          const conv = randomConvLayer(rng, { ...layer, format, inputBits, output });
+          time = await timeKernel(device, await createConvKernel(device, conv), batch, targetMs);
+          // The pool after a conv belongs to its entry: its time scales with the filters.
+          const pool = spec[spec.indexOf(layer) + 1];
+          if (pool?.kind === 'maxpool') {
+            const quantPool: QuantMaxPoolLayer = { kind: 'maxpool', name: pool.name, inHeight: pool.inHeight, inWidth: pool.inWidth, channels: pool.channels, size: pool.size, input: encoding };
+            time += await timeKernel(device, await createMaxPoolKernel(device, quantPool), batch, targetMs);
+          }
+        }
+        row.push(time / batch);
+        options.onProgress?.(++done, total);
+      }
+      ms.push(row);
+    }
+    layers.push({ name, inputs, outputs, ms });
+  }
+  return { device: options.device ?? 'WebGPU', key: latencyTableKey(config, batch), batch, layers };
+}
