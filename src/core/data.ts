@@ -5,6 +5,7 @@
 import { IdxError, MAX_IDX_HEADER_BYTES, parseIdx, readIdxHeader, type IdxHeader } from './idx';
 import { IMAGE_SIZE, NUM_CLASSES } from './models';
 import { MNIST_SHAPE, pixelsPerImage, type ImageShape } from './datasets/kinds';
+import { bytesText, concat, messageOf, openMaybeGzip } from './datasets/bytes';
 
 export interface ImageSet {
   /** count x pixels (MNIST: 784), 0..255, row-major, channels last (HWC) for colour. */
@@ -97,29 +98,47 @@ export interface MnistManifestEntry {
   sha256?: string;
 }
 
-const bytesText = (n: number) => n.toLocaleString('en-US');
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const dimsText = (dims: readonly number[]) => dims.join(' x ');
 
 /**
- * Input is handed to the decompressor in slices of at most this many bytes: a browser's
- * DecompressionStream inflates a whole written chunk at once, and deflate inflates up to ~1000x,
- * so a 256 KB network chunk of a gzip bomb could become 256 MB before we see any of it; a slice
- * inflates to 16 MB at most. Each slice is one more write through the stream, so smaller ones cost
- * load time (16 KB: about +0.1 s on the full set in Node, 4 KB: about +0.4 s).
+ * One IDX file's bytes as they stream in, checked as soon as its header has arrived (magic, type,
+ * MNIST's dimensions, then `onHeader`'s own check) and stopped the moment they pass the size the
+ * header claims, so a corrupt or hostile file costs little more than its claim. MNIST's assets
+ * (fetchMnist) and a user's IDX files (datasets/idxSet.ts) are read through it.
  */
-export const INFLATE_SLICE_BYTES = 16 * 1024;
+export class IdxCollector {
+  private readonly chunks: Uint8Array[] = [];
+  size = 0;
+  header: IdxHeader | null = null;
+  /** The header's total size; Infinity until the header has arrived. */
+  claimed = Infinity;
 
-function concatBytes(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    if (offset >= length) break;
-    const part = chunk.subarray(0, length - offset);
-    out.set(part, offset);
-    offset += part.length;
+  constructor(
+    private readonly file: string,
+    private readonly kind: 'images' | 'labels',
+    private readonly onHeader?: (header: IdxHeader, claimed: number) => void,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (!this.header) {
+      this.header = readIdxHeader(concat(this.chunks, Math.min(this.size, MAX_IDX_HEADER_BYTES)), this.file);
+      if (this.header) {
+        checkMnistDims(this.kind, this.header.dims, this.file);
+        this.claimed = this.header.headerBytes + this.header.dataBytes;
+        this.onHeader?.(this.header, this.claimed);
+      }
+    }
+    if (this.size > this.claimed) {
+      throw new IdxError(`${this.file}: IDX header says ${dimsText(this.header!.dims)} (${bytesText(this.claimed)} bytes) but the file holds more (${bytesText(this.size)} bytes so far).`);
+    }
   }
-  return out;
+
+  /** Everything read so far, in one array. */
+  bytes(): Uint8Array {
+    return concat(this.chunks, this.size);
+  }
 }
 
 /**
@@ -218,50 +237,28 @@ export async function fetchMnist(
     };
     const downloaded = () => (expected !== undefined ? `${bytesText(received)} of ${bytesText(expected)} bytes` : `${bytesText(received)} bytes`);
 
-    let header: IdxHeader | null = null;
-    let claimed = Infinity;
-    const chunks: Uint8Array[] = [];
-    let size = 0;
+    const collector = new IdxCollector(file, key.endsWith('Images') ? 'images' : 'labels', (header, claimed) => {
+      if (rawBytes !== undefined && rawBytes !== claimed) {
+        throw new IdxError(`${file}: IDX header says ${dimsText(header.dims)} (${bytesText(claimed)} bytes) but the manifest says ${bytesText(rawBytes)} bytes.`);
+      }
+    });
     let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
     let gzip = false;
     try {
-      let pending = await readBody();
-      // A server may already have undone the gzip (Content-Encoding); only decompress real gzip.
-      gzip = pending !== null && pending[0] === 0x1f;
-      const source = new ReadableStream<Uint8Array>(
-        {
-          async pull(controller) {
-            const chunk = pending ?? (await readBody());
-            pending = null;
-            if (!chunk) return controller.close();
-            if (!gzip) return controller.enqueue(chunk);
-            for (let offset = 0; offset < chunk.length; offset += INFLATE_SLICE_BYTES) controller.enqueue(chunk.subarray(offset, offset + INFLATE_SLICE_BYTES));
-          },
-          cancel: (reason) => body.cancel(reason),
-        },
-        { highWaterMark: 0 },
+      // A server may already have undone the gzip (Content-Encoding); only real gzip is inflated.
+      const opened = await openMaybeGzip(
+        new ReadableStream<Uint8Array>({ pull: async (controller) => {
+          const chunk = await readBody();
+          if (chunk) controller.enqueue(chunk);
+          else controller.close();
+        }, cancel: (reason) => body.cancel(reason) }, { highWaterMark: 0 }),
       );
-      // The DOM types take BufferSource in; our slices are Uint8Array views, which it accepts.
-      const gunzip = () => new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-      reader = (gzip ? source.pipeThrough(gunzip()) : source).getReader();
+      gzip = opened.gzip;
+      reader = opened.stream.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        chunks.push(value);
-        size += value.length;
-        if (!header) {
-          header = readIdxHeader(concatBytes(chunks, Math.min(size, MAX_IDX_HEADER_BYTES)), file);
-          if (header) {
-            checkMnistDims(key.endsWith('Images') ? 'images' : 'labels', header.dims, file);
-            claimed = header.headerBytes + header.dataBytes;
-            if (rawBytes !== undefined && rawBytes !== claimed) {
-              throw new IdxError(`${file}: IDX header says ${dimsText(header.dims)} (${bytesText(claimed)} bytes) but the manifest says ${bytesText(rawBytes)} bytes.`);
-            }
-          }
-        }
-        if (size > claimed) {
-          throw new IdxError(`${file}: IDX header says ${dimsText(header!.dims)} (${bytesText(claimed)} bytes) but the file holds more (${bytesText(size)} bytes so far).`);
-        }
+        collector.push(value);
       }
     } catch (error) {
       // Stops the decompression and the download.
@@ -272,12 +269,13 @@ export async function fetchMnist(
       if (expected !== undefined && received < expected) throw new Error(`${file}: the download ended after ${downloaded()}.`, { cause: error });
       throw new Error(`${file}: ${gzip ? 'not a valid gzip file' : 'could not read it'} (${messageOf(error)}).`, { cause: error });
     }
+    const { header, size, claimed } = collector;
     if (received === 0) throw new Error(`${file}: the server sent an empty file.`);
     if (size < claimed && expected !== undefined && received < expected) throw new Error(`${file}: the download ended after ${downloaded()}.`);
     // No header (too short): parseIdx words it.
-    if (!header) parseIdx(concatBytes(chunks, size), file);
+    if (!header) parseIdx(collector.bytes(), file);
     if (size < claimed) throw new IdxError(`${file}: IDX header says ${dimsText(header!.dims)} (${bytesText(claimed)} bytes) but the file holds only ${bytesText(size)} bytes.`);
-    return concatBytes(chunks, size);
+    return collector.bytes();
   };
 
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(

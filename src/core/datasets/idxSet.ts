@@ -4,10 +4,10 @@
  * IDX parser (src/core/idx.ts) and MNIST's dimension check; every error names the file.
  */
 import { maxOf } from '../arrays';
-import { checkMnistDims, type ImageSet } from '../data';
-import { IdxError, MAX_IDX_HEADER_BYTES, parseIdx, readIdxHeader } from '../idx';
+import { IdxCollector, type ImageSet } from '../data';
+import { IdxError, parseIdx } from '../idx';
 import { NUM_CLASSES } from '../models';
-import { bytesText, concat, fileError, messageOf, openMaybeGzip, type NamedSource } from './bytes';
+import { bytesText, fileError, messageOf, openMaybeGzip, type NamedSource } from './bytes';
 import { DATASETS, MNIST_SHAPE, pixelsPerImage } from './kinds';
 import type { LoadedDataset } from './loaded';
 
@@ -39,26 +39,14 @@ export async function readIdxFile(file: NamedSource, kind: 'images' | 'labels'):
   const { name } = file;
   const { stream, gzip } = await openMaybeGzip(file.source);
   const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let claimed = Infinity;
-  let headerSeen = false;
+  const collector = new IdxCollector(name, kind, (header) => {
+    if (header.dims[0] > MAX_IDX_IMAGES) throw new IdxError(`${name}: ${bytesText(header.dims[0])} ${kind}; at most ${bytesText(MAX_IDX_IMAGES)} are taken.`);
+  });
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
-      size += value.length;
-      if (!headerSeen) {
-        const header = readIdxHeader(concat(chunks, size).subarray(0, MAX_IDX_HEADER_BYTES), name);
-        if (header) {
-          headerSeen = true;
-          checkMnistDims(kind, header.dims, name);
-          if (header.dims[0] > MAX_IDX_IMAGES) throw new IdxError(`${name}: ${bytesText(header.dims[0])} ${kind}; at most ${bytesText(MAX_IDX_IMAGES)} are taken.`);
-          claimed = header.headerBytes + header.dataBytes;
-        }
-      }
-      if (size > claimed) throw new IdxError(`${name}: the IDX header says ${bytesText(claimed)} bytes but the file holds more (${bytesText(size)} so far).`);
+      collector.push(value);
     }
   } catch (error) {
     await reader.cancel(error).catch(() => undefined);
@@ -66,7 +54,7 @@ export async function readIdxFile(file: NamedSource, kind: 'images' | 'labels'):
     throw fileError(name, `${gzip ? 'not a valid gzip file' : 'could not be read'} (${messageOf(error)}).`, error);
   }
   // parseIdx words a short header or short data with the file's name.
-  return parseIdx(concat(chunks, size), name);
+  return parseIdx(collector.bytes(), name);
 }
 
 function pairUp(images: { dims: number[]; data: Uint8Array }, labels: { dims: number[]; data: Uint8Array }, imagesName: string, labelsName: string): ImageSet {
