@@ -240,7 +240,9 @@ test('junk in the URL: short notices, one rule for repeated keys, and the canoni
 
   // A backend chosen during a run (the knob is locked then; a lesson or code can still do it)
   // applies from the next run, and the badge says so.
-  await typeKnob(page, 'knob-trainSize', '6000');
+  // Long enough (60,000 x 20 images) that WASM, ~8,000 images/s, is still training when Stop is pressed.
+  await typeKnob(page, 'knob-trainSize', '60000');
+  await typeKnob(page, 'knob-epochs', '20');
   await page.getByTestId('train-button').click();
   await waitMidRun(page);
   await page.evaluate(() => (window as any).__playground.store.getState().setKnob('backend', 'cpu'));

@@ -80,7 +80,7 @@ export interface TrainerApi {
   pause(): void;
   resume(): void;
   stop(): void;
-  memory(): { numTensors: number; numBytes: number };
+  memory(): Promise<{ numTensors: number; numBytes: number }>;
   /** Frees the kept network; numTensors returns to the baseline before any run. */
   reset(): Promise<{ numTensors: number }>;
   /**

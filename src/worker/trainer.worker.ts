@@ -60,6 +60,12 @@ function exclusive<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/**
+ * Settles when the backend chosen by init has started (or failed). tf.memory() before that throws
+ * "Backend 'wasm' has not yet been initialized": a tensor count asked for right after a reload waits.
+ */
+let backendStarted: Promise<unknown> = Promise.resolve();
+
 function dropKept() {
   if (kept) disposeNetwork(kept.network);
   kept = null;
@@ -123,7 +129,9 @@ function breakMatMulOnce(): string {
 
 const api: TrainerApi = {
   async init(choice, avoid, onEvent, options = {}) {
-    const info = await selectBackend(choice, avoid, options);
+    const selection = selectBackend(choice, avoid, options);
+    backendStarted = selection.catch(() => undefined);
+    const info = await selection;
     backendName = info.name;
     // A lost GPU device (driver reset, another tab's crash, device.destroy()) cannot be recovered
     // inside this worker: TF.js keeps the dead device. Tell the page, which starts a fresh worker.
@@ -254,12 +262,14 @@ const api: TrainerApi = {
     stopRequested = true;
     api.resume();
   },
-  memory() {
+  async memory() {
+    await backendStarted;
     const m = tf.memory();
     return { numTensors: m.numTensors, numBytes: m.numBytes };
   },
   reset() {
     return exclusive(async () => {
+      await backendStarted;
       dropKept();
       return { numTensors: tf.memory().numTensors };
     });
