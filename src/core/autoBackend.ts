@@ -3,7 +3,7 @@
  * one wins, what the page says about it, and what is remembered per device and model. The timing
  * itself (TF.js) is src/worker/backendProbe.ts; the page keeps the memory in localStorage.
  */
-import type { ArchitectureConfig } from './models';
+import { networkName, type ArchitectureConfig } from './models';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -105,8 +105,7 @@ export function describeAuto(pick: AutoPick, results: readonly ProbeResult[]): s
 
 /** The part of a config that sets the speed ranking: the architecture (an mlp's widths matter a lot). */
 export function modelKey(config: ArchitectureConfig): string {
-  const widths = config.model === 'mlp' ? `:${(config.hidden ?? []).join(',')}` : '';
-  return `${config.model}${widths}${config.batchNorm ? '+bn' : ''}`;
+  return `${networkName(config)}${config.batchNorm ? '+bn' : ''}`;
 }
 
 /** A finished measurement, kept per device and model. */

@@ -208,6 +208,17 @@ function layersOf(config: ArchitectureConfig): LayerSpec[] {
   }
 }
 
+/**
+ * Which network a config trains, as text: the model and the widths it takes (mlp's hidden widths,
+ * lenet's when not the default). What the backend memory and the Pareto chart tell networks apart by.
+ */
+export function networkName(config: Pick<ArchitectureConfig, 'model' | 'hidden' | 'lenetWidths'>): string {
+  if (config.model === 'mlp') return `mlp:${(config.hidden ?? []).join(',')}`;
+  const lenet = config.lenetWidths?.join(',');
+  if (config.model === 'lenet' && lenet !== undefined && lenet !== DEFAULT_LENET_WIDTHS.join(',')) return `lenet:${lenet}`;
+  return config.model;
+}
+
 export function architecture(config: ArchitectureConfig): LayerSpec[] {
   const layers = layersOf(config);
   if (!config.batchNorm) return layers;

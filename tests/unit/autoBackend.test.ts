@@ -62,6 +62,8 @@ describe('auto rules', () => {
     expect(modelKey({ model: 'mlp', hidden: [64, 32], batchNorm: true })).toBe('mlp:64,32+bn');
     // Widths of another model do not split its memory.
     expect(modelKey({ model: 'lenet', hidden: [64] })).toBe('lenet');
+    expect(modelKey({ model: 'lenet', lenetWidths: [20, 50, 500] })).toBe('lenet');
+    expect(modelKey({ model: 'lenet', lenetWidths: [10, 20, 100] })).toBe('lenet:10,20,100');
     const key = memoryKey('dev', { model: 'lenet' });
     const entry = { choice: 'wasm', threads: 1, results: [result('wasm', 300)], batch: 32, measuredAt: 5 };
     expect(readRemembered({ [key]: entry }, key)).toEqual(entry);

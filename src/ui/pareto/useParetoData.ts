@@ -7,6 +7,7 @@
 import { useMemo } from 'react';
 import { decodeConfig, energyTableOf, type Config } from '../../core/config';
 import type { EnergyTable } from '../../core/cost/energyTable';
+import { networkName } from '../../core/models';
 import {
   chartPoints,
   costOf,
@@ -35,7 +36,6 @@ const networks = new Map<string, string>();
 let costTableKey: string | null = null;
 let costs = new Map<string, Cost>();
 
-const networkOf = (c: Config) => (c.model === 'mlp' ? `mlp:${c.hidden.join(',')}` : c.model);
 
 function cached(text: string, table: EnergyTable, tableKey: string): { cost: Cost; network: string } {
   if (tableKey !== costTableKey || costs.size > MAX_CACHED_CONFIGS) {
@@ -48,14 +48,14 @@ function cached(text: string, table: EnergyTable, tableKey: string): { cost: Cos
   if (!cost || network === undefined) {
     const config = decodeConfig(text).config;
     cost = costOf(config, table);
-    network = networkOf(config);
+    network = networkName(config);
     costs.set(text, cost);
     networks.set(text, network);
   }
   return { cost, network };
 }
 
-export const sameNetwork = (a: Config, b: Config) => networkOf(a) === networkOf(b);
+export const sameNetwork = (a: Config, b: Config) => networkName(a) === networkName(b);
 
 /** The current config's accuracy, when the kept model of the same network has been tested with its quantization. */
 export function currentAccuracy(s: AppState): { accuracy: number; how: string } | null {
@@ -93,9 +93,9 @@ export interface CurrentPoint {
   how: string | null;
 }
 
-/** The network a config trains (model and hidden widths) and its energy table: what the records depend on. */
+/** The network a config trains and its energy table: what the records depend on. */
 function networkKey(c: Config): string {
-  return JSON.stringify([c.model, c.model === 'mlp' ? c.hidden : null, c.energy]);
+  return JSON.stringify([networkName(c), c.energy]);
 }
 
 export function useParetoRecords(axis: CostAxis, thisNetworkOnly: boolean, showPaper: boolean): ParetoRecords {
@@ -106,7 +106,7 @@ export function useParetoRecords(axis: CostAxis, thisNetworkOnly: boolean, showP
     const config = useStore.getState().config;
     const table = energyTableOf(config);
     const tableKey = JSON.stringify(config.energy);
-    const network = networkOf(config);
+    const network = networkName(config);
     const shown: RunRecord[] = [];
     for (const r of records) {
       const known = cached(r.config, table, tableKey);
