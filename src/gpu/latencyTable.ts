@@ -4,9 +4,10 @@
  * (input width, output width) of the grid (src/core/netadapt/latency.ts), and timed with
  * timeLaunches. Weight values do not change a kernel's time; only the shapes and formats do.
  */
+import { minOf, pushAll } from '../core/arrays';
 import type { Config } from '../core/config';
 import { FLOAT_RELU_ACTIVATION_BITS } from '../core/kernels/fromNetwork';
-import { randomConvLayer, type ActivationEncoding, type QuantMaxPoolLayer } from '../core/kernels/conv';
+import { denseNetLayer, randomConvLayer, type ActivationEncoding, type QuantMaxPoolLayer, type QuantNetLayer } from '../core/kernels/conv';
 import { randomDenseLayer, type RandomLayerSpec } from '../core/kernels/random';
 import type { WeightFormat } from '../core/kernels/reference';
 import { architecture, isWeightLayer } from '../core/models';
@@ -15,6 +16,7 @@ import { quantOf, schemeForLayer } from '../core/quant/quantConfig';
 import { describeScheme } from '../core/quant/schemes';
 import { mulberry32 } from '../core/rng';
 import { createStorageBuffer } from './buffers';
+import { createNetworkRunner } from './network';
 import { createConvKernel, createDenseKernel, createMaxPoolKernel, type BatchKernel } from './kernels';
 import { timeLaunches } from './timer';
 
@@ -65,15 +67,88 @@ async function timeKernel(device: GPUDevice, kernel: BatchKernel, batch: number,
   }
 }
 
-export async function buildLatencyTable(device: GPUDevice, config: Config, options: LatencyTableOptions = {}): Promise<LatencyTable> {
-  const batch = options.batch ?? 1;
-  const targetMs = options.targetMs ?? 40;
-  const grid = latencyGrid(config, options.points ?? 5);
+/** What every layer of a config's kernel network shares: hidden activation encoding and bits. */
+function kernelActivations(config: Config) {
   const q = quantOf(config);
   const sign = q.activations.kind === 'sign';
   const hiddenBits = q.activations.kind === 'relu' ? (q.activations.bits ?? FLOAT_RELU_ACTIVATION_BITS) : 1;
   const hiddenOutput: RandomLayerSpec['output'] = sign ? 'sign' : { kind: 'requant', bits: hiddenBits };
   const encoding: ActivationEncoding = sign ? { kind: 'sign' } : { kind: 'unsigned', bits: hiddenBits };
+  return { sign, hiddenBits, hiddenOutput, encoding };
+}
+
+/**
+ * The integer network of `config` (its widths and weight formats) with random weights: what the
+ * kernels would run for it. Latency depends on shapes and formats only, not on the values.
+ */
+export function randomKernelNetwork(rng: () => number, config: Config): QuantNetLayer[] {
+  const { sign, hiddenBits, hiddenOutput, encoding } = kernelActivations(config);
+  const spec = architecture(config);
+  const count = spec.filter(isWeightLayer).length;
+  const layers: QuantNetLayer[] = [];
+  let weightIndex = 0;
+  for (const layer of spec) {
+    if (layer.kind === 'maxpool') {
+      layers.push({ kind: 'maxpool', name: layer.name, inHeight: layer.inHeight, inWidth: layer.inWidth, channels: layer.channels, size: layer.size, input: encoding });
+      continue;
+    }
+    if (layer.kind === 'flatten') {
+      layers.push({ kind: 'flatten', name: layer.name, size: layer.size });
+      continue;
+    }
+    const i = weightIndex++;
+    const first = i === 0;
+    const format = kernelFormat(config, i, count, !first && sign);
+    const inputBits = first ? config.inputBits : hiddenBits;
+    const output = i === count - 1 ? 'logits' : hiddenOutput;
+    if (layer.kind === 'dense') layers.push(denseNetLayer(randomDenseLayer(rng, { name: layer.name, inputs: layer.inputs, units: layer.units, format, inputBits, output })));
+    else layers.push(randomConvLayer(rng, { ...layer, format, inputBits, output }));
+  }
+  return layers;
+}
+
+export interface NetworkLatency {
+  /** ms per image: the fastest of `rounds` timings (shared machines only ever add time). */
+  msPerImage: number;
+  /** Every round's ms per image, for the spread. */
+  rounds: number[];
+}
+
+/** Times the whole kernel network of `config` (random weights, one command buffer per launch) at `batch` images. */
+export async function timeKernelNetwork(device: GPUDevice, config: Config, options: { batch?: number; targetMs?: number; rounds?: number } = {}): Promise<NetworkLatency> {
+  const batch = options.batch ?? 1;
+  const runner = await createNetworkRunner(device, randomKernelNetwork(mulberry32(1), config));
+  const input = createStorageBuffer(device, runner.inputWordsPerImage * batch * 4, 'latency input');
+  const rounds: number[] = [];
+  const pending: GPUBuffer[] = [];
+  try {
+    for (let r = 0; r < (options.rounds ?? 3); r++) {
+      const t = await timeLaunches(
+        device,
+        (encoder) => {
+          // Each launch makes its own activation buffers, as a real inference does; freed after the round.
+          const { logits, scratch } = runner.encode(encoder, input, batch);
+          pending.push(logits);
+          pushAll(pending, scratch);
+        },
+        { targetMs: options.targetMs ?? 200, maxLaunches: 100 },
+      );
+      rounds.push((t.gpuMsPerLaunch ?? t.msPerLaunch) / batch);
+      for (const buffer of pending.splice(0)) buffer.destroy();
+    }
+  } finally {
+    for (const buffer of pending.splice(0)) buffer.destroy();
+    input.destroy();
+    runner.destroy();
+  }
+  return { msPerImage: minOf(rounds), rounds };
+}
+
+export async function buildLatencyTable(device: GPUDevice, config: Config, options: LatencyTableOptions = {}): Promise<LatencyTable> {
+  const batch = options.batch ?? 1;
+  const targetMs = options.targetMs ?? 40;
+  const grid = latencyGrid(config, options.points ?? 5);
+  const { sign, hiddenBits, hiddenOutput, encoding } = kernelActivations(config);
   const base = prunableWidths(config);
   const total = grid.reduce((n, g) => n + g.inputs.length * g.outputs.length, 0);
   const rng = mulberry32(1);

@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, latencyResource, withWidths, type Config } from '../../src/core';
-import { buildLatencyTable } from '../../src/gpu/latencyTable';
+import { buildLatencyTable, randomKernelNetwork, timeKernelNetwork } from '../../src/gpu/latencyTable';
+import { createNetworkRunner } from '../../src/gpu/network';
+import { convNetReference, randomNetInput } from '../../src/core/kernels/conv';
+import { mulberry32 } from '../../src/core/rng';
+import { minOf } from '../../src/core/arrays';
 import { testDevice } from '../helpers/gpuDevice';
 
 const gpu = await testDevice('netadapt latency');
@@ -29,4 +33,22 @@ describe.skipIf(!gpu.device)('NetAdapt latency table on the kernels', () => {
   it('refuses formats the kernels do not run', async () => {
     await expect(buildLatencyTable(gpu.device!, defaultConfig(), { points: 2, targetMs: 1 })).rejects.toThrow(/float32 weights do not run on the integer kernels/);
   });
+
+  it('times a whole adapted network: the kernels it runs are the config\'s widths and formats, bit-exact', async () => {
+    const config: Config = { ...withWidths({ ...defaultConfig(), model: 'lenet' }, [6, 12, 40]), weights: { kind: 'lightnn', k: 2 }, activations: { kind: 'relu', bits: 4 } };
+    const layers = randomKernelNetwork(mulberry32(3), config);
+    expect(layers.map((l) => l.kind)).toEqual(['conv2d', 'maxpool', 'conv2d', 'maxpool', 'flatten', 'dense', 'dense']);
+    expect(layers.filter((l) => l.kind === 'conv2d').map((l) => (l.kind === 'conv2d' ? l.filters : 0))).toEqual([6, 12]);
+    const runner = await createNetworkRunner(gpu.device!, layers);
+    try {
+      const input = randomNetInput(mulberry32(4), layers[0], 3);
+      expect(Array.from(await runner.run(input, 3))).toEqual(Array.from(convNetReference(layers, input, 3)));
+    } finally {
+      runner.destroy();
+    }
+    const small = await timeKernelNetwork(gpu.device!, config, { targetMs: 5, rounds: 2 });
+    expect(small.rounds).toHaveLength(2);
+    expect(small.msPerImage).toBeGreaterThan(0);
+    expect(small.msPerImage).toBe(minOf(small.rounds));
+  }, 120_000);
 });
