@@ -12,6 +12,7 @@ import {
   pruneUnits,
   resourceTargets,
   trainingOrder,
+  trainSizeBesideHoldout,
   uniformWidths,
   unitNorms,
   withWidths,
@@ -173,6 +174,15 @@ describe('NetAdapt holdout split', () => {
     const full = holdoutSplit(60_000, 60_000, 1000, 7);
     expect(full.train.length).toBe(59_000);
     expect(new Set([...full.train, ...full.holdout]).size).toBe(60_000);
+  });
+
+  it('trainSizeBesideHoldout stops the first training short of the holdout, so no proposal is compared on images it trained on', () => {
+    expect(trainSizeBesideHoldout(60_000, 60_000, 2000)).toBe(58_000);
+    expect(trainSizeBesideHoldout(60_000, 5000, 2000)).toBe(5000);
+    const trained = new Set(trainingOrder(60_000, 3).subarray(0, trainSizeBesideHoldout(60_000, 60_000, 2000)));
+    const split = holdoutSplit(60_000, 58_000, 2000, 3);
+    expect(Array.from(split.holdout).some((i) => trained.has(i))).toBe(false);
+    expect(split.train.length).toBe(58_000);
   });
 });
 

@@ -25,3 +25,12 @@ export function holdoutSplit(count: number, trainSize: number, holdout: number, 
   if (size + holdout <= count) return { train: order.slice(0, size), holdout: order.slice(size, size + holdout) };
   return { train: order.slice(0, size - holdout), holdout: order.slice(size - holdout, size) };
 }
+
+/**
+ * The training subset size that leaves `holdout` images of the `count` never trained on: the
+ * holdout comes after the subset in the same order, so the network's first training must stop
+ * `holdout` short of the whole set for the proposals' comparison to be on unseen images.
+ */
+export function trainSizeBesideHoldout(count: number, trainSize: number, holdout: number): number {
+  return Math.max(1, Math.min(trainSize, count - holdout));
+}
