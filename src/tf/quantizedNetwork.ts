@@ -50,7 +50,7 @@ export function createHysteresisState(net: Network, q: QuantConfig): HysteresisS
   });
   if (thresholds.every((h) => h === null)) return null;
   const signs = net.params.map((p, i) =>
-    thresholds[i] === null ? null : tf.tidy(() => tf.variable(tf.where(tf.greaterEqual(p.kernel, 0), tf.onesLike(p.kernel), tf.onesLike(p.kernel).neg()), false)),
+    thresholds[i] === null ? null : tf.tidy(() => tf.variable(tf.where(tf.greaterEqual(p.kernel, 0), tf.onesLike(p.kernel), tf.neg(tf.onesLike(p.kernel))), false)),
   );
   return {
     signs,
@@ -62,7 +62,7 @@ export function createHysteresisState(net: Network, q: QuantConfig): HysteresisS
         tf.tidy(() => {
           const up = tf.greater(p.kernel, h);
           const down = tf.less(p.kernel, -h);
-          state.assign(tf.where(up, tf.onesLike(state), tf.where(down, tf.onesLike(state).neg(), state)));
+          state.assign(tf.where(up, tf.onesLike(state), tf.where(down, tf.neg(tf.onesLike(state)), state)));
         });
       });
     },
