@@ -9,7 +9,7 @@ import type { Config } from '../core/config';
 import { subset, type ImageSet, type MnistData } from '../core/data';
 import { holdoutSplit, isAbort, netAdapt, uniformWidths, withWidths, type AdaptWeights, type NetAdaptOptions, type NetAdaptStep, type Resource } from '../core/netadapt';
 import { quantOf } from '../core/quant/quantConfig';
-import { learningRateAt } from '../core/lrSchedule';
+import { CONSTANT_LR, learningRateAt } from '../core/lrSchedule';
 import { deriveSeed } from '../core/rng';
 import { evaluatePtq, readHysteresisSigns, runConfig, trainingHooks } from './experiment';
 import { createNetwork, disposeNetwork, readWeights, type Network } from './network';
@@ -53,8 +53,8 @@ export function networkFromWeights(config: Config, weights: readonly AdaptWeight
 const abortError = () => new DOMException('NetAdapt cancelled', 'AbortError');
 
 /**
- * Trains `net` for `batches` steps of `config` (its optimizer and batch size; the constant rate its
- * schedule ended on)
+ * Trains `net` for `batches` steps of `config` (its optimizer and batch size; at the constant rate
+ * its schedule ended on, or with `rate` 'schedule' its whole schedule over those batches' epochs)
  * with `dataSeed`'s shuffling, through the quantizers when config.training is qat, then returns
  * the accuracy on `evalSet` as the config's model has it (QAT: the quantized pass; float training
  * of a quantized config: post-training quantization; float: float).
@@ -67,6 +67,7 @@ async function tuneAndEvaluate(
   batches: number,
   dataSeed: number,
   signal?: AbortSignal,
+  rate: 'end' | 'schedule' = 'end',
 ): Promise<{ accuracy: number; weights: AdaptWeights[] }> {
   const batch = Math.max(1, Math.min(config.batch, trainSet.count));
   const epochs = Math.max(1, Math.ceil(batches / Math.ceil(trainSet.count / batch)));
@@ -83,10 +84,14 @@ async function tuneAndEvaluate(
       if (v && kept) tf.tidy(() => v.assign(tf.tensor(kept, v.shape)));
     });
     if (batches > 0) {
-      // At the rate the trained network's schedule ended on: the config's starting rate would
-      // undo its annealing (mlp1 LightNN-2, exp:0.8 over 10 epochs: 1.3 pp lost after one epoch at 0.002).
-      const lr = learningRateAt(config.lrSchedule, config.lr, config.epochs, config.epochs);
-      const result = await train(net, { train: trainSet, test: evalSet }, { ...config, lr, epochs, dataSeed, lrSchedule: { kind: 'constant' } }, hooks);
+      // Short fine-tunes at the rate the trained network's schedule ended on: the config's starting
+      // rate would undo its annealing (mlp1 LightNN-2, exp:0.8 over 10 epochs: 1.3 pp lost after 100
+      // batches at 0.002). The final, long fine-tune runs the config's whole schedule again.
+      const schedule =
+        rate === 'schedule'
+          ? { lr: config.lr, lrSchedule: config.lrSchedule }
+          : { lr: learningRateAt(config.lrSchedule, config.lr, config.epochs, config.epochs), lrSchedule: CONSTANT_LR };
+      const result = await train(net, { train: trainSet, test: evalSet }, { ...config, ...schedule, epochs, dataSeed }, hooks);
       if (result.status === 'diverged') throw new Error(`fine-tuning diverged (loss ${result.divergedAt?.loss})`);
     }
     if (signal?.aborted) throw abortError();
@@ -185,7 +190,7 @@ export async function adaptNetwork(network: Network, config: Config, data: Mnist
     const testSet = selectTestSubset(data.test, config.testSize);
     const batches = options.finalEpochs * Math.ceil(trainSet.count / Math.max(1, Math.min(config.batch, trainSet.count)));
     const tuned = await withNetwork(adapted.config, adapted.weights, (net) =>
-      tuneAndEvaluate(net, adapted.config, trainSet, holdoutSet, batches, deriveSeed(config.dataSeed, 0xf1a1), options.signal),
+      tuneAndEvaluate(net, adapted.config, trainSet, holdoutSet, batches, deriveSeed(config.dataSeed, 0xf1a1), options.signal, 'schedule'),
     );
     outcome.finalHoldoutAccuracy = tuned.accuracy;
     outcome.weights = tuned.weights;
