@@ -71,17 +71,18 @@ test('bad URL values show messages naming them and the page still works', async 
   expect(Number(await page.getByTestId('test-accuracy').textContent())).toBeGreaterThan(20);
 });
 
-test('a link to another data set or a CIFAR model says the page loads only MNIST, and the page works on MNIST', async ({ page }) => {
+test('a link whose model does not take its data set gets the set\'s first model and a notice; data= stays (e2e/datasets.spec.ts loads the files)', async ({ page }) => {
   await page.goto('/?data=fashion&model=cifar3conv&trainSize=300&testSize=200&epochs=1');
   const notices = page.getByTestId('notice');
-  await expect(notices).toHaveCount(2);
-  await expect(notices.nth(0)).toContainText('data=fashion: the page loads only MNIST so far');
-  await expect(notices.nth(1)).toContainText('model=cifar3conv takes CIFAR-10');
+  await expect(notices).toHaveCount(1);
+  await expect(notices.nth(0)).toContainText('model=cifar3conv is not one of the page\'s networks for Fashion-MNIST (28x28 grey images): using mlp1.');
   await expect(page.getByTestId('knob-model')).toHaveValue('mlp1');
-  // The select offers only what the page can train.
+  // The select offers the networks that take the set's images.
   await expect(page.getByTestId('knob-model').locator('option')).toHaveText(['MLP 784-100-10', 'LeNet (2 conv + 2 dense)', 'MLP, your widths']);
-  await expect(page).not.toHaveURL(/data=|cifar/);
+  await expect(page).toHaveURL(/data=fashion/);
+  await expect(page).not.toHaveURL(/cifar/);
   await expect(page.getByTestId('param-count')).toHaveAttribute('data-count', '79510');
+  await expect(page.getByTestId('data-missing')).toContainText('Fashion-MNIST is not in this browser yet');
 });
 
 test('the page stays responsive while the worker trains; pause, resume and stop work; no tensors leak', async ({ page }) => {

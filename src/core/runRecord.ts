@@ -157,7 +157,9 @@ export function validRecords(values: readonly unknown[]): { records: RunRecord[]
 // ---------------------------------------------------------------- paper points
 
 /** Seed 003's column for a model, or null when the paper has none for it. */
-export function paperModelKey(config: Pick<Config, 'model' | 'hidden'>): 'mlp1' | 'lenet' | 'mlp4096x3' | null {
+export function paperModelKey(config: Pick<Config, 'model' | 'hidden' | 'data'>): 'mlp1' | 'lenet' | 'mlp4096x3' | null {
+  // The paper's numbers are MNIST's: none for Fashion-MNIST or the user's own IDX set.
+  if (config.data !== 'mnist') return null;
   if (config.model === 'mlp1' || config.model === 'lenet') return config.model;
   if (config.model === 'mlp' && config.hidden.length === 3 && config.hidden.every((h) => h === 4096)) return 'mlp4096x3';
   return null;

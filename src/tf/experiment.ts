@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { maxOf, pushAll } from '../core/arrays';
 import type { Config } from '../core/config';
 import { confusionMatrix, findFlips, matrixAccuracy, type Flip } from '../core/confusion';
-import { imageShapeOf, type ImageSet, type MnistData } from '../core/data';
+import { imageBytes, imageShapeOf, type ImageSet, type MnistData } from '../core/data';
 import type { ImageShape } from '../core/datasets/kinds';
 import { INPUT_SIZE, inputShapeOf, NUM_CLASSES } from '../core/models';
 import { createNetwork, disposeNetwork, forward, type ForwardOptions, type Network } from './network';
@@ -313,7 +313,7 @@ export class ModelInspector {
     const flips = findFlips(testSet.labels, floatPred, quantPred, flipLimit).map((flip) => ({
       ...flip,
       // A copy: a view would carry (and structured-clone) the whole test set's buffer.
-      pixels: testSet.images.slice(flip.index * INPUT_SIZE, (flip.index + 1) * INPUT_SIZE),
+      pixels: testSet.images.slice(flip.index * imageBytes(testSet), (flip.index + 1) * imageBytes(testSet)),
     }));
     return {
       testCount: testSet.count,

@@ -15,12 +15,16 @@ import { CheckboxKnob, HiddenKnob, LrScheduleKnob, NumberKnob, SelectKnob } from
 import { QuantizationPanel } from './quant/QuantizationPanel';
 import { WeightsView } from './quant/WeightsView';
 import { KernelPanel } from './kernels/KernelPanel';
-import { PAGE_MODELS, selectParameterCount, useStore, type Phase } from './store';
+import { selectParameterCount, useStore, type Phase } from './store';
+import { DataKnob } from './data/DataPanel';
+import { modelsFor } from './data/dataModels';
+import { dataReady, useData } from './data/dataStore';
 import { EnergyPanel } from './energy/EnergyPanel';
 import { ParetoPanel } from './pareto/ParetoPanel';
 import { RecordsBar } from './pareto/RecordsBar';
 import { RecordsTable } from './pareto/RecordsTable';
 import { SweepPanel } from './sweep/SweepPanel';
+import { AdaptPanel } from './adapt/AdaptPanel';
 import { DigitView } from './teach/DigitView';
 import { MistakesView } from './teach/MistakesView';
 import { useTeach } from './teach/teachStore';
@@ -208,6 +212,8 @@ function statusText(phase: Phase, loadProgress: { loaded: number; total: number 
 function RunBar() {
   const { phase, progress, loadProgress, error, warning, warningAcknowledged: acknowledged } = useFields(useStore, 'phase', 'progress', 'loadProgress', 'error', 'warning', 'warningAcknowledged');
   const model = useStore((s) => s.config.model);
+  const data = useStore((s) => s.config.data);
+  const dataOk = useData((d) => dataReady(d, data));
   const params = useStore(selectParameterCount);
   const { startTraining, pause, resume, stop, acknowledgeWarning } = useStore.getState();
   const sweepBusy = useSweep(selectSweepBusy);
@@ -221,7 +227,8 @@ function RunBar() {
         <button
           className="primary train"
           data-testid="train-button"
-          disabled={running || busy || sweepBusy || (warning !== null && !acknowledged)}
+          disabled={running || busy || sweepBusy || !dataOk || (warning !== null && !acknowledged)}
+          title={dataOk ? undefined : 'Load the data set first: its files, or pick MNIST'}
           onClick={() => void startTraining()}
         >
           {phase === 'done' || phase === 'stopped' ? '▶ Train again' : '▶ Train'}
@@ -256,7 +263,8 @@ function RunBar() {
         <progress data-testid="progress" aria-label="training progress" max={1} value={fraction} />
       </div>
       <div className="run-knobs">
-        <SelectKnob name="model" label="Network" disabled={locked} options={PAGE_MODELS.map((m) => ({ value: m, label: MODEL_LABELS[m] }))} />
+        <DataKnob disabled={locked} />
+        <SelectKnob name="model" label="Network" disabled={locked} options={modelsFor(data).map((m) => ({ value: m, label: MODEL_LABELS[m] }))} />
         {model === 'mlp' && <HiddenKnob disabled={locked} />}
         <NumberKnob name="epochs" label="Epochs" disabled={locked} />
         <NumberKnob name="trainSize" label="Training images" disabled={locked} />
@@ -365,6 +373,7 @@ export const SECTIONS = [
   { id: 'training', label: 'Training settings' },
   { id: 'experiments', label: 'Paper experiments & sweeps' },
   { id: 'energy', label: 'Energy model' },
+  { id: 'adapt', label: 'Adapt to a budget' },
   { id: 'kernels', label: 'WebGPU kernels' },
   { id: 'records', label: 'All results' },
 ] as const;
@@ -378,7 +387,9 @@ function sectionFromHash(): SectionId | null {
 /** The sections below the screen: one open at a time, its name in the URL's hash so a link opens it. */
 function Sections() {
   const hide = useStore((s) => s.config.hide);
-  const sections = SECTIONS.filter((s) => !hide.includes(s.id) && !(s.id === 'experiments' && hide.includes('sweeps')));
+  // NetAdapt is a paper experiment: hide=experiments (or sweeps) hides it too.
+  const hidden = (id: SectionId) => (id === 'adapt' ? hide.includes('experiments') || hide.includes('sweeps') : hide.includes(id) || (id === 'experiments' && hide.includes('sweeps')));
+  const sections = SECTIONS.filter((s) => !hidden(s.id));
   const [open, setOpen] = useState<SectionId | null>(() => (typeof location === 'undefined' ? null : sectionFromHash()));
   useEffect(() => {
     const onHash = () => setOpen(sectionFromHash());
@@ -406,6 +417,7 @@ function Sections() {
             {open === 'training' && <TrainingSettings />}
             {open === 'experiments' && <SweepPanel />}
             {open === 'energy' && <EnergyPanel />}
+            {open === 'adapt' && <AdaptPanel />}
             {open === 'kernels' && <KernelPanel />}
             {open === 'records' && <RecordsTable />}
           </ErrorBoundary>

@@ -5,6 +5,7 @@
  * never drive each other, and only this module talks to the worker.
  */
 import type { Config } from '../core/config';
+import type { DatasetName } from '../core/datasets/kinds';
 import { AUTO_DEFAULT, chooseBackend, fastest, modelKey, probeOrder, type AutoPick } from '../core/autoBackend';
 import type { ArchitectureConfig } from '../core/models';
 import { divergenceMessage } from '../core/divergence';
@@ -15,6 +16,7 @@ import type { BackendName } from '../worker/backends';
 import type { ActivateOptions, InjectedFault, KernelRunPhase, ProbeResult, QuantConfig, RunSummary, SweepEvent, TrainEvent, WorkerEvent } from '../worker/protocol';
 import { lastDevice, rememberChoice, rememberDevice, rememberedChoice } from './autoBackendMemory';
 import { explainError } from './errors';
+import { dataReady, syncData, useData } from './data/dataStore';
 import { useKernelRun } from './kernels/kernelStore';
 import { describeQuant, isFloatQuant, quantKey, quantOfConfig } from './quantKnobs';
 import { trainingLabel, useRecords } from './records/recordsStore';
@@ -88,6 +90,9 @@ function restartTrainer(): Promise<TrainerHandle> {
           if (trainer === handle) set({ loadProgress: { loaded, total } });
         }),
       );
+      if (trainer !== handle) return handle;
+      // The user's set (data=fashion, cifar10, idx) from IndexedDB, or the page asks for its files.
+      await syncData(handle.api, get().config.data);
       if (trainer !== handle) return handle;
       trainerReady = true;
       faultsInARow = 0;
@@ -255,7 +260,8 @@ function applyAutoChoice() {
     return;
   }
   const { phase, modelKept } = get();
-  if (phase === 'ready' && !modelKept && !runActive && !isBusy(useSweep.getState().status)) void restartTrainer();
+  // Not while dropped files are parsed: a fresh worker would lose them before they are stored.
+  if (phase === 'ready' && !modelKept && !runActive && !isBusy(useSweep.getState().status) && useData.getState().status !== 'loading') void restartTrainer();
   else if (auto && !auto.pending) set({ auto: { ...auto, pending: true } });
 }
 
@@ -596,6 +602,7 @@ function sweepRefusal(): string | null {
   const page = get();
   if (page.phase === 'training' || page.phase === 'paused') return 'a training run is under way';
   if (page.phase === 'starting' || page.phase === 'loading') return 'the backend and MNIST are still loading';
+  if (!dataReady(useData.getState(), page.config.data)) return 'the data set is not loaded: drop its files first';
   if (page.warning?.blocking) return page.warning.message;
   if (page.warning && !page.warningAcknowledged) return `${page.warning.message} Press "Train anyway" first to sweep anyway.`;
   return null;
@@ -787,6 +794,8 @@ export const controller = {
   /** After the store took a new config: a new backend restarts the worker, a new quantization is evaluated. */
   configChanged(previous: Config, config: Config) {
     const backendChanged = config.backend !== previous.backend;
+    // A restarting worker syncs the config's set itself once it has MNIST.
+    if (config.data !== previous.data && trainer && trainerReady) void syncData(trainer.api, config.data);
     if (backendChanged && get().phase !== 'training' && get().phase !== 'paused') void ensureTrainer();
     else if (quantKey(config) !== quantKey(previous)) {
       set({ ptqError: null });
@@ -801,6 +810,7 @@ export const controller = {
     // While the worker starts, Train waits for it (after an error it starts a fresh one).
     if ((phase === 'starting' || phase === 'loading') && !trainerStart) return;
     if (warning && !warningAcknowledged) return;
+    if (!dataReady(useData.getState(), get().config.data)) return;
     // auto measured another backend while a model was kept: this run starts there (the kept model goes with any new run).
     if (autoWanted()) void restartTrainer();
     await trainConfig(get().config);
@@ -862,11 +872,11 @@ export const controller = {
     return afterEvaluation((api) => api.analyzeQuantized(quantOfConfig(get().config)));
   },
 
-  async testDigits(count: number) {
+  async testDigits(count: number, data?: DatasetName) {
     const handle = trainer;
     // The data arrive after the worker starts; before that there is nothing to show.
     if (!handle || !get().data) return null;
-    return handle.api.testDigits(count);
+    return handle.api.testDigits(count, data);
   },
 
   runSweep,
@@ -887,6 +897,33 @@ export const controller = {
   },
 
   runKernels,
+
+  /**
+   * NetAdapt (src/ui/adapt) takes the kept model's worker like a run: Train, sweeps, the kernel
+   * run and the backend measurement wait, and the run bar's Stop cancels it. False when there is
+   * no finished run to adapt or something else runs.
+   */
+  beginAdaptation(): boolean {
+    const { phase, modelKept, result } = get();
+    if (runActive || phase !== 'done' || !modelKept || result?.status !== 'done' || isBusy(useSweep.getState().status)) return false;
+    cancelMeasurement();
+    runActive = true;
+    set({ phase: 'training', progress: null });
+    return true;
+  },
+
+  /** The adaptation ended; `adapted`: the worker now keeps the adapted network, shown as the last run. */
+  endAdaptation(adapted: RunSummary | null) {
+    runActive = false;
+    // A worker that failed meanwhile was restarted: its phase is the new worker's.
+    if (get().phase !== 'training') return;
+    if (adapted) {
+      forgetModel();
+      set({ result: adapted, modelKept: true, ptqResults: {} });
+    }
+    set({ phase: 'done' });
+    if (adapted) schedulePtq();
+  },
 };
 
 // The store's intent methods (Train, Pause, ..., and what __playground.store calls) land here.

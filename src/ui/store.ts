@@ -15,6 +15,8 @@ import type { TrainerHandle } from './trainerClient';
 import type { ExplainedError } from './errors';
 import type { QuantConfig } from '../worker/protocol';
 import type { BackendName, ProbeResult } from '../core/autoBackend';
+import { fitModelToData, PAGE_MODEL_NAMES } from './data/dataModels';
+import type { DatasetName, ImageShape } from '../core/datasets/kinds';
 
 export type Phase = 'starting' | 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -125,8 +127,8 @@ export interface AppState {
   kernelLogits(pixels: Uint8Array): Promise<KernelLogits | null>;
   /** Confusion matrices and flipped test images at the current quantization; null without a model. */
   analyzeQuantized(): Promise<QuantAnalysis | null>;
-  /** The first `count` MNIST test images and labels; null before the worker has the data. */
-  testDigits(count: number): Promise<{ pixels: Uint8Array; labels: Uint8Array } | null>;
+  /** The first `count` test images and labels of MNIST or `data`; null before the worker has the data. */
+  testDigits(count: number, data?: DatasetName): Promise<{ pixels: Uint8Array; labels: Uint8Array; shape: ImageShape } | null>;
 }
 
 let urlTimer: ReturnType<typeof setTimeout> | null = null;
@@ -192,29 +194,21 @@ function controller(): Intents {
   return intents;
 }
 
-/** The models the page offers: those that take MNIST's 28x28 images, the only set the page loads yet. */
-export const PAGE_MODELS = ['mlp1', 'lenet', 'mlp'] as const satisfies readonly Config['model'][];
+/** The models the page offers, for some data set (src/ui/data/dataModels.ts says which take which). */
+export const PAGE_MODELS = PAGE_MODEL_NAMES;
 
 /**
- * The page loads MNIST only (other sets: the CLI's --data, docs/datasets.md). A link that asks for
- * another set or a CIFAR model gets MNIST and mlp1, and a notice says so, instead of training on
- * data it did not ask for.
+ * The page loads every data set (MNIST built in, the others from the user's files, kept in
+ * IndexedDB), so a link keeps its data=; a model that does not take that set's images gets the
+ * set's first model, and a notice says so, instead of training a network the link did not mean.
  */
-export function pageConfig(decoded: { config: Config; notices: ConfigNotice[] }): { config: Config; notices: ConfigNotice[] } {
-  let { config } = decoded;
-  const notices = [...decoded.notices];
-  if (config.data !== 'mnist') {
-    notices.push({ level: 'error', key: 'data', message: `data=${config.data}: the page loads only MNIST so far, so it uses MNIST; other data sets train with the CLI (npm run cli -- train --data ..., see docs/datasets.md).` });
-    config = { ...config, data: 'mnist' };
-  }
-  if (!(PAGE_MODELS as readonly string[]).includes(config.model)) {
-    notices.push({ level: 'error', key: 'model', message: `model=${config.model} takes CIFAR-10's colour images, which the page cannot load yet: using mlp1 (the CLI trains it with --data cifar10:<path>).` });
-    config = { ...config, model: 'mlp1' };
-  }
-  return { config, notices };
+export function pageConfig(decoded: { config: Config; notices: ConfigNotice[] }, modelNamed = true): { config: Config; notices: ConfigNotice[] } {
+  const fitted = fitModelToData(decoded.config, modelNamed);
+  return { config: fitted.config, notices: fitted.notice ? [...decoded.notices, fitted.notice] : decoded.notices };
 }
 
-const initial = pageConfig(decodeConfig(typeof location === 'undefined' ? '' : location.search));
+const search = typeof location === 'undefined' ? '' : location.search;
+const initial = pageConfig(decodeConfig(search), new URLSearchParams(search).has('model'));
 
 export const useStore = create<AppState>((set, get) => {
   if (typeof window !== 'undefined') {
@@ -317,7 +311,7 @@ export const useStore = create<AppState>((set, get) => {
     predictDigit: (pixels) => controller().predictDigit(pixels),
     kernelLogits: (pixels) => controller().kernelLogits(pixels),
     analyzeQuantized: () => controller().analyzeQuantized(),
-    testDigits: (count) => controller().testDigits(count),
+    testDigits: (count, data) => controller().testDigits(count, data),
   };
 });
 

@@ -9,7 +9,11 @@ import type { ArchitectureConfig } from '../core/models';
 import type { ProbeResult } from '../core/autoBackend';
 import type { ProbeReport, ProbeTraining } from './backendProbe';
 import type { HistogramBin, WeightStats } from './weightStats';
+import type { LatencyTable, NetAdaptStep, ResourceName } from '../core/netadapt';
+import type { DatasetName, ImageShape } from '../core/datasets';
+import type { DatasetSummary, UserDatasetName } from './datasetHost';
 
+export type { DatasetSummary, UserDatasetName };
 export type { ActivateOptions, BackendInfo, HistogramBin, ProbeReport, ProbeResult, QuantConfig, WeightStats };
 
 /** What `auto` times (probeBackends): the run's model at the run's batch size and optimizer. */
@@ -111,8 +115,73 @@ export interface TrainerApi {
   kernelLogits(pixels: Uint8Array, quant: QuantConfig): Promise<KernelLogits>;
   /** Confusion matrices of the kept network (float and quantized with `quant`) on the run's test subset, and the flipped examples. */
   analyzeQuantized(quant: QuantConfig): Promise<QuantAnalysis>;
-  /** The first `count` images of the loaded MNIST test set (count*784 bytes) and their labels; needs no trained model, only the data. */
-  testDigits(count: number): Promise<{ pixels: Uint8Array; labels: Uint8Array }>;
+  /** The first `count` images of a loaded test set (MNIST unless `data` names another; count x its image bytes, HWC) and their labels; needs no trained model, only the data. */
+  testDigits(count: number, data?: DatasetName): Promise<{ pixels: Uint8Array; labels: Uint8Array; shape: ImageShape }>;
+  /**
+   * Parses the user's files as `data` in the worker (streams, src/core/datasets) and keeps the set in
+   * IndexedDB; rejects with a message naming the bad file, leaving the previous set in use.
+   */
+  loadDataset(data: UserDatasetName, files: File[]): Promise<DatasetSummary>;
+  /** Makes the set stored in IndexedDB current; null when none is stored. */
+  restoreDataset(data: UserDatasetName): Promise<DatasetSummary | null>;
+  /** Deletes the stored set and drops it from the worker. */
+  forgetDataset(data: UserDatasetName): Promise<void>;
+  /**
+   * NetAdapt on the kept network (src/worker/netadaptRunner.ts): one 'step' event per iteration;
+   * when not cancelled, the adapted network becomes the kept one. Cancelled: the steps so far, and
+   * the kept network and the tensor count as before.
+   */
+  runNetAdapt(request: NetAdaptRequest, onEvent: (event: NetAdaptEvent) => void): Promise<NetAdaptSummary>;
+  /** Stops the adaptation under way (or the next one, if it has not started) at its next batch. */
+  cancelNetAdapt(): void;
+}
+
+export interface NetAdaptRequest {
+  resource: ResourceName;
+  /** Fraction of the kept network's resource, in (0, 1]. */
+  budget: number;
+  iterations: number;
+  finetuneBatches: number;
+  /** Training images held out to compare proposals; default a tenth of the subset, at most 1,000. */
+  holdout?: number;
+  finalEpochs: number;
+  uniformBaseline: boolean;
+  /** The page's quantization knobs (as for the kernel run): the kept network is adapted at this setting. */
+  quant: QuantConfig;
+  /** Latency tables the page cached for this device; one whose key fits is used instead of timing the kernels again. */
+  latencyTables?: LatencyTable[];
+}
+
+export type NetAdaptEvent =
+  | { type: 'step'; step: NetAdaptStep }
+  /** What runs now; the latency table's timing with its fraction done. */
+  | { type: 'phase'; phase: 'latency-table' | 'iterations' | 'final'; fraction?: number }
+  /** A latency table timed for this run, for the page to cache. */
+  | { type: 'latency-table'; table: LatencyTable };
+
+export interface NetAdaptSummary {
+  status: 'done' | 'cancelled' | 'stuck';
+  resourceName: ResourceName;
+  unit: string;
+  /** The adapted network's config (widths, and the quantization adapted at). */
+  config: Config;
+  steps: NetAdaptStep[];
+  initialResource: number;
+  resource: number;
+  /** After the final fine-tune, measured once, as the config's (quantized) model; null when cancelled. */
+  testAccuracy: number | null;
+  /** The same network's float accuracy (float training), or testAccuracy (QAT); null when cancelled. */
+  floatTestAccuracy: number | null;
+  finalHoldoutAccuracy: number | null;
+  uniform: { multiplier: number; widths: number[]; resource: number; resourceRatio: number; config: Config; testAccuracy: number | null } | null;
+  /** Latency only: the device the table was timed on, and whether it came from the page's cache. */
+  latencyDevice: string | null;
+  latencyTableCached: boolean | null;
+  ms: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+  /** Holdout images the kept network had trained on (its training subset plus the holdout exceed the set): 0 is the unbiased case. */
+  holdoutSeen: number;
 }
 
 /** Softmax probabilities, 10 each, summing to 1. */

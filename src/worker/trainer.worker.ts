@@ -4,12 +4,11 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
-import { fetchMnist, type ImageSet, type MnistData } from '../core/data';
-import { disposeNetwork, type Network } from '../tf/network';
+import { fetchMnist, imageBytes, imageShapeOf, type MnistData } from '../core/data';
+import { disposeNetwork } from '../tf/network';
 import type { BatchMetrics } from '../tf/train';
 import type { Config } from '../core/config';
 import { evaluatePtq, ModelInspector, runConfig } from '../tf/experiment';
-import { INPUT_SIZE } from '../core/models';
 import { autoBias, minExponentBits } from '../core/quant/schemes';
 import { acquireKernelDevice, tfWebGpuDevice } from '../gpu/device';
 import { runOnKernels } from '../gpu/pipeline';
@@ -19,10 +18,12 @@ import { probeBackends } from './backendProbe';
 import type { DataInfo, InjectedFault, LayerSummary, RunSummary, TrainerApi, TrainEvent } from './protocol';
 import { maxAbsOf, weightStats as computeWeightStats } from './weightStats';
 import { runSweepCells } from './sweepRunner';
+import { dataFor, forgetDataset, loadFromFiles, restoreDataset } from './datasetHost';
+import { runNetAdapt, type KeptModel } from './netadaptRunner';
 
 let data: MnistData | null = null;
 /** The last run's network and subsets, kept for PTQ and the weight charts until the next run. */
-let kept: { network: Network; trainSet: ImageSet; testSet: ImageSet } | null = null;
+let kept: KeptModel | null = null;
 /** Float copies of the kept kernels, read once with `await data()` (never dataSync). */
 let kernelCache = new Map<number, Float32Array>();
 /** The teaching views' caches for the kept network (float test predictions, last quantized pass). */
@@ -37,6 +38,8 @@ let resumeWaiters: (() => void)[] = [];
 let backendName = 'none';
 /** Set by cancelSweep, cleared when the next sweep is asked for. */
 let sweepCancelled = false;
+/** The adaptation asked for last; cancelNetAdapt aborts it. */
+let netAdaptAbort: AbortController | null = null;
 
 // A message-channel round trip lets queued comlink calls (pause, stop) run between batches
 // without setTimeout's 4 ms clamping.
@@ -201,7 +204,8 @@ const api: TrainerApi = {
 
   train(config: Config, onEvent: (event: TrainEvent) => void): Promise<RunSummary> {
     return exclusive(async () => {
-      if (!data) throw new Error('MNIST is not loaded yet.');
+      // The config's own set (MNIST or the user's); checked before the kept model is dropped.
+      const runData = dataFor(config.data, data);
       dropKept();
       const tensorsBefore = tf.memory().numTensors;
       paused = false;
@@ -215,7 +219,7 @@ const api: TrainerApi = {
         lastFlush = performance.now();
       };
       // runConfig picks float training or QAT from the config, and evaluates the quantized model.
-      const outcome = await runConfig(config, data, {
+      const outcome = await runConfig(config, runData, {
         onBatch: (m) => {
           pending.push(m);
           if (performance.now() - lastFlush > FLUSH_MS) flush();
@@ -235,7 +239,7 @@ const api: TrainerApi = {
         },
         yieldToEvents,
       });
-      kept = { network: outcome.network, trainSet: outcome.trainSet, testSet: outcome.testSet };
+      kept = { network: outcome.network, trainSet: outcome.trainSet, testSet: outcome.testSet, config, hysteresisSigns: outcome.hysteresisSigns };
       flush();
       return {
         ...outcome.result,
@@ -260,6 +264,8 @@ const api: TrainerApi = {
   },
   stop() {
     stopRequested = true;
+    // The run bar's Stop also ends an adaptation (the page shows it as training).
+    netAdaptAbort?.abort();
     api.resume();
   },
   async memory() {
@@ -328,12 +334,36 @@ const api: TrainerApi = {
   runSweep(request, onEvent) {
     sweepCancelled = false;
     return exclusive(() =>
-      runSweepCells(request, { data, kept, cancelled: () => sweepCancelled, yieldToEvents, onEvent }),
+      // Every cell shares the page's data knob: the first one says which set.
+      runSweepCells(request, { data: request.cells.length > 0 ? dataFor(request.cells[0].config.data, data) : data, kept, cancelled: () => sweepCancelled, yieldToEvents, onEvent }),
     );
   },
 
   cancelSweep() {
     sweepCancelled = true;
+  },
+
+  runNetAdapt(request, onEvent) {
+    const abort = new AbortController();
+    netAdaptAbort = abort;
+    return exclusive(() =>
+      runNetAdapt(request, {
+        dataOf: (config) => dataFor(config.data, data),
+        kept: () => kept,
+        replaceKept: (next) => {
+          dropKept();
+          kept = next;
+        },
+        signal: abort.signal,
+        onEvent,
+      }),
+    ).finally(() => {
+      if (netAdaptAbort === abort) netAdaptAbort = null;
+    });
+  },
+
+  cancelNetAdapt() {
+    netAdaptAbort?.abort();
   },
 
   predictDigit(pixels, quant) {
@@ -365,11 +395,24 @@ const api: TrainerApi = {
   },
 
   // Not exclusive: it reads bytes only (no tensors), so the test images can show while a run trains.
-  async testDigits(count) {
-    if (!data) throw new Error('MNIST is not loaded yet');
-    const n = Math.max(0, Math.min(Math.floor(count), data.test.count));
+  async testDigits(count, kind = 'mnist') {
+    const test = dataFor(kind, data).test;
+    const shape = imageShapeOf(test);
+    const size = imageBytes(test);
+    const n = Math.max(0, Math.min(Math.floor(count), test.count));
     // Copies: a view would structured-clone the whole test set's buffer to the page.
-    return { pixels: data.test.images.slice(0, n * INPUT_SIZE), labels: data.test.labels.slice(0, n) };
+    return { pixels: test.images.slice(0, n * size), labels: test.labels.slice(0, n), shape };
+  },
+
+  // Not exclusive: parsing reads files, not tensors; the set in use is replaced only once all of it is valid.
+  loadDataset(kind, files) {
+    return loadFromFiles(kind, files);
+  },
+  restoreDataset(kind) {
+    return restoreDataset(kind);
+  },
+  forgetDataset(kind) {
+    return forgetDataset(kind);
   },
 };
 

@@ -274,6 +274,9 @@ describe('run records', () => {
     expect(maxOf(Object.values(energy))).toBe(energy.conventional);
     expect(paperRecords({ ...base, model: 'lenet' })[6].accuracy).toBeCloseTo(1 - 0.0316, 10);
     expect(paperRecords({ ...base, model: 'mlp', hidden: [64] })).toEqual([]);
+    // The paper's errors are MNIST's: no points for Fashion-MNIST, CIFAR-10 or an IDX set.
+    expect(paperRecords({ ...base, data: 'fashion' })).toEqual([]);
+    expect(paperRecords({ ...base, data: 'cifar10', model: 'cifar3conv' })).toEqual([]);
   });
 
   it('mark the front and join it with a staircase', () => {

@@ -37,8 +37,10 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
   const model = useStore((s) => s.config.model);
   const hidden = useStore((s) => s.config.hidden);
   const setKnobs = useStore((s) => s.setKnobs);
+  const mnist = useStore((s) => s.config.data === 'mnist');
   const current = matchPreset(weights, activations);
-  const error = current && paperError(current, model, hidden);
+  // The paper's errors are MNIST's.
+  const error = current && mnist && paperError(current, model, hidden);
   return (
     <label className="field preset" title="Seven models of Ding, Liu, Blanton and Marculescu, ASP-DAC 2018: LightNN versus binary networks">
       <span className="field-label">
@@ -67,6 +69,7 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
 
 function InputBitsKnob({ disabled }: { disabled: boolean }) {
   const inputBits = useStore((s) => s.config.inputBits);
+  const colour = useStore((s) => s.config.data === 'cifar10');
   const setKnob = useStore((s) => s.setKnob);
   return (
     <Slider
@@ -77,7 +80,7 @@ function InputBitsKnob({ disabled }: { disabled: boolean }) {
       max={8}
       disabled={disabled}
       format={(b) => `${b} bit${b > 1 ? 's' : ''}`}
-      hint={inputBits === 1 ? 'black and white pixels' : `${2 ** inputBits} grey levels per pixel`}
+      hint={colour ? `${2 ** inputBits} levels per colour channel` : inputBits === 1 ? 'black and white pixels' : `${2 ** inputBits} grey levels per pixel`}
       onChange={(bits) => setKnob('inputBits', bits)}
     />
   );

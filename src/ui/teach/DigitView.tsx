@@ -10,6 +10,8 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 import { preprocessDrawing } from '../../core/digit';
 import type { KernelLogits, Prediction } from '../../worker/protocol';
 import { quantKey } from '../quantKnobs';
+import { DATASETS } from '../../core/datasets/kinds';
+import { useClassNames } from '../data/dataStore';
 import { useStore } from '../store';
 import { DigitCanvas } from './InputPreview';
 import { PredictionBars } from './PredictionBars';
@@ -57,7 +59,22 @@ function send<T>(
     });
 }
 
+/** The pad draws 28x28 grey digits: for a colour set (CIFAR-10) it says why it is not offered. */
 export function DigitView() {
+  const shape = useStore((s) => DATASETS[s.config.data].shape);
+  if (shape.channels !== 1) {
+    return (
+      <p className="teach-hint" data-testid="digit-not-for-colour">
+        Drawing is for 28x28 grey images (MNIST, Fashion-MNIST, IDX sets). {DATASETS.cifar10.label}&apos;s are {shape.height}x{shape.width} colour photos: see them in &ldquo;What
+        the network sees&rdquo;.
+      </p>
+    );
+  }
+  return <DigitPad />;
+}
+
+function DigitPad() {
+  const names = useClassNames();
   const padRef = useRef<HTMLCanvasElement>(null);
   const rootRef = useRef<HTMLDivElement>(null);
   const timeRef = useRef<HTMLSpanElement>(null);
@@ -343,7 +360,7 @@ export function DigitView() {
         </div>
         {fromTest && (
           <p className="teach-source" data-testid="digit-source">
-            Test image #{fromTest.testIndex}, a {fromTest.label}
+            Test image #{fromTest.testIndex}, a {names[fromTest.label] ?? fromTest.label}
           </p>
         )}
       </div>

@@ -8,6 +8,8 @@ import { maxOf } from '../../core/arrays';
 import { percent } from '../../core/percent';
 import type { FlipExample, QuantAnalysis } from '../../worker/protocol';
 import { quantKey } from '../quantKnobs';
+import { DATASETS } from '../../core/datasets/kinds';
+import { useClassNames } from '../data/dataStore';
 import { useStore } from '../store';
 import { DigitCanvas } from './InputPreview';
 import { useTeach } from './teachStore';
@@ -80,6 +82,13 @@ function rowAccuracy(counts: number[], digit: number): number | null {
 
 export function MistakesView() {
   const modelKept = useStore((s) => s.modelKept);
+  // Class names (Fashion-MNIST's, CIFAR-10's) where MNIST shows its digits; the matrix keeps 0-9 to stay 21 px a cell.
+  const names = useClassNames();
+  const named = names.some((n, i) => n !== String(i));
+  // The flipped images are 28x28 grey digits; a colour set's are not drawn here (nor sent to the pad).
+  const grey = useStore((s) => DATASETS[s.result?.config.data ?? s.config.data].shape.channels === 1);
+  // Students know MNIST's classes as digits; Fashion-MNIST's and CIFAR's are classes.
+  const noun = useStore((s) => ((s.result?.config.data ?? s.config.data) === 'mnist' ? 'digit' : 'class'));
   const modelVersion = useStore((s) => s.modelVersion);
   const phase = useStore((s) => s.phase);
   const key = useStore((s) => quantKey(s.config));
@@ -221,17 +230,17 @@ export function MistakesView() {
         </span>
       </div>
       <div className="teach-mistakes-body">
-        <table className="teach-matrix" data-testid="confusion-matrix" data-mode={mode} aria-label={`Confusion matrix (${mode}): ${summary}; rows are the true digit, columns the prediction`}>
+        <table className="teach-matrix" data-testid="confusion-matrix" data-mode={mode} aria-label={`Confusion matrix (${mode}): ${summary}; rows are the true ${noun}, columns the prediction`}>
           <caption>
-            {mode === 'difference' ? 'quantized − float (rows true, cols pred.)' : 'rows: true digit · columns: predicted'}
+            {mode === 'difference' ? 'quantized − float (rows true, cols pred.)' : `rows: true ${noun} · columns: predicted`}
           </caption>
           <thead>
             <tr>
               <th scope="col" className="teach-corner">
-                <span className="sr-only">true digit \ predicted digit</span>
+                <span className="sr-only">{`true ${noun} \\ predicted ${noun}`}</span>
               </th>
               {Array.from({ length: 10 }, (_, p) => (
-                <th key={p} scope="col">
+                <th key={p} scope="col" title={named ? names[p] : undefined}>
                   {p}
                 </th>
               ))}
@@ -240,7 +249,9 @@ export function MistakesView() {
           <tbody>
             {Array.from({ length: 10 }, (_, t) => (
               <tr key={t}>
-                <th scope="row">{t}</th>
+                <th scope="row" title={named ? names[t] : undefined}>
+                  {t}
+                </th>
                 {Array.from({ length: 10 }, (_, p) => cell(t, p))}
               </tr>
             ))}
@@ -266,15 +277,15 @@ export function MistakesView() {
                     type="button"
                     className={`teach-flip ${flipKind(f)}`}
                     data-testid="flip"
-                    onClick={() => open(f)}
-                    title={`Test image #${f.index}, a ${f.label}: ${FLIP_KIND_TEXT[flipKind(f)]}. Click to show it in the drawing pad.`}
+                    onClick={() => grey && open(f)}
+                    title={`Test image #${f.index}, a ${names[f.label]}: ${FLIP_KIND_TEXT[flipKind(f)]}.${grey ? ' Click to show it in the drawing pad.' : ''}`}
                   >
-                    <DigitCanvas pixels={f.pixels} className="teach-flip-canvas" />
+                    {grey && <DigitCanvas pixels={f.pixels} className="teach-flip-canvas" />}
                     <span className="teach-flip-text">
                       <span>
-                        float {f.floatPred} → quant {f.quantPred}
+                        float {names[f.floatPred]} → quant {names[f.quantPred]}
                       </span>
-                      <span className="teach-flip-true">true {f.label}</span>
+                      <span className="teach-flip-true">true {names[f.label]}</span>
                     </span>
                   </button>
                 </li>
@@ -283,6 +294,11 @@ export function MistakesView() {
           )}
         </section>
       </div>
+      {named && (
+        <p className="teach-class-legend" data-testid="class-legend">
+          {names.map((n, i) => `${i} ${n}`).join(' · ')}
+        </p>
+      )}
     </div>
   );
 }
