@@ -17,6 +17,7 @@ import {
   type ConfigKey,
 } from '../core/config';
 import { RESOURCE_NAMES, type ResourceName } from '../core/netadapt/resources';
+import { SEED002_PRESET } from '../core/netadapt/seed002';
 import { SEED003_PRESETS } from '../core/presets';
 import type { NodeBackend } from '../tf/tfNode';
 
@@ -63,6 +64,8 @@ Commands:
         [--iterations N] [--finetune-batches N] [--holdout N]        uniform width-scaling baseline's)
         [--final-epochs N] [--uniform 0|1] [--latency-points N] [--config "<url-style config>"]
         [--train-size N] [--test-size N] [--epochs N] [--backend wasm|cpu]
+        [--preset seed002]   (1-bit weights, L1 scale, hysteresis 0.1, 8-bit activations, QAT;
+                              resource latency, or energy without WebGPU; budget 0.5)
   help                                  This text.
 
 Every command takes --data mnist (the default) | fashion:<dir> | idx:<dir> (the four IDX files, gzip or
@@ -129,6 +132,10 @@ export interface NetadaptCommand {
   /** Widths timed per layer for --resource latency (the lookup table's grid). */
   latencyPoints: number;
   backend: NodeBackend;
+  /** --preset: its id, or null. */
+  preset: string | null;
+  /** What to budget when `resource` cannot be measured here (a preset's latency without WebGPU); null: fail instead. */
+  fallbackResource: ResourceName | null;
 }
 
 export type CliCommand = TrainCommand | Seed003Command | Seed000Command | Seed001Command | NetadaptCommand | { command: 'help' };
@@ -223,7 +230,7 @@ const OPTIONS_BY_COMMAND = {
   seed000: { ...SEED_OPTIONS, 'qat-cells': { type: 'string' } },
   seed001: SEED_OPTIONS,
   netadapt: Object.fromEntries(
-    ['model', 'resource', 'budget', 'iterations', 'finetune-batches', 'holdout', 'final-epochs', 'uniform', 'latency-points', 'config', 'train-size', 'test-size', 'epochs', 'backend'].map((k) => [k, { type: 'string' }]),
+    ['model', 'preset', 'resource', 'budget', 'iterations', 'finetune-batches', 'holdout', 'final-epochs', 'uniform', 'latency-points', 'config', 'train-size', 'test-size', 'epochs', 'backend'].map((k) => [k, { type: 'string' }]),
   ) as Record<string, { type: 'string' }>,
   help: {},
 } as const;
@@ -321,11 +328,17 @@ function parseNetadapt(flags: Record<string, string | undefined>): NetadaptComma
   if (flags.model !== undefined && !(SEED_MODELS as readonly string[]).includes(flags.model)) {
     throw new UsageError(`--model must be one of ${SEED_MODELS.join(', ')} (got ${JSON.stringify(flags.model)}).`);
   }
+  if (flags.preset !== undefined && flags.preset !== SEED002_PRESET.id) {
+    throw new UsageError(`--preset must be ${SEED002_PRESET.id} (got ${JSON.stringify(flags.preset)}).`);
+  }
+  const preset = flags.preset === undefined ? null : SEED002_PRESET;
+  // The preset's formats win over --config's: asking for the preset is asking for its formats.
+  if (preset) config = { ...config, ...preset.config };
   config = setField(config, 'model', 'model', flags.model);
   config = setField(config, 'trainSize', 'train-size', flags['train-size']);
   config = setField(config, 'testSize', 'test-size', flags['test-size']);
   config = setField(config, 'epochs', 'epochs', flags.epochs);
-  const resource = flags.resource;
+  const resource = flags.resource ?? preset?.resource;
   if (resource === undefined) throw new UsageError(`netadapt needs --resource (${RESOURCE_NAMES.join(', ')}).`);
   if (!(RESOURCE_NAMES as readonly string[]).includes(resource)) {
     throw new UsageError(`--resource must be one of ${RESOURCE_NAMES.join(', ')} (got ${JSON.stringify(resource)}).`);
@@ -336,7 +349,7 @@ function parseNetadapt(flags: Record<string, string | undefined>): NetadaptComma
     config: { ...config, backend },
     notices: notices.map(String),
     resource: resource as ResourceName,
-    budget: numberFlag('budget', flags.budget, 0.5, 0.01, 1, true),
+    budget: numberFlag('budget', flags.budget, preset?.budget ?? 0.5, 0.01, 1, true),
     iterations: numberFlag('iterations', flags.iterations, 5, 1, 100),
     finetuneBatches: numberFlag('finetune-batches', flags['finetune-batches'], 50, 0, 100_000),
     holdout: numberFlag('holdout', flags.holdout, Math.min(1000, Math.floor(config.trainSize / 10)), 1, TRAIN_SET_SIZE - 1),
@@ -344,5 +357,8 @@ function parseNetadapt(flags: Record<string, string | undefined>): NetadaptComma
     uniform: numberFlag('uniform', flags.uniform, 1, 0, 1) === 1,
     latencyPoints: numberFlag('latency-points', flags['latency-points'], 4, 2, 64),
     backend,
+    preset: preset?.id ?? null,
+    // Only the preset's own choice of resource falls back; a --resource asked for by name fails loudly.
+    fallbackResource: preset && flags.resource === undefined ? preset.fallbackResource : null,
   };
 }

@@ -3,6 +3,7 @@
  * src/tf/netadapt.ts). Prints one JSON line per iteration (iteration 0: the trained network) and a
  * final JSON line with the adapted network's test accuracy and the uniform baseline's.
  */
+import { trainSizeBesideHoldout } from '../core/netadapt';
 import { adaptNetwork, disposeNetwork, encodeConfig, latencyResource, modelResource, type MnistData, type NetAdaptStep, type Resource } from '../tf';
 import type { NetadaptCommand } from './args';
 import { formatDuration, round, type Log } from './format';
@@ -18,6 +19,10 @@ async function resourceFor(cmd: NetadaptCommand, log: Log): Promise<Resource> {
   const { acquireDevice } = await import('./webgpuNode');
   const { buildLatencyTable } = await import('../gpu/latencyTable');
   const gpu = await acquireDevice('netadapt', true);
+  if (!gpu.device && cmd.fallbackResource && cmd.fallbackResource !== 'latency') {
+    log(`note: no WebGPU here (${gpu.description}), so ${cmd.preset} budgets ${cmd.fallbackResource} instead of latency`);
+    return modelResource(cmd.fallbackResource);
+  }
   if (!gpu.device) throw new Error(`--resource latency needs WebGPU: ${gpu.description}`);
   const started = performance.now();
   try {
@@ -48,10 +53,13 @@ export function stepLine(step: NetAdaptStep): string {
 export async function runNetadapt(cmd: NetadaptCommand, data: MnistData, log: Log): Promise<unknown> {
   const resource = await resourceFor(cmd, log);
   for (const notice of cmd.notices) log(`note: ${notice}`);
-  log(`netadapt ${cmd.config.model}: ${resource.name} to ${cmd.budget} of the trained network's; training first, ${describeSetup(cmd.config, cmd.backend)}`);
-  const { record, network, hysteresisSigns } = await trainOne(cmd.config, data, cmd.backend, log);
+  const trainSize = trainSizeBesideHoldout(data.train.count, cmd.config.trainSize, cmd.holdout);
+  if (trainSize < cmd.config.trainSize) log(`note: training on ${trainSize} images so that the ${cmd.holdout} holdout images are never trained on`);
+  const config = { ...cmd.config, trainSize };
+  log(`netadapt ${config.model}: ${resource.name} to ${cmd.budget} of the trained network's; training first, ${describeSetup(config, cmd.backend)}`);
+  const { record, network, hysteresisSigns } = await trainOne(config, data, cmd.backend, log);
   try {
-    const outcome = await adaptNetwork(network, cmd.config, data, resource, {
+    const outcome = await adaptNetwork(network, config, data, resource, {
       budget: cmd.budget,
       iterations: cmd.iterations,
       finetuneBatches: cmd.finetuneBatches,

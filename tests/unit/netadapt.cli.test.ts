@@ -28,6 +28,22 @@ describe('netadapt CLI arguments', () => {
     expect(usageError(['--resource', 'energy', '--iterations', '2.5'])).toMatch(/--iterations must be an integer/);
     expect(usageError(['--resource', 'energy', '--model', 'mlp'])).toMatch(/--model must be one of mlp1, lenet/);
   });
+
+  it('--preset seed002 sets the formats, latency (energy without WebGPU) and the budget; flags still win', () => {
+    const cmd = parse(['--preset', 'seed002', '--model', 'lenet', '--config', 'weights=fixed:bits=4&epochs=2']);
+    expect(cmd).toMatchObject({ preset: 'seed002', resource: 'latency', fallbackResource: 'energy', budget: 0.5 });
+    expect(cmd.config).toMatchObject({
+      model: 'lenet',
+      weights: { kind: 'binary', scale: 'l1', hysteresis: 0.1 },
+      activations: { kind: 'relu', bits: 8 },
+      training: 'qat',
+      epochs: 2,
+    });
+    const named = parse(['--preset', 'seed002', '--resource', 'energy', '--budget', '0.3']);
+    expect(named).toMatchObject({ resource: 'energy', budget: 0.3, fallbackResource: null });
+    expect(parse(['--resource', 'energy'])).toMatchObject({ preset: null, fallbackResource: null });
+    expect(usageError(['--preset', 'seed003'])).toMatch(/--preset must be seed002/);
+  });
 });
 
 describe('netadapt CLI end to end', () => {

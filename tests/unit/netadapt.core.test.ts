@@ -13,6 +13,7 @@ import {
   resourceTargets,
   trainingOrder,
   trainSizeBesideHoldout,
+  holdoutSeenCount,
   uniformWidths,
   unitNorms,
   withWidths,
@@ -183,6 +184,13 @@ describe('NetAdapt holdout split', () => {
     const split = holdoutSplit(60_000, 58_000, 2000, 3);
     expect(Array.from(split.holdout).some((i) => trained.has(i))).toBe(false);
     expect(split.train.length).toBe(58_000);
+    // Trained on the whole subset the holdout came from: that many were seen.
+    expect(holdoutSeenCount(60_000, 60_000, 2000)).toBe(2000);
+    expect(holdoutSeenCount(60_000, 59_000, 2000)).toBe(2000);
+    expect(holdoutSeenCount(60_000, 58_000, 2000)).toBe(0);
+    const seen = holdoutSplit(60_000, 59_000, 2000, 3);
+    const first = new Set(trainingOrder(60_000, 3).subarray(0, 59_000));
+    expect(Array.from(seen.holdout).filter((i) => first.has(i)).length).toBe(holdoutSeenCount(60_000, 59_000, 2000));
   });
 });
 

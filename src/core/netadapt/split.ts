@@ -34,3 +34,9 @@ export function holdoutSplit(count: number, trainSize: number, holdout: number, 
 export function trainSizeBesideHoldout(count: number, trainSize: number, holdout: number): number {
   return Math.max(1, Math.min(trainSize, count - holdout));
 }
+
+/** How many of holdoutSplit's holdout images lie inside the first `trainSize` (were trained on, if the network trained on that subset). */
+export function holdoutSeenCount(count: number, trainSize: number, holdout: number): number {
+  // holdoutSplit takes all of the holdout after the subset, or all of it from the subset's end.
+  return Math.min(trainSize, count) + holdout <= count ? 0 : holdout;
+}

@@ -15,6 +15,7 @@ import { formatTick } from '../format';
 import type { LegendEntry } from './chartExport';
 import { placeLabels, yOf, type AccuracyAxis, type Axes } from './axes';
 import { useCurrentPoint, useParetoRecords } from './useParetoData';
+import { TrajectoryLayer } from '../adapt/TrajectoryLayer';
 
 export { linearDomain, logDomain, yOf, yScale, type AccuracyAxis, type Axes } from './axes';
 
@@ -100,6 +101,8 @@ function Chart({
         />
         <Scatter data={corners} shape={() => <g />} isAnimationActive={false} legendType="none" tooltipType="none" />
         <RecordsLayer filter={filter} axis={axis} yAxis={yAxis} events={events} />
+        {/* NetAdapt's steps, when an adaptation ran (src/ui/adapt). */}
+        <TrajectoryLayer axis={axis} yAxis={yAxis} />
         <CurrentLayer axis={axis} yAxis={yAxis} />
       </ScatterChart>
     </ResponsiveContainer>

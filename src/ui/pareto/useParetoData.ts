@@ -24,6 +24,8 @@ import {
 import { useRecords } from '../records/recordsStore';
 import { quantKey } from '../quantKnobs';
 import { useStore, type AppState } from '../store';
+import { useTrajectoryPoints } from '../adapt/TrajectoryLayer';
+import { widenExtent } from '../adapt/adaptModel';
 
 /**
  * Per config text (the record's own string is the key: no concatenation, its hash is cached), the
@@ -101,6 +103,7 @@ function networkKey(c: Config): string {
 export function useParetoRecords(axis: CostAxis, thisNetworkOnly: boolean, showPaper: boolean): ParetoRecords {
   const records = useRecords((s) => s.records);
   const key = useStore((s) => networkKey(s.config));
+  const trajectory = useTrajectoryPoints();
   return useMemo(() => {
     // Only the network and the energy table of the config matter here, never its quantization.
     const config = useStore.getState().config;
@@ -113,7 +116,8 @@ export function useParetoRecords(axis: CostAxis, thisNetworkOnly: boolean, showP
       if (!thisNetworkOnly || known.network === network) shown.push({ ...r, ...known.cost });
     }
     const { points, front } = chartPoints(shown, axis);
-    const extent = pointExtent(points);
+    // NetAdapt's trajectory is drawn over the records: the axes take it in too.
+    const extent = widenExtent(pointExtent(points), trajectory, axis);
     const drawn = thinPoints(points, front, wantsLogScale([extent.costLo, extent.costHi]));
     const paper: RunRecord[] = showPaper ? paperRecords({ ...config, sweep: null }, table) : [];
     return {
@@ -126,7 +130,7 @@ export function useParetoRecords(axis: CostAxis, thisNetworkOnly: boolean, showP
       hasKernelTime: records.some((r) => r.kernelMs !== undefined),
       recordCount: shown.length,
     };
-  }, [records, key, axis, thisNetworkOnly, showPaper]);
+  }, [records, key, axis, thisNetworkOnly, showPaper, trajectory]);
 }
 
 /** The cost of the current config on an axis (kernel time has none until measured). */
