@@ -31,8 +31,11 @@ export class UsageError extends Error {
 export const COMMANDS = ['train', 'seed003', 'seed000', 'seed001', 'netadapt', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 export const NODE_BACKENDS: readonly NodeBackend[] = ['wasm', 'cpu'];
-export const SEED_MODELS = ['mlp1', 'lenet'] as const;
+/** Seed 003's networks: MNIST's 1-hidden and 2-conv, CIFAR-10's 3-conv and 6-conv (those need --data cifar10:<path>). */
+export const SEED_MODELS = ['mlp1', 'lenet', 'cifar3conv', 'cifar6conv'] as const;
 export type SeedModel = (typeof SEED_MODELS)[number];
+/** The networks NetAdapt shrinks by --model (any mlp through --config "model=mlp&hidden=..."). */
+export const NETADAPT_MODELS = ['mlp1', 'lenet'] as const;
 
 /** Config keys the page uses that the CLI refuses (it runs sweeps as commands, energy with the default table). */
 const PAGE_ONLY_KEYS: string[] = ['sweep', 'energy', ...CLASSROOM_KEYS];
@@ -47,15 +50,16 @@ Commands:
   train --config "<url-style config>"   Train one config, e.g.
         --config "model=mlp1&weights=lightnn:k=1&training=qat&epochs=5"
         [--backend wasm|cpu] [--out results/name]
-  seed003 --model mlp1|lenet            The seven seed-003 models (QAT) beside the paper's test errors
+  seed003 --model mlp1|lenet|cifar3conv|cifar6conv   The seven seed-003 models (QAT) beside the
+                                        paper's test errors (the CIFAR ones need --data cifar10:<path>)
         [--epochs N] [--train-size N] [--test-size N] [--lr X] [--lr-schedule S] [--batch N] [--seed N]
         [--only id,id] [--batch-norm preset|0|1] [--backend wasm|cpu] [--out results/seed003-mlp1]
-  seed000 --model mlp1|lenet            One float model, PTQ over weight bits 2..8 x input bits 1..8,
+  seed000 --model mlp1|lenet|cifar3conv|cifar6conv   One float model, PTQ over weight bits 2..8 x input bits 1..8,
         plus QAT for a few cells
         [--qat-cells 2x2,2x8,3x2,3x8] (weightBits x inputBits; "none" for no QAT)
         [--epochs N] [--train-size N] [--test-size N] [--lr X] [--lr-schedule S] [--batch N] [--seed N]
         [--backend wasm|cpu] [--out results/seed000-mlp1]
-  seed001 --model mlp1|lenet            One float model, PTQ over minifloat E 2..8 x M 0..7,
+  seed001 --model mlp1|lenet|cifar3conv|cifar6conv   One float model, PTQ over minifloat E 2..8 x M 0..7,
         default and per-layer auto bias
         [--epochs N] [--train-size N] [--test-size N] [--lr X] [--lr-schedule S] [--batch N] [--seed N]
         [--backend wasm|cpu] [--out results/seed001-mlp1]
@@ -250,7 +254,7 @@ function parseFlags(command: CommandName, args: string[]): Record<string, string
 
 function seedBase(command: 'seed003' | 'seed000' | 'seed001', flags: Record<string, string | undefined>): SeedBase {
   const model = flags.model;
-  if (model === undefined) throw new UsageError(`${command} needs --model (${SEED_MODELS.join(' or ')}).`);
+  if (model === undefined) throw new UsageError(`${command} needs --model (${SEED_MODELS.slice(0, -1).join(', ')} or ${SEED_MODELS[SEED_MODELS.length - 1]}).`);
   if (!(SEED_MODELS as readonly string[]).includes(model)) {
     throw new UsageError(`--model must be one of ${SEED_MODELS.join(', ')} (got ${JSON.stringify(model)}).`);
   }
@@ -325,8 +329,8 @@ function numberFlag(flag: string, text: string | undefined, fallback: number, mi
 function parseNetadapt(flags: Record<string, string | undefined>): NetadaptCommand {
   const { config: fromText, notices } = flags.config === undefined ? { config: defaultConfig(), notices: [] } : parseConfigText(flags.config);
   let config = fromText;
-  if (flags.model !== undefined && !(SEED_MODELS as readonly string[]).includes(flags.model)) {
-    throw new UsageError(`--model must be one of ${SEED_MODELS.join(', ')} (got ${JSON.stringify(flags.model)}).`);
+  if (flags.model !== undefined && !(NETADAPT_MODELS as readonly string[]).includes(flags.model)) {
+    throw new UsageError(`--model must be one of ${NETADAPT_MODELS.join(', ')} (got ${JSON.stringify(flags.model)}).`);
   }
   if (flags.preset !== undefined && flags.preset !== SEED002_PRESET.id) {
     throw new UsageError(`--preset must be ${SEED002_PRESET.id} (got ${JSON.stringify(flags.preset)}).`);

@@ -123,6 +123,10 @@ type RunnableCommand = Exclude<CliCommand, { command: 'help' }>;
 export function applyDataSpec<C extends RunnableCommand>(cmd: C, flag: DataSpec | null): { cmd: C; spec: DataSpec } {
   if ('base' in cmd) {
     const spec = resolveDataSpec(flag, cmd.base.data);
+    // Seed 003's CIFAR networks are the paper's on CIFAR-10's 32x32 colour images only.
+    if (DATASETS[spec.kind].shape.channels !== 3 && (cmd.base.model === 'cifar3conv' || cmd.base.model === 'cifar6conv')) {
+      throw new UsageError(`--model ${cmd.base.model} is seed 003's CIFAR-10 network: give --data cifar10:<path of cifar-10-binary.tar.gz or its .bin files>.`);
+    }
     return { cmd: { ...cmd, base: { ...cmd.base, data: spec.kind } }, spec };
   }
   const spec = resolveDataSpec(flag, cmd.config.data);

@@ -4,7 +4,7 @@
  * model, so a long run that is cut off keeps what it finished.
  */
 import { disposeNetwork, SEED003_PRESETS, type MnistData, type SchemePreset } from '../tf';
-import type { Seed003Command } from './args';
+import type { Seed003Command, SeedModel } from './args';
 import { formatDuration, markdownTable, round, toCsv, writeResults, type Log } from './format';
 import { describeSetup, trainOne, type TrainedRun } from './run';
 
@@ -24,7 +24,7 @@ export interface Seed003Row {
   energyPJ: number;
 }
 
-export function seed003Row(preset: SchemePreset, model: 'mlp1' | 'lenet', record: TrainedRun): Seed003Row {
+export function seed003Row(preset: SchemePreset, model: SeedModel, record: TrainedRun): Seed003Row {
   const errorPct = round(100 * (1 - record.quantizedAccuracy), 2);
   const paperErrorPct = preset.paperError[model];
   return {

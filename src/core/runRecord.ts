@@ -8,7 +8,7 @@ import { decodeConfig, encodeConfig, energyTableOf, withoutClassroomKeys, type C
 import type { EnergyTable } from './cost/energyTable';
 import { estimateCost } from './cost/estimate';
 import { paretoFront } from './pareto';
-import { SEED003_PRESETS } from './presets';
+import { SEED003_PRESETS, type SchemePreset } from './presets';
 
 export const RECORD_SOURCES = ['train', 'ptq', 'sweep', 'paper'] as const;
 export type RecordSource = (typeof RECORD_SOURCES)[number];
@@ -157,8 +157,9 @@ export function validRecords(values: readonly unknown[]): { records: RunRecord[]
 // ---------------------------------------------------------------- paper points
 
 /** Seed 003's column for a model, or null when the paper has none for it. */
-export function paperModelKey(config: Pick<Config, 'model' | 'hidden' | 'data'>): 'mlp1' | 'lenet' | 'mlp4096x3' | null {
-  // The paper's numbers are MNIST's: none for Fashion-MNIST or the user's own IDX set.
+export function paperModelKey(config: Pick<Config, 'model' | 'hidden' | 'data'>): keyof SchemePreset['paperError'] | null {
+  // The paper reports MNIST and CIFAR-10: nothing for Fashion-MNIST or the user's own IDX set.
+  if (config.data === 'cifar10') return config.model === 'cifar3conv' || config.model === 'cifar6conv' ? config.model : null;
   if (config.data !== 'mnist') return null;
   if (config.model === 'mlp1' || config.model === 'lenet') return config.model;
   if (config.model === 'mlp' && config.hidden.length === 3 && config.hidden.every((h) => h === 4096)) return 'mlp4096x3';

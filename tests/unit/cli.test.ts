@@ -104,8 +104,8 @@ describe('CLI arguments', () => {
   });
 
   it('seed commands: --model is required and checked, --only names presets', () => {
-    expect(usageError(['seed003'])).toMatch(/seed003 needs --model \(mlp1 or lenet\)/);
-    expect(usageError(['seed000', '--model', 'resnet'])).toMatch(/--model must be one of mlp1, lenet \(got "resnet"\)/);
+    expect(usageError(['seed003'])).toMatch(/seed003 needs --model \(mlp1, lenet, cifar3conv or cifar6conv\)/);
+    expect(usageError(['seed000', '--model', 'resnet'])).toMatch(/--model must be one of mlp1, lenet, cifar3conv, cifar6conv \(got "resnet"\)/);
     expect(parsed(['seed003', '--model', 'mlp1', '--only', 'binarynet,conventional'], 'seed003').only).toEqual(['conventional', 'binarynet']);
     expect(usageError(['seed003', '--model', 'mlp1', '--only', 'lightnn-3'])).toMatch(/--only: unknown model "lightnn-3"/);
   });

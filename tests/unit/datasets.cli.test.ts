@@ -68,4 +68,26 @@ describe('--data', () => {
     expect(existsSync(`${out}.json`)).toBe(true);
     expect(JSON.parse(readFileSync(`${out}.json`, 'utf8')).configUrl).toContain('data=cifar10&model=cifar3conv');
   });
+
+  it('reproduces seed 003\'s 3-conv column on CIFAR-10 where the user gives the files (seed003 --model cifar3conv --data cifar10:...)', async () => {
+    const seed = parseCli(['seed003', '--model', 'cifar3conv']);
+    if (seed.command !== 'seed003') throw new Error('seed003 expected');
+    expect(() => applyDataSpec(seed, null)).toThrow("--model cifar3conv is seed 003's CIFAR-10 network: give --data cifar10:<path of cifar-10-binary.tar.gz or its .bin files>.");
+    const archive = join(dir, 'cifar-seed003.tar.gz');
+    writeFileSync(archive, await cifarArchive(4, 10));
+    const out = join(dir, 'seed003-cifar');
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'seed003', '--model', 'cifar3conv', '--only', 'conventional,binarynet', '--epochs', '1', '--train-size', '20', '--test-size', '10', '--batch', '10', '--data', `cifar10:${archive}`, '--out', out],
+      { encoding: 'utf8', timeout: 240_000 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    // Each row beside the paper's CIFAR-10 3-conv error.
+    const rows = (JSON.parse(readFileSync(`${out}.json`, 'utf8')) as { rows: { id: string; paperErrorPct: number }[] }).rows;
+    expect(rows.map((r) => [r.id, r.paperErrorPct])).toEqual([
+      ['conventional', 21.16],
+      ['binarynet', 73.82],
+    ]);
+  }, 300_000);
 });

@@ -1,6 +1,8 @@
 /** The knobs column: paper presets, weight format, inputs, activations, and when quantization happens. */
 import { describeScheme } from '../../core/quant/schemes';
 import { matchPreset, SEED003_PRESETS, type SchemePreset } from '../../core/presets';
+import { paperModelKey } from '../../core/runRecord';
+import type { Config } from '../../core/config';
 import { Slider } from '../Knobs';
 import { activationChoice, activationFor, keepsEndsAt8Bit, withEndsAt8Bit, type ActivationChoice } from '../quantKnobs';
 import { useStore } from '../store';
@@ -24,11 +26,10 @@ export function QuantizationPanel() {
   );
 }
 
-function paperError(preset: SchemePreset, model: string, hidden: readonly number[]): string | null {
-  if (model === 'mlp1') return `${preset.paperError.mlp1}% test error on this network`;
-  if (model === 'lenet') return `${preset.paperError.lenet}% test error on this network`;
-  if (hidden.length === 3 && hidden.every((h) => h === 4096)) return `${preset.paperError.mlp4096x3}% test error on this network`;
-  return null;
+/** The paper's test error for this preset on this network and data set (seed 003 reports MNIST's and CIFAR-10's). */
+function paperError(preset: SchemePreset, config: Pick<Config, 'model' | 'hidden' | 'data'>): string | null {
+  const key = paperModelKey(config);
+  return key && `${preset.paperError[key]}% test error on this network`;
 }
 
 function PresetPicker({ disabled }: { disabled: boolean }) {
@@ -36,11 +37,10 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
   const activations = useStore((s) => s.config.activations);
   const model = useStore((s) => s.config.model);
   const hidden = useStore((s) => s.config.hidden);
+  const data = useStore((s) => s.config.data);
   const setKnobs = useStore((s) => s.setKnobs);
-  const mnist = useStore((s) => s.config.data === 'mnist');
   const current = matchPreset(weights, activations);
-  // The paper's errors are MNIST's.
-  const error = current && mnist && paperError(current, model, hidden);
+  const error = current && paperError(current, { model, hidden, data });
   return (
     <label className="field preset" title="Seven models of Ding, Liu, Blanton and Marculescu, ASP-DAC 2018: LightNN versus binary networks">
       <span className="field-label">
