@@ -86,10 +86,12 @@ async function tuneAndEvaluate(
     if (batches > 0) {
       // Short fine-tunes at the rate the trained network's schedule ended on: the config's starting
       // rate would undo its annealing (mlp1 LightNN-2, exp:0.8 over 10 epochs: 1.3 pp lost after 100
-      // batches at 0.002). The final, long fine-tune runs the config's whole schedule again.
+      // batches at 0.002). The final fine-tune runs the schedule's last `epochs` epochs: all of it
+      // when it is as long as the training, only the end rate when it is one epoch (the page's).
+      // Exact for exp and constant; cosine starts a half-cosine of its own from that epoch's rate.
       const schedule =
         rate === 'schedule'
-          ? { lr: config.lr, lrSchedule: config.lrSchedule }
+          ? { lr: learningRateAt(config.lrSchedule, config.lr, Math.max(1, config.epochs - epochs + 1), config.epochs), lrSchedule: config.lrSchedule }
           : { lr: learningRateAt(config.lrSchedule, config.lr, config.epochs, config.epochs), lrSchedule: CONSTANT_LR };
       const result = await train(net, { train: trainSet, test: evalSet }, { ...config, ...schedule, epochs, dataSeed }, hooks);
       if (result.status === 'diverged') throw new Error(`fine-tuning diverged (loss ${result.divergedAt?.loss})`);
