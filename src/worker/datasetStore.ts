@@ -7,12 +7,12 @@
  * The pixels are stored as Blobs: Chromium refuses a structured-clone value over 127 MB (133,169,152
  * bytes), and CIFAR-10's 60,000 images are 184 MB; a Blob is written beside the record, unlimited.
  *
- * Plain IndexedDB, not the `idb` wrapper: the project does not depend on it, and three requests
- * (get, put, delete) do not justify a dependency. Runs in the training worker (IndexedDB exists
- * in workers), so a 184 MB CIFAR-10 write never blocks the page.
+ * Runs in the training worker (IndexedDB exists in workers), so a 184 MB CIFAR-10 write never
+ * blocks the page; the IndexedDB steps are indexedDb.ts's, shared with the page's run records.
  */
 import type { ImageSet } from '../core/data';
-import type { DatasetName, ImageShape, LoadedDataset } from '../core/datasets';
+import { pixelsPerImage, type DatasetName, type ImageShape, type LoadedDataset } from '../core/datasets';
+import { inTransaction, openOneStoreDb } from './indexedDb';
 
 const DB_NAME = 'qp-datasets';
 const DB_VERSION = 1;
@@ -31,21 +31,9 @@ export interface StoredDataset {
   savedAt: number;
 }
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
 function open(): Promise<IDBDatabase> {
-  if (typeof indexedDB === 'undefined') return Promise.reject(new Error('IndexedDB is not available here (private browsing or an old browser)'));
-  const req = indexedDB.open(DB_NAME, DB_VERSION);
-  req.onupgradeneeded = () => {
-    if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: 'data' });
-  };
-  // Another tab holding an older version: it closes its connection on versionchange (below).
-  return request(req).then((db) => {
+  return openOneStoreDb(DB_NAME, DB_VERSION, STORE, 'data', 'IndexedDB is not available here (private browsing or an old browser)').then((db) => {
+    // Another tab holding an older version: this one closes its connection on versionchange.
     db.onversionchange = () => db.close();
     return db;
   });
@@ -55,14 +43,7 @@ function open(): Promise<IDBDatabase> {
 async function inStore<T>(mode: IDBTransactionMode, make: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
   const db = await open();
   try {
-    const tx = db.transaction(STORE, mode);
-    const result = request(make(tx.objectStore(STORE)));
-    await new Promise<void>((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-      tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
-    });
-    return await result;
+    return await inTransaction(db, STORE, mode, make);
   } finally {
     db.close();
   }
@@ -121,7 +102,7 @@ export function isStoredDataset(record: unknown, data: string): record is Stored
   if (!record || typeof record !== 'object') return false;
   const r = record as Partial<StoredDataset>;
   const setOk = (s: ImageSet | undefined, shape: ImageShape) =>
-    !!s && s.images instanceof Uint8Array && s.labels instanceof Uint8Array && s.count === s.labels.length && s.images.length === s.count * shape.height * shape.width * shape.channels;
+    !!s && s.images instanceof Uint8Array && s.labels instanceof Uint8Array && s.count === s.labels.length && s.images.length === s.count * pixelsPerImage(shape);
   return (
     r.data === data &&
     !!r.shape &&

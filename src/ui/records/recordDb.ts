@@ -4,6 +4,7 @@
  * as in some private windows.
  */
 import { validRecords, type RunRecord } from '../../core/runRecord';
+import { committed, inTransaction, openOneStoreDb } from '../../worker/indexedDb';
 
 const DB_NAME = 'quantization-playground';
 const DB_VERSION = 1;
@@ -11,28 +12,9 @@ const STORE = 'records';
 
 let opening: Promise<IDBDatabase> | null = null;
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
 function open(): Promise<IDBDatabase> {
   if (opening) return opening;
-  opening = new Promise<IDBDatabase>((resolve, reject) => {
-    if (typeof indexedDB === 'undefined') {
-      reject(new Error('IndexedDB is not available in this browser'));
-      return;
-    }
-    const req = indexedDB.open(DB_NAME, DB_VERSION);
-    req.onupgradeneeded = () => {
-      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: 'id' });
-    };
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB could not be opened'));
-    req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'));
-  });
+  opening = openOneStoreDb(DB_NAME, DB_VERSION, STORE, 'id', 'IndexedDB is not available in this browser');
   opening.catch(() => {
     opening = null;
   });
@@ -40,15 +22,7 @@ function open(): Promise<IDBDatabase> {
 }
 
 async function withStore<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const db = await open();
-  const tx = db.transaction(STORE, mode);
-  const result = await request(fn(tx.objectStore(STORE)));
-  await new Promise<void>((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-  });
-  return result;
+  return inTransaction(await open(), STORE, mode, fn);
 }
 
 export interface LoadedRecords {
@@ -71,11 +45,7 @@ export async function putRecords(records: readonly RunRecord[]): Promise<void> {
   const tx = db.transaction(STORE, 'readwrite');
   const store = tx.objectStore(STORE);
   for (const r of records) store.put(r);
-  await new Promise<void>((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-  });
+  await committed(tx);
 }
 
 export async function clearRecords(): Promise<void> {
